@@ -1,0 +1,36 @@
+export type { Codec } from '../../shared/src/codecs/codec.js';
+export { CodecError } from '../../shared/src/codecs/codec-error.js';
+export { bytes, codecs, json, superjsonCodec, utf8 } from '../../shared/src/codecs/index.js';
+export type { Logger, Timers } from './environment.js';
+export {
+  type EnsureTopicOptions,
+  type EnsureTopicResult,
+  ensureTopic,
+  type PolicyMismatchMode,
+} from './ensure-topic.js';
+export {
+  TablecastError,
+  type TablecastErrorCode,
+  TopicNotFoundError,
+  TopicPolicyError,
+} from './errors.js';
+export { type ChangeListener, KafkaTable, type StatusListener } from './kafka-table.js';
+export type { KafkaConnectionOptions, KafkaTableOptions } from './kafka-table-options.js';
+export { KafkaTableWriter, type KafkaTableWriterOptions } from './kafka-table-writer.js';
+export type {
+  ConsumeOptions,
+  KafkaSource,
+  PartitionOffsets,
+  RawRecord,
+  RecordBatch,
+  Subscription,
+} from './source/kafka-source.js';
+export { type KafkajsSourceOptions, kafkajsSource } from './source/kafkajs-source.js';
+export type {
+  LogPosition,
+  TableChange,
+  TableEntry,
+  TablePosition,
+  TableStats,
+  TableStatus,
+} from './table-change.js';

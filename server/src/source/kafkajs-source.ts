@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import type { Admin, Consumer, ConsumerConfig, Kafka } from 'kafkajs';
+import { TopicNotFoundError } from '../errors.js';
+import { consoleLogger, type Logger } from '../environment.js';
+import { isUnknownTopicError, leaseKafka } from '../kafka-client.js';
+import type { KafkaConnectionOptions } from '../kafka-table-options.js';
+import type {
+  ConsumeOptions,
+  KafkaSource,
+  PartitionOffsets,
+  RawRecord,
+  RecordBatch,
+  Subscription,
+} from './kafka-source.js';
+
+export interface KafkajsSourceOptions extends KafkaConnectionOptions {
+  /** Consumer tuning passed to kafkajs as is (groupId is always our own, unique one). */
+  readonly consumer?: Partial<Omit<ConsumerConfig, 'groupId'>>;
+  readonly logger?: Logger;
+}
+
+/**
+ * The default adapter, over kafkajs.
+ *
+ * kafkajs cannot assign partitions without a group, so each subscription joins a group of its
+ * own with a unique id and never commits. A rejoin (after a broker outage or a partition change)
+ * would fall back to the beginning of the log; the GROUP_JOIN handler seeks every partition to
+ * the table's in-memory position instead.
+ */
+export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
+  const logger = options.logger ?? consoleLogger;
+  const { kafka } = leaseKafka(options, logger);
+  let admin: Promise<Admin> | undefined;
+  const subscriptions = new Set<Subscription>();
+
+  const getAdmin = () => {
+    admin ??= (async () => {
+      const created = kafka.admin();
+      await created.connect();
+      return created;
+    })();
+    return admin;
+  };
+
+  return {
+    async offsets(topic: string): Promise<PartitionOffsets[]> {
+      const client = await getAdmin();
+      // Asking for the offsets of a missing topic makes kafkajs retry for seconds; the topic
+      // list answers at once.
+      const topics = await client.listTopics();
+      if (!topics.includes(topic)) throw new TopicNotFoundError(topic);
+      try {
+        const offsets = await client.fetchTopicOffsets(topic);
+        return offsets
+          .map((o) => ({ partition: o.partition, earliest: Number(o.low), end: Number(o.high) }))
+          .sort((a, b) => a.partition - b.partition);
+      } catch (error) {
+        if (isUnknownTopicError(error)) throw new TopicNotFoundError(topic, { cause: error });
+        throw error;
+      }
+    },
+
+    async consume(consume: ConsumeOptions): Promise<Subscription> {
+      const consumer = kafka.consumer({
+        maxBytesPerPartition: 16 * 1024 * 1024,
+        maxBytes: 64 * 1024 * 1024,
+        maxWaitTimeInMs: 100,
+        metadataMaxAge: 30_000,
+        allowAutoTopicCreation: false,
+        ...options.consumer,
+        groupId: `tablecast-${consume.topic}-${randomUUID()}`,
+        readUncommitted: false,
+      });
+      const subscription = subscribe(kafka, consumer, consume, logger);
+      subscriptions.add(subscription);
+      const close = subscription.close;
+      subscription.close = async () => {
+        subscriptions.delete(subscription);
+        await close();
+      };
+      try {
+        await subscription.ready;
+      } catch (error) {
+        await subscription.close();
+        throw error;
+      }
+      return subscription;
+    },
+
+    async close(): Promise<void> {
+      await Promise.all([...subscriptions].map((s) => s.close()));
+      const pending = admin;
+      admin = undefined;
+      if (pending) await (await pending.catch(() => undefined))?.disconnect();
+    },
+  };
+}
+
+function subscribe(
+  _kafka: Kafka,
+  consumer: Consumer,
+  consume: ConsumeOptions,
+  logger: Logger,
+): Subscription & { ready: Promise<void>; close: () => Promise<void> } {
+  const { topic } = consume;
+  // Batches of one partition must reach the table in order, including the empty ones that
+  // kafkajs reports only as instrumentation events, so each partition has a promise chain.
+  const chains = new Map<number, Promise<void>>();
+  const enqueue = (batch: RecordBatch): Promise<void> => {
+    const previous = chains.get(batch.partition) ?? Promise.resolve();
+    const next = previous.then(() => consume.onBatch(batch));
+    chains.set(
+      batch.partition,
+      next.catch(() => undefined),
+    );
+    return next;
+  };
+  let closed = false;
+
+  const removers = [
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const assigned = event.payload.memberAssignment[topic] ?? [];
+      for (const partition of assigned) {
+        const position = consume.positionOf(partition) ?? consume.startAt.get(partition);
+        if (position !== undefined) consumer.seek({ topic, partition, offset: String(position) });
+      }
+    }),
+    // Fetches holding only transaction markers, aborted or compacted-away records never reach
+    // eachBatch; this event is the only sign that the position moved.
+    consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+      const { partition, batchSize, lastOffset } = event.payload;
+      if (batchSize !== 0 || event.payload.topic !== topic) return;
+      void enqueue({ partition, records: [], nextOffset: Number(lastOffset) + 1 });
+    }),
+    consumer.on(consumer.events.CRASH, (event) => {
+      // kafkajs restarts by itself after retriable errors (a broker outage); only a crash it
+      // will not restart from ends the reader.
+      if (!event.payload.restart && !closed) consume.onFatal(event.payload.error);
+    }),
+  ];
+
+  const ready = (async () => {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch }) => {
+        const records: RawRecord[] = new Array(batch.messages.length);
+        for (let i = 0; i < batch.messages.length; i++) {
+          const message = batch.messages[i]!;
+          records[i] = { key: message.key, value: message.value, offset: Number(message.offset) };
+        }
+        await enqueue({
+          partition: batch.partition,
+          // Not in kafkajs' typings, but set on every Batch it builds.
+          fetchOffset: Number((batch as unknown as { fetchedOffset: string }).fetchedOffset),
+          records,
+          nextOffset: Number(batch.lastOffset()) + 1,
+        });
+      },
+    });
+  })();
+
+  return {
+    ready,
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const remove of removers) remove();
+      try {
+        await consumer.disconnect();
+      } catch (error) {
+        logger.warn('Consumer did not disconnect cleanly.', { topic, error: String(error) });
+      }
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import type { Codec } from '../../shared/src/codecs/codec.js';
+import type { RecordBatch } from './source/kafka-source.js';
+import type { TableChange, TableEntry } from './table-change.js';
+
+/**
+ * Mutable on purpose: a replay writes each key many times, and updating the entry in place
+ * instead of allocating a new one per record keeps the replay cheap on the garbage collector.
+ */
+class Entry<V> implements TableEntry<V> {
+  constructor(
+    public value: V,
+    public partition: number,
+    public offset: number,
+  ) {}
+}
+
+/**
+ * The compacted map and its bookkeeping, with no I/O: it applies record batches under the apply
+ * rules and reports what changed. Everything asynchronous lives in KafkaTable.
+ */
+export class TableState<V> {
+  readonly entries = new Map<string, Entry<V>>();
+  /** Next offset to apply, indexed by partition; a hole means the partition is unknown yet. */
+  readonly positions: number[] = [];
+  recordsApplied = 0;
+  tombstonesApplied = 0;
+  keylessRecords = 0;
+  keyDecodeErrors = 0;
+  valueDecodeErrors = 0;
+
+  constructor(
+    private readonly keyCodec: Codec<string>,
+    private readonly valueCodec: Codec<V>,
+  ) {}
+
+  /**
+   * Applies one batch. Returns whether the partition had to be rebuilt. `changes`, when given,
+   * receives every change that altered the map, in apply order.
+   *
+   * Rules, in order: records before the partition's position are duplicates (a refetch after a
+   * rebalance) and are skipped; no key → counted, skipped; key fails to decode → counted,
+   * skipped, tombstones too; null value → delete; value fails to decode → counted and the
+   * previous value stays; anything else, including zero bytes, is stored.
+   */
+  apply(batch: RecordBatch, changes: TableChange<V>[] | undefined): boolean {
+    const partition = batch.partition;
+    let position = this.positions[partition];
+    let rebuilt = false;
+    // The client moved past our position on its own: the log before its new start was deleted
+    // under us (offset out of range). Keys from that partition may be gone from the log, so the
+    // partition is rebuilt from where the client now reads instead of keeping ghosts.
+    if (position !== undefined && batch.fetchOffset !== undefined && batch.fetchOffset > position) {
+      this.#dropPartition(partition, batch.fetchOffset, changes);
+      position = batch.fetchOffset;
+      rebuilt = true;
+    }
+    const from = position ?? 0;
+    for (const record of batch.records) {
+      if (record.offset < from) continue;
+      this.recordsApplied++;
+      if (record.key === null) {
+        this.keylessRecords++;
+        continue;
+      }
+      let key: string;
+      try {
+        key = this.keyCodec.decode(record.key);
+      } catch {
+        this.keyDecodeErrors++;
+        continue;
+      }
+      if (record.value === null) {
+        this.tombstonesApplied++;
+        if (this.entries.delete(key)) {
+          changes?.push({ key, deleted: true, partition, offset: record.offset });
+        }
+        continue;
+      }
+      let value: V;
+      try {
+        value = this.valueCodec.decode(record.value);
+      } catch {
+        this.valueDecodeErrors++;
+        continue;
+      }
+      const entry = this.entries.get(key);
+      if (entry === undefined) {
+        this.entries.set(key, new Entry(value, partition, record.offset));
+      } else {
+        entry.value = value;
+        entry.partition = partition;
+        entry.offset = record.offset;
+      }
+      changes?.push({ key, deleted: false, value, partition, offset: record.offset });
+    }
+    if (position === undefined || batch.nextOffset > position) {
+      this.positions[partition] = batch.nextOffset;
+    }
+    return rebuilt;
+  }
+
+  #dropPartition(partition: number, newStart: number, changes: TableChange<V>[] | undefined) {
+    for (const [key, entry] of this.entries) {
+      if (entry.partition !== partition) continue;
+      this.entries.delete(key);
+      changes?.push({ key, deleted: true, partition, offset: newStart });
+    }
+    this.positions[partition] = newStart;
+  }
+}

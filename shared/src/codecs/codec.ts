@@ -1,0 +1,10 @@
+/**
+ * Turns values into bytes and back. `decode` may throw: a table counts that as a decode error
+ * and keeps the previous value, so a codec never needs to be defensive about bad input.
+ */
+export interface Codec<T> {
+  /** Short name used in errors, metrics and the wire protocol. */
+  readonly name: string;
+  encode(value: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+}
