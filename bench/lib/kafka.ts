@@ -1,15 +1,13 @@
 /**
  * Kafka plumbing for benchmarks: getting a broker, creating and filling topics, reading offsets.
  */
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import type { Admin, Message } from 'kafkajs';
 import kafkajs from 'kafkajs';
+import { startKafka } from '../../scripts/kafka/broker.js';
+import { resolveKafkaVersion } from '../../scripts/kafka/fetch.js';
 import { type DatasetSpec, generateRecords, type PayloadSummary, PayloadTracker } from './data.js';
 import { assertOk, runChild } from './proc.js';
-import { repoRoot } from './results.js';
 
 const { Kafka, logLevel, Partitioners, ConfigResourceTypes } = kafkajs;
 
@@ -23,24 +21,13 @@ export interface BenchBroker {
   stop(): Promise<void>;
 }
 
-interface StartedKafka {
-  readonly brokers: string;
-  readonly version?: string;
-  readonly kafkaVersion?: string;
-  stop(): Promise<void>;
-}
-
-interface BrokerModule {
-  startKafka(options?: { port?: number; dataDir?: string; heapMb?: number }): Promise<StartedKafka>;
-}
-
-export const brokerScript = path.join(repoRoot, 'scripts', 'kafka', 'broker.ts');
-
 /**
  * `KAFKA_BROKERS` from the environment when set (that broker is left running), otherwise a
- * fresh KRaft broker from `scripts/kafka/broker.ts`.
+ * fresh KRaft broker from `scripts/kafka/broker.ts` (stopped, with its data, by `stop()`).
  */
-export async function acquireBroker(options: { heapMb?: number } = {}): Promise<BenchBroker> {
+export async function acquireBroker(
+  options: { heapMb?: number; log?: (line: string) => void } = {},
+): Promise<BenchBroker> {
   const fromEnv = process.env.KAFKA_BROKERS?.trim();
   if (fromEnv) {
     return {
@@ -50,21 +37,17 @@ export async function acquireBroker(options: { heapMb?: number } = {}): Promise<
       stop: async () => {},
     };
   }
-  if (!existsSync(brokerScript)) {
-    throw new Error(
-      `${path.relative(repoRoot, brokerScript)} not found; set KAFKA_BROKERS to use a running broker`,
-    );
-  }
-  // A computed specifier keeps the helper out of this file's static module graph.
-  const mod = (await import(pathToFileURL(brokerScript).href)) as BrokerModule;
-  const started = await mod.startKafka(
-    options.heapMb === undefined ? {} : { heapMb: options.heapMb },
-  );
+  const version = resolveKafkaVersion();
+  const started = await startKafka({
+    version,
+    ...(options.heapMb === undefined ? {} : { heapMb: options.heapMb }),
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
   let stopped: Promise<void> | undefined;
   return {
     brokers: started.brokers,
     owned: true,
-    version: started.version ?? started.kafkaVersion ?? process.env.KAFKA_VERSION,
+    version,
     stop: () => {
       stopped ??= started.stop();
       return stopped;
@@ -268,8 +251,8 @@ async function populateWithKafkajs(
   });
   await producer.connect();
   const deadline = performance.now() + timeoutMs;
-  const batchSize = 20_000;
-  const concurrency = 4;
+  const batchSize = 8_000;
+  const concurrency = 6;
   try {
     const inFlight = new Set<Promise<unknown>>();
     let failure: unknown;

@@ -133,7 +133,10 @@ class LocalKafkaBroker implements KafkaBroker {
   }
 
   async #start(): Promise<void> {
-    if (this.#running) return;
+    const current = this.#running;
+    if (current && current.child.exitCode === null && current.child.signalCode === null) return;
+    // Reaps a JVM that died on its own so a crashed broker can be started again.
+    await this.#terminate('SIGKILL');
     const s = this.#settings;
     const started = Date.now();
     const logDir = join(this.dataDir, 'kraft-logs');
@@ -147,7 +150,8 @@ class LocalKafkaBroker implements KafkaBroker {
       await this.#format(serverProperties, loggingArgs);
     }
 
-    const heap = s.heapMb === undefined ? ['-Xmx768m', '-Xms256m'] : [`-Xmx${s.heapMb}m`];
+    const heapMb = s.heapMb ?? 768;
+    const heap = [`-Xmx${heapMb}m`, `-Xms${Math.min(256, heapMb)}m`];
     const jvmArgs = [
       ...heap,
       '-XX:+UseG1GC',
@@ -170,7 +174,9 @@ class LocalKafkaBroker implements KafkaBroker {
       await this.#terminate('SIGKILL');
       throw error;
     }
-    s.log(`kafka ${s.version} accepting clients on ${this.brokers} after ${Date.now() - started} ms`);
+    s.log(
+      `kafka ${s.version} accepting clients on ${this.brokers} after ${Date.now() - started} ms`,
+    );
   }
 
   async #terminate(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
@@ -314,6 +320,10 @@ class LocalKafkaBroker implements KafkaBroker {
       'transaction.state.log.min.isr': '1',
       'share.coordinator.state.topic.replication.factor': '1',
       'share.coordinator.state.topic.min.isr': '1',
+      // After kill() the restarted broker cannot register until the controller has expired
+      // the dead incarnation's session (default 9 s); a shorter session keeps outage tests fast.
+      'broker.heartbeat.interval.ms': '1000',
+      'broker.session.timeout.ms': '4000',
       ...s.extraConfig,
     };
     if (kafkaMajorVersion(s.version) < 4) {
@@ -447,6 +457,7 @@ function track(child: ChildProcess): void {
     for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
   }
   live.add(child);
+  child.once('exit', () => untrack(child));
 }
 
 function untrack(child: ChildProcess): void {
@@ -459,7 +470,9 @@ function removeHooks(): void {
   for (const signal of HANDLED_SIGNALS) process.removeListener(signal, onSignal);
 }
 
-async function freePorts(...wanted: (number | undefined)[]): Promise<number[]> {
+async function freePorts(
+  ...wanted: [number | undefined, number | undefined]
+): Promise<[number, number]> {
   // All listeners stay open until every port is known so the picks cannot collide.
   const servers = wanted.map(() => createServer());
   try {
@@ -469,11 +482,12 @@ async function freePorts(...wanted: (number | undefined)[]): Promise<number[]> {
         await once(server, 'listening');
       }),
     );
-    return servers.map((server) => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') throw new Error('no TCP address');
+    const portOf = (i: 0 | 1): number => {
+      const address = servers[i]?.address();
+      if (!address || typeof address === 'string') throw new Error('no TCP address');
       return address.port;
-    });
+    };
+    return [portOf(0), portOf(1)];
   } finally {
     await Promise.all(
       servers.map((server) => new Promise((resolve) => server.close(() => resolve(undefined)))),

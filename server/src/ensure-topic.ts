@@ -1,4 +1,4 @@
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import { type Admin, ConfigResourceTypes } from './kafkajs.js';
 import { TopicPolicyError } from './errors.js';
 import { consoleLogger, type Logger } from './environment.js';
 import { leaseKafka } from './kafka-client.js';

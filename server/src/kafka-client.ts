@@ -1,10 +1,10 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type KafkaClient, logLevel } from './kafkajs.js';
 import { consoleLogger, type Logger } from './environment.js';
 import type { KafkaConnectionOptions } from './kafka-table-options.js';
 
 /** A kafkajs client and whether we made it (and so may tear it down). */
 export interface ClientLease {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly owned: boolean;
 }
 

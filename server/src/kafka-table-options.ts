@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from './kafkajs.js';
 import type { Codec } from '../../shared/src/codecs/codec.js';
 import type { Logger, Timers } from './environment.js';
 import type { PolicyMismatchMode } from './ensure-topic.js';
@@ -8,7 +8,7 @@ export interface KafkaConnectionOptions {
   /** Bootstrap brokers, e.g. `['127.0.0.1:9092']`. Give this or `kafka`. */
   readonly brokers?: readonly string[];
   /** An existing kafkajs client to share; tablecast never disconnects what it did not create. */
-  readonly kafka?: Kafka;
+  readonly kafka?: KafkaClient;
   /** Client id reported to the brokers. Default `tablecast`. */
   readonly clientId?: string;
 }

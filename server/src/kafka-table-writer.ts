@@ -1,5 +1,4 @@
-import type { Producer } from 'kafkajs';
-import { Partitioners } from 'kafkajs';
+import { Partitioners, type Producer } from './kafkajs.js';
 import type { Codec } from '../../shared/src/codecs/codec.js';
 import { utf8 } from '../../shared/src/codecs/utf8.js';
 import { consoleLogger, type Logger } from './environment.js';

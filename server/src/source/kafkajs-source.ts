@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, ConsumerConfig, Kafka } from 'kafkajs';
+import type { Admin, Consumer, ConsumerConfig, KafkaClient } from '../kafkajs.js';
 import { TopicNotFoundError } from '../errors.js';
 import { consoleLogger, type Logger } from '../environment.js';
 import { isUnknownTopicError, leaseKafka } from '../kafka-client.js';
@@ -97,7 +97,7 @@ export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
 }
 
 function subscribe(
-  _kafka: Kafka,
+  _kafka: KafkaClient,
   consumer: Consumer,
   consume: ConsumeOptions,
   logger: Logger,

@@ -1,0 +1,36 @@
+/**
+ * Benchmark dispatcher: `npm run bench <name> [-- options]`, e.g. `npm run bench catchup -- --runs 1`.
+ * Each name maps to a script under bench/ that runs in this process with the remaining args.
+ */
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from './lib/results.js';
+
+const BENCHMARKS: Readonly<Record<string, { script: string; about: string }>> = {
+  catchup: {
+    script: 'catchup.ts',
+    about: 'time to materialize a compacted topic: tablecast vs kcat vs ktables (real Kafka)',
+  },
+};
+
+function usage(): string {
+  const names = Object.entries(BENCHMARKS)
+    .map(([name, b]) => `  ${name.padEnd(12)} ${b.about}`)
+    .join('\n');
+  return `usage: npm run bench <name> [-- options]\n\nbenchmarks:\n${names}\n`;
+}
+
+const [name, ...rest] = process.argv.slice(2);
+if (name === undefined || name === '--help' || name === '-h' || name === 'list') {
+  process.stdout.write(usage());
+  process.exit(name === undefined ? 2 : 0);
+}
+const bench = BENCHMARKS[name];
+if (bench === undefined) {
+  process.stderr.write(`unknown benchmark "${name}"\n\n${usage()}`);
+  process.exit(2);
+}
+const script = path.join(repoRoot, 'bench', bench.script);
+// The benchmark reads its options from process.argv.slice(2), as if started directly.
+process.argv = [process.argv[0]!, script, ...rest];
+await import(pathToFileURL(script).href);

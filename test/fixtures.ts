@@ -1,0 +1,151 @@
+import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import type { KafkaSource, RecordBatch } from '../server/src/source/kafka-source.js';
+
+/** A kafkajs client for test setup: quiet, and with short retries so failures show quickly. */
+export function testKafka(brokers: readonly string[]): Kafka {
+  return new Kafka({
+    clientId: 'tablecast-test',
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+    retry: { initialRetryTime: 100, retries: 8 },
+  });
+}
+
+/**
+ * Everything a test opens goes on this stack and is closed in reverse order by `dispose()`,
+ * even when the test fails halfway.
+ */
+export class Cleanup {
+  readonly #stack: Array<() => unknown> = [];
+
+  add<T>(resource: T, close: (resource: T) => unknown): T {
+    this.#stack.push(() => close(resource));
+    return resource;
+  }
+
+  async dispose(): Promise<void> {
+    const errors: unknown[] = [];
+    while (this.#stack.length > 0) {
+      try {
+        await this.#stack.pop()!();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw new AggregateError(errors, 'cleanup failed');
+  }
+}
+
+export async function connectAdmin(kafka: Kafka, cleanup: Cleanup): Promise<Admin> {
+  const admin = kafka.admin();
+  await admin.connect();
+  return cleanup.add(admin, (a) => a.disconnect());
+}
+
+export async function connectProducer(
+  kafka: Kafka,
+  cleanup: Cleanup,
+  config: Parameters<Kafka['producer']>[0] = {},
+): Promise<Producer> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false, ...config });
+  await producer.connect();
+  return cleanup.add(producer, (p) => p.disconnect());
+}
+
+export async function createTopic(
+  admin: Admin,
+  topic: string,
+  numPartitions = 1,
+  configs: Record<string, string> = { 'cleanup.policy': 'compact' },
+): Promise<void> {
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      {
+        topic,
+        numPartitions,
+        replicationFactor: 1,
+        configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
+      },
+    ],
+  });
+}
+
+export type Message = { key: string | Buffer | null; value: string | Buffer | null; partition?: number };
+
+export async function produce(producer: Producer, topic: string, messages: Message[]): Promise<void> {
+  for (let i = 0; i < messages.length; i += 5_000) {
+    await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 5_000) });
+  }
+}
+
+export const json = (value: unknown) => JSON.stringify(value);
+
+/**
+ * Wraps a real source so a test can hold batches back: while `hold()` is in force, batches wait
+ * before reaching the table, and the Kafka client stops fetching for that partition, just as
+ * it would behind a slow table.
+ */
+export function holdableSource(inner: KafkaSource) {
+  let gate: Promise<void> | undefined;
+  let open: (() => void) | undefined;
+  let firstHeld: ((batch: RecordBatch) => void) | undefined;
+  const source: KafkaSource = {
+    offsets: (topic) => inner.offsets(topic),
+    close: () => inner.close(),
+    consume: async (options) => {
+      const subscription = await inner.consume({
+        ...options,
+        onBatch: async (batch) => {
+          if (gate) {
+            firstHeld?.(batch);
+            firstHeld = undefined;
+            await gate;
+          }
+          return options.onBatch(batch);
+        },
+      });
+      // A held batch would keep the client from disconnecting.
+      return { close: () => (release(), subscription.close()) };
+    },
+  };
+  const release = () => {
+    gate = undefined;
+    open?.();
+  };
+  return {
+    source,
+    /** Holds batches until `release()`; resolves with the first batch that was held. */
+    hold(): Promise<RecordBatch> {
+      gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      return new Promise<RecordBatch>((resolve) => {
+        firstHeld = resolve;
+      });
+    },
+    release,
+  };
+}
+
+/** Resolves when `predicate` holds after some status or change event of the table. */
+export function until(
+  subscribe: (listener: () => void) => () => void,
+  predicate: () => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  if (predicate()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    const unsubscribe = subscribe(() => {
+      if (!predicate()) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    });
+  });
+}
