@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     reporters: ['default', './test/summary-reporter.ts'],
+    // The broker and the tests share two cores: one test file at a time keeps timings sane.
+    fileParallelism: false,
     projects: [
       {
         test: {
@@ -20,8 +22,6 @@ export default defineConfig({
           globalSetup: ['./test/kafka-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // The broker and the tests share two cores: one test file at a time keeps timings sane.
-          fileParallelism: false,
         },
       },
     ],

@@ -110,8 +110,11 @@ const log = (message: string): void => {
 
 const cleanups: Array<{ name: string; fn: () => Promise<void> }> = [];
 let cleaning: Promise<void> | undefined;
+/** Set once cleanup begins, so the run loop starts no new child. */
+let aborting = false;
 
 function cleanup(): Promise<void> {
+  aborting = true;
   cleaning ??= (async () => {
     killAllChildren();
     for (const { name, fn } of cleanups.reverse()) {
@@ -544,6 +547,7 @@ async function main(): Promise<number> {
   for (let run = 0; run < runs; run++) {
     const order = rotate(contenders, run);
     for (const [position, contender] of order.entries()) {
+      if (aborting) throw new Error('interrupted');
       log(`run ${run + 1}/${runs}: ${contender}`);
       let r: Omit<RunRecord, 'run' | 'order'>;
       try {

@@ -71,9 +71,17 @@ export async function createTopic(
   });
 }
 
-export type Message = { key: string | Buffer | null; value: string | Buffer | null; partition?: number };
+export type Message = {
+  key: string | Buffer | null;
+  value: string | Buffer | null;
+  partition?: number;
+};
 
-export async function produce(producer: Producer, topic: string, messages: Message[]): Promise<void> {
+export async function produce(
+  producer: Producer,
+  topic: string,
+  messages: Message[],
+): Promise<void> {
   for (let i = 0; i < messages.length; i += 5_000) {
     await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 5_000) });
   }
@@ -106,7 +114,12 @@ export function holdableSource(inner: KafkaSource) {
         },
       });
       // A held batch would keep the client from disconnecting.
-      return { close: () => (release(), subscription.close()) };
+      return {
+        close: () => {
+          release();
+          return subscription.close();
+        },
+      };
     },
   };
   const release = () => {

@@ -3,11 +3,25 @@ import { CatchUpGate } from './catch-up-gate.js';
 
 describe('CatchUpGate', () => {
   it('is open at once for empty partitions', () => {
-    expect(new CatchUpGate([[0, 0], [1, 5]], [0, 5]).open).toBe(true);
+    expect(
+      new CatchUpGate(
+        [
+          [0, 0],
+          [1, 5],
+        ],
+        [0, 5],
+      ).open,
+    ).toBe(true);
   });
 
   it('opens when every partition position reaches its target, in any order', () => {
-    const gate = new CatchUpGate([[0, 10], [1, 4]], [0, 0]);
+    const gate = new CatchUpGate(
+      [
+        [0, 10],
+        [1, 4],
+      ],
+      [0, 0],
+    );
     expect(gate.open).toBe(false);
     expect(gate.advance(1, 4)).toBe(false);
     expect(gate.advance(0, 9)).toBe(false);

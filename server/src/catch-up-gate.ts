@@ -8,7 +8,10 @@ export class CatchUpGate {
   readonly #targets = new Map<number, number>();
 
   /** `targets` maps partition → end offset; partitions at or past their target are already done. */
-  constructor(targets: Iterable<readonly [partition: number, end: number]>, positions: readonly number[]) {
+  constructor(
+    targets: Iterable<readonly [partition: number, end: number]>,
+    positions: readonly number[],
+  ) {
     for (const [partition, end] of targets) {
       if ((positions[partition] ?? 0) < end) this.#targets.set(partition, end);
     }
@@ -27,7 +30,9 @@ export class CatchUpGate {
   }
 
   /** Partitions still behind, with how far: for logs and progress reports. */
-  remaining(positions: readonly number[]): Array<{ partition: number; position: number; target: number }> {
+  remaining(
+    positions: readonly number[],
+  ): Array<{ partition: number; position: number; target: number }> {
     return [...this.#targets].map(([partition, target]) => ({
       partition,
       position: positions[partition] ?? 0,

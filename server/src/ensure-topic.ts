@@ -1,6 +1,5 @@
-import { type Admin, ConfigResourceTypes } from './kafkajs.js';
-import { TopicPolicyError } from './errors.js';
 import { consoleLogger, type Logger } from './environment.js';
+import { TopicPolicyError } from './errors.js';
 import { leaseKafka } from './kafka-client.js';
 import {
   type KafkaConnectionOptions,
@@ -8,6 +7,7 @@ import {
   validatePositiveInteger,
   validateTopicName,
 } from './kafka-table-options.js';
+import { type Admin, ConfigResourceTypes } from './kafkajs.js';
 
 export type PolicyMismatchMode = 'warn' | 'raise' | 'reconcile';
 
@@ -40,7 +40,8 @@ export interface EnsureTopicResult {
 export async function ensureTopic(options: EnsureTopicOptions): Promise<EnsureTopicResult> {
   validateTopicName(options.topic);
   validateConnection(options, true, 'ensureTopic');
-  if (options.numPartitions !== undefined) validatePositiveInteger('numPartitions', options.numPartitions);
+  if (options.numPartitions !== undefined)
+    validatePositiveInteger('numPartitions', options.numPartitions);
   if (options.replicationFactor !== undefined) {
     validatePositiveInteger('replicationFactor', options.replicationFactor);
   }
@@ -80,7 +81,8 @@ export async function ensureWithAdmin(
   }
 
   const { overrides, policy } = await topicConfigs(admin, topic);
-  if (policy.split(',').includes('compact')) return { topic, action: 'exists', cleanupPolicy: policy };
+  if (policy.split(',').includes('compact'))
+    return { topic, action: 'exists', cleanupPolicy: policy };
 
   switch (options.onPolicyMismatch ?? 'warn') {
     case 'raise':

@@ -1,13 +1,13 @@
 export type { Codec } from '../../shared/src/codecs/codec.js';
 export { CodecError } from '../../shared/src/codecs/codec-error.js';
 export { bytes, codecs, json, superjsonCodec, utf8 } from '../../shared/src/codecs/index.js';
-export type { Logger, Timers } from './environment.js';
 export {
   type EnsureTopicOptions,
   type EnsureTopicResult,
   ensureTopic,
   type PolicyMismatchMode,
 } from './ensure-topic.js';
+export type { Logger, Timers } from './environment.js';
 export {
   TablecastError,
   type TablecastErrorCode,

@@ -1,6 +1,6 @@
-import { Kafka, type KafkaClient, logLevel } from './kafkajs.js';
 import { consoleLogger, type Logger } from './environment.js';
 import type { KafkaConnectionOptions } from './kafka-table-options.js';
+import { Kafka, type KafkaClient, logLevel } from './kafkajs.js';
 
 /** A kafkajs client and whether we made it (and so may tear it down). */
 export interface ClientLease {
@@ -9,7 +9,10 @@ export interface ClientLease {
 }
 
 /** Uses the injected client, or makes one whose warnings go to our logger, not stdout. */
-export function leaseKafka(options: KafkaConnectionOptions, logger: Logger = consoleLogger): ClientLease {
+export function leaseKafka(
+  options: KafkaConnectionOptions,
+  logger: Logger = consoleLogger,
+): ClientLease {
   if (options.kafka !== undefined) return { kafka: options.kafka, owned: false };
   const kafka = new Kafka({
     clientId: options.clientId ?? 'tablecast',
@@ -32,7 +35,8 @@ export function isUnknownTopicError(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
     if ((current as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
-    current = (current as { cause?: unknown; originalError?: unknown }).originalError ?? current.cause;
+    current =
+      (current as { cause?: unknown; originalError?: unknown }).originalError ?? current.cause;
   }
   return false;
 }

@@ -1,7 +1,7 @@
-import type { KafkaClient } from './kafkajs.js';
 import type { Codec } from '../../shared/src/codecs/codec.js';
-import type { Logger, Timers } from './environment.js';
 import type { PolicyMismatchMode } from './ensure-topic.js';
+import type { Logger, Timers } from './environment.js';
+import type { KafkaClient } from './kafkajs.js';
 import type { KafkaSource } from './source/kafka-source.js';
 
 export interface KafkaConnectionOptions {
@@ -43,19 +43,26 @@ export function validateTableOptions(options: KafkaTableOptions<unknown>): void 
   }
   validateTopicName(options.topic);
   if (!isCodec(options.valueCodec)) {
-    throw new TypeError('KafkaTable needs a valueCodec with encode() and decode(), e.g. codecs.json().');
+    throw new TypeError(
+      'KafkaTable needs a valueCodec with encode() and decode(), e.g. codecs.json().',
+    );
   }
   if (options.keyCodec !== undefined && !isCodec(options.keyCodec)) {
     throw new TypeError('keyCodec must have encode() and decode().');
   }
   validateConnection(options, options.source === undefined, 'KafkaTable');
-  if (options.ensureTopic !== false && options.brokers === undefined && options.kafka === undefined) {
+  if (
+    options.ensureTopic !== false &&
+    options.brokers === undefined &&
+    options.kafka === undefined
+  ) {
     throw new TypeError('ensureTopic needs brokers or kafka; pass one, or set ensureTopic: false.');
   }
   if (options.catchupTimeoutMs !== undefined) {
     validatePositiveInteger('catchupTimeoutMs', options.catchupTimeoutMs);
   }
-  if (options.numPartitions !== undefined) validatePositiveInteger('numPartitions', options.numPartitions);
+  if (options.numPartitions !== undefined)
+    validatePositiveInteger('numPartitions', options.numPartitions);
   if (options.onPolicyMismatch !== undefined && !POLICY_MODES.includes(options.onPolicyMismatch)) {
     throw new RangeError(
       `onPolicyMismatch must be 'warn', 'raise' or 'reconcile', got ${String(options.onPolicyMismatch)}.`,
@@ -86,7 +93,12 @@ export function validateConnection(
 }
 
 export function validateTopicName(topic: unknown): asserts topic is string {
-  if (typeof topic !== 'string' || !/^[A-Za-z0-9._-]{1,249}$/.test(topic) || topic === '.' || topic === '..') {
+  if (
+    typeof topic !== 'string' ||
+    !/^[A-Za-z0-9._-]{1,249}$/.test(topic) ||
+    topic === '.' ||
+    topic === '..'
+  ) {
     throw new TypeError(
       `Invalid topic name ${JSON.stringify(topic)}: use 1-249 of A-Z a-z 0-9 . _ - (not "." or "..").`,
     );

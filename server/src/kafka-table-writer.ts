@@ -1,10 +1,14 @@
-import { Partitioners, type Producer } from './kafkajs.js';
 import type { Codec } from '../../shared/src/codecs/codec.js';
 import { utf8 } from '../../shared/src/codecs/utf8.js';
 import { consoleLogger, type Logger } from './environment.js';
 import { TablecastError } from './errors.js';
 import { type ClientLease, leaseKafka } from './kafka-client.js';
-import { type KafkaConnectionOptions, validateConnection, validateTopicName } from './kafka-table-options.js';
+import {
+  type KafkaConnectionOptions,
+  validateConnection,
+  validateTopicName,
+} from './kafka-table-options.js';
+import { Partitioners, type Producer } from './kafkajs.js';
 import type { LogPosition } from './table-change.js';
 
 export interface KafkaTableWriterOptions<V> extends KafkaConnectionOptions {
@@ -50,7 +54,10 @@ export class KafkaTableWriter<V> {
 
   async start(): Promise<void> {
     if (this.#state !== 'new') {
-      throw new TablecastError('TABLE_ALREADY_STARTED', `Writer for "${this.topic}" was already started.`);
+      throw new TablecastError(
+        'TABLE_ALREADY_STARTED',
+        `Writer for "${this.topic}" was already started.`,
+      );
     }
     this.#state = 'starting';
     const idempotent = this.#options.idempotent ?? true;
@@ -94,10 +101,18 @@ export class KafkaTableWriter<V> {
     const [metadata] = await producer.send({
       topic: this.topic,
       acks: this.#options.idempotent === false ? 1 : -1,
-      messages: [{ key: toBuffer(this.#keyCodec.encode(key)), value: value === null ? null : toBuffer(value) }],
+      messages: [
+        {
+          key: toBuffer(this.#keyCodec.encode(key)),
+          value: value === null ? null : toBuffer(value),
+        },
+      ],
     });
     if (metadata === undefined || metadata.baseOffset === undefined) {
-      throw new TablecastError('KAFKA_ERROR', `The broker did not report where the write to "${this.topic}" landed.`);
+      throw new TablecastError(
+        'KAFKA_ERROR',
+        `The broker did not report where the write to "${this.topic}" landed.`,
+      );
     }
     return { partition: metadata.partition, offset: Number(metadata.baseOffset) };
   }
@@ -117,5 +132,7 @@ export class KafkaTableWriter<V> {
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

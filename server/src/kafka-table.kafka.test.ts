@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { brokers, uniqueTopic } from '../../test/kafka.js';
+import { codecs } from '../../shared/src/codecs/index.js';
 import {
   Cleanup,
   connectAdmin,
@@ -13,7 +13,7 @@ import {
   testKafka,
   until,
 } from '../../test/fixtures.js';
-import { codecs } from '../../shared/src/codecs/index.js';
+import { brokers, uniqueTopic } from '../../test/kafka.js';
 import { TablecastError, TopicNotFoundError } from './errors.js';
 import { KafkaTable } from './kafka-table.js';
 import { KafkaTableWriter } from './kafka-table-writer.js';
@@ -28,7 +28,10 @@ beforeEach(() => {
 afterEach(() => cleanup.dispose());
 
 const kafka = () => testKafka(brokers());
-function table<V = unknown>(topic: string, extra: Partial<ConstructorParameters<typeof KafkaTable<V>>[0]> = {}) {
+function table<V = unknown>(
+  topic: string,
+  extra: Partial<ConstructorParameters<typeof KafkaTable<V>>[0]> = {},
+) {
   const t = new KafkaTable<V>({
     brokers: brokers(),
     topic,
@@ -153,7 +156,12 @@ describe('KafkaTable against a real broker', () => {
       { key: 'a', value: json({ on: 'yes' }) },
     ]);
     const t = cleanup.add(
-      KafkaTable.json({ brokers: brokers(), topic, schema: z.object({ on: z.boolean() }), logger: quiet }),
+      KafkaTable.json({
+        brokers: brokers(),
+        topic,
+        schema: z.object({ on: z.boolean() }),
+        logger: quiet,
+      }),
       (x) => x.stop(),
     );
     await t.start();
@@ -176,7 +184,10 @@ describe('KafkaTable against a real broker', () => {
   });
 
   it('reads every partition of a multi-partition topic and tracks where each value came from', async () => {
-    const messages = Array.from({ length: 400 }, (_, i) => ({ key: `key-${i % 100}`, value: json(i) }));
+    const messages = Array.from({ length: 400 }, (_, i) => ({
+      key: `key-${i % 100}`,
+      value: json(i),
+    }));
     const { topic } = await topicWith(messages, 4);
     const t = table(topic);
     await t.start();
@@ -195,7 +206,10 @@ describe('KafkaTable against a real broker', () => {
       maxInFlightRequests: 1,
     });
     const committed = await txProducer.transaction();
-    await committed.send({ topic, messages: [{ key: 'a', value: json('committed'), partition: 0 }] });
+    await committed.send({
+      topic,
+      messages: [{ key: 'a', value: json('committed'), partition: 0 }],
+    });
     await committed.commit();
     const aborted = await txProducer.transaction();
     await aborted.send({
@@ -267,7 +281,12 @@ describe('KafkaTable against a real broker', () => {
     await produce(producer, topic, [{ key: 'a', value: json(1) }]);
     await produce(producer, topic, [{ key: 'b', value: json(2) }]);
     expect(await t.barrier(10_000)).toBe(true);
-    expect(t.snapshot()).toEqual(new Map([['a', 1], ['b', 2]]));
+    expect(t.snapshot()).toEqual(
+      new Map([
+        ['a', 1],
+        ['b', 2],
+      ]),
+    );
     expect(errors.length).toBeGreaterThanOrEqual(1);
     expect(t.status).toBe('caught_up');
   });
@@ -310,7 +329,11 @@ describe('KafkaTable against a real broker', () => {
     await produce(producer, topic, [{ key: 'kept', value: json('new') }]);
     await heldBatch;
     // While the table is held at offset 2, records 2..9 are written and 0..8 deleted.
-    await produce(producer, topic, Array.from({ length: 7 }, (_, i) => ({ key: `n${i}`, value: json(i) })));
+    await produce(
+      producer,
+      topic,
+      Array.from({ length: 7 }, (_, i) => ({ key: `n${i}`, value: json(i) })),
+    );
     // kafkajs needs the topic's leaders in its metadata before it can route DeleteRecords.
     await admin.fetchTopicOffsets(topic);
     await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '9' }] });
@@ -352,7 +375,11 @@ describe('read-your-writes', () => {
 
   it('puts a key in the same partition as the Java client would (murmur2)', async () => {
     const topic = uniqueTopic('partitioner');
-    await using writer = new KafkaTableWriter({ brokers: brokers(), topic, valueCodec: codecs.json() });
+    await using writer = new KafkaTableWriter({
+      brokers: brokers(),
+      topic,
+      valueCodec: codecs.json(),
+    });
     const admin = await connectAdmin(kafka(), cleanup);
     await createTopic(admin, topic, 8);
     await writer.start();
@@ -368,7 +395,10 @@ describe('read-your-writes', () => {
     const t = table(topic);
     await t.start();
     expect(await t.waitFor({ partition: 0, offset: 1_000 }, 100)).toBe(false);
-    const waiting = [t.waitFor({ partition: 0, offset: 5 }, 60_000), t.waitFor({ partition: 0, offset: 6 }, 60_000)];
+    const waiting = [
+      t.waitFor({ partition: 0, offset: 5 }, 60_000),
+      t.waitFor({ partition: 0, offset: 6 }, 60_000),
+    ];
     await t.stop();
     expect(await Promise.all(waiting)).toEqual([false, false]);
     expect(await t.barrier(1_000)).toBe(false);

@@ -5,9 +5,13 @@ import { CatchUpGate } from './catch-up-gate.js';
 import { ensureTopic } from './ensure-topic.js';
 import { consoleLogger, defaultTimers, type Logger, type Timers } from './environment.js';
 import { TablecastError, toError } from './errors.js';
-import { type KafkaTableOptions, validatePositiveInteger, validateTableOptions } from './kafka-table-options.js';
-import { kafkajsSource } from './source/kafkajs-source.js';
+import {
+  type KafkaTableOptions,
+  validatePositiveInteger,
+  validateTableOptions,
+} from './kafka-table-options.js';
 import type { KafkaSource, RecordBatch, Subscription } from './source/kafka-source.js';
+import { kafkajsSource } from './source/kafkajs-source.js';
 import type {
   LogPosition,
   TableChange,
@@ -83,7 +87,9 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
   ): KafkaTable<StandardSchemaV1.InferOutput<S>>;
   static json<T = unknown>(options: Omit<KafkaTableOptions<T>, 'valueCodec'>): KafkaTable<T>;
   static json(
-    options: Omit<KafkaTableOptions<unknown>, 'valueCodec'> & { readonly schema?: StandardSchemaV1 },
+    options: Omit<KafkaTableOptions<unknown>, 'valueCodec'> & {
+      readonly schema?: StandardSchemaV1;
+    },
   ): KafkaTable<unknown> {
     const { schema, ...rest } = options;
     return new KafkaTable({ ...rest, valueCodec: schema ? json({ schema }) : json() });
@@ -124,7 +130,10 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
    */
   async start(): Promise<void> {
     if (this.#started) {
-      throw new TablecastError('TABLE_ALREADY_STARTED', `Table "${this.topic}" was already started; a table starts once.`);
+      throw new TablecastError(
+        'TABLE_ALREADY_STARTED',
+        `Table "${this.topic}" was already started; a table starts once.`,
+      );
     }
     this.#started = true;
     this.#startedAt = performance.now();
@@ -135,9 +144,12 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
     const timeout = this.#timers.setTimeout(() => {
       if (this.#caughtUp || this.#stopped) return;
       this.#timedOut = true;
-      this.#logger.warn(`Table "${this.topic}" did not catch up within ${this.#catchupTimeoutMs} ms; serving as degraded while it goes on.`, {
-        remaining: this.#gate?.remaining(this.#state.positions),
-      });
+      this.#logger.warn(
+        `Table "${this.topic}" did not catch up within ${this.#catchupTimeoutMs} ms; serving as degraded while it goes on.`,
+        {
+          remaining: this.#gate?.remaining(this.#state.positions),
+        },
+      );
       this.#updateStatus();
       this.#settleStart?.();
     }, this.#catchupTimeoutMs);
@@ -152,7 +164,10 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
     }
     if (this.#failure) throw this.#failure;
     if (this.#stopped && !this.#caughtUp && !this.#timedOut) {
-      throw new TablecastError('TABLE_STOPPED', `Table "${this.topic}" was stopped before it caught up.`);
+      throw new TablecastError(
+        'TABLE_STOPPED',
+        `Table "${this.topic}" was stopped before it caught up.`,
+      );
     }
   }
 
@@ -204,10 +219,13 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
     if (this.#stopped || this.#failure) return;
     const changes: TableChange<V>[] | undefined = this.#changeListeners.size > 0 ? [] : undefined;
     if (this.#state.apply(batch, changes)) {
-      this.#logger.warn(`Table "${this.topic}" rebuilt partition ${batch.partition}: its log was truncated below the table's position.`, {
-        partition: batch.partition,
-        from: batch.fetchOffset,
-      });
+      this.#logger.warn(
+        `Table "${this.topic}" rebuilt partition ${batch.partition}: its log was truncated below the table's position.`,
+        {
+          partition: batch.partition,
+          from: batch.fetchOffset,
+        },
+      );
     }
     if (changes !== undefined && changes.length > 0) this.#emitChanges(changes);
     const position = this.#state.positions[batch.partition] ?? 0;
@@ -251,7 +269,10 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
       try {
         listener(next, this.#failure);
       } catch (error) {
-        this.#logger.error('A status listener threw; the table goes on.', { topic: this.topic, error });
+        this.#logger.error('A status listener threw; the table goes on.', {
+          topic: this.topic,
+          error,
+        });
       }
     }
   }
@@ -261,7 +282,10 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
       try {
         listener(changes);
       } catch (error) {
-        this.#logger.error('A change listener threw; the table goes on.', { topic: this.topic, error });
+        this.#logger.error('A change listener threw; the table goes on.', {
+          topic: this.topic,
+          error,
+        });
       }
     }
   }
@@ -363,7 +387,10 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
 
   #assertStarted(): void {
     if (!this.#started) {
-      throw new TablecastError('TABLE_NOT_STARTED', `Table "${this.topic}" has not been started; call and await start() before reading.`);
+      throw new TablecastError(
+        'TABLE_NOT_STARTED',
+        `Table "${this.topic}" has not been started; call and await start() before reading.`,
+      );
     }
   }
 

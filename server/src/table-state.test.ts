@@ -9,9 +9,14 @@ const enc = new TextEncoder();
 const rec = (offset: number, key: string | Uint8Array | null, value: unknown): RawRecord => ({
   offset,
   key: typeof key === 'string' ? enc.encode(key) : key,
-  value: value === null ? null : value instanceof Uint8Array ? value : enc.encode(JSON.stringify(value)),
+  value:
+    value === null ? null : value instanceof Uint8Array ? value : enc.encode(JSON.stringify(value)),
 });
-const batch = (partition: number, records: RawRecord[], extra: Partial<RecordBatch> = {}): RecordBatch => ({
+const batch = (
+  partition: number,
+  records: RawRecord[],
+  extra: Partial<RecordBatch> = {},
+): RecordBatch => ({
   partition,
   records,
   nextOffset: (records.at(-1)?.offset ?? -1) + 1,
@@ -29,7 +34,10 @@ const map = (state: TableState<unknown>) =>
 describe('TableState apply rules', () => {
   it('keeps the last value per key and deletes on tombstones', () => {
     const state = fresh();
-    state.apply(batch(0, [rec(0, 'a', 1), rec(1, 'b', 1), rec(2, 'a', 2), rec(3, 'b', null)]), undefined);
+    state.apply(
+      batch(0, [rec(0, 'a', 1), rec(1, 'b', 1), rec(2, 'a', 2), rec(3, 'b', null)]),
+      undefined,
+    );
     expect(map(state)).toEqual({ a: 2 });
     expect(state.recordsApplied).toBe(4);
     expect(state.tombstonesApplied).toBe(1);
@@ -90,7 +98,10 @@ describe('TableState apply rules', () => {
   it('ignores records before the position (a refetch after a rebalance)', () => {
     const state = fresh();
     state.apply(batch(0, [rec(0, 'a', 1), rec(1, 'a', 2)]), undefined);
-    state.apply(batch(0, [rec(0, 'a', 'stale'), rec(1, 'a', 'stale'), rec(2, 'b', 3)], { fetchOffset: 0 }), undefined);
+    state.apply(
+      batch(0, [rec(0, 'a', 'stale'), rec(1, 'a', 'stale'), rec(2, 'b', 3)], { fetchOffset: 0 }),
+      undefined,
+    );
     expect(map(state)).toEqual({ a: 2, b: 3 });
     expect(state.recordsApplied).toBe(3);
   });

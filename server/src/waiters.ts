@@ -13,7 +13,11 @@ export class Waiters {
 
   constructor(private readonly timers: Timers) {}
 
-  add(target: readonly number[], timeoutMs: number, positions: readonly number[]): Promise<boolean> {
+  add(
+    target: readonly number[],
+    timeoutMs: number,
+    positions: readonly number[],
+  ): Promise<boolean> {
     if (reached(target, positions)) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
       const waiter: Waiter = {
@@ -47,7 +51,8 @@ export class Waiters {
 function reached(target: readonly number[], positions: readonly number[]): boolean {
   for (let partition = 0; partition < target.length; partition++) {
     const required = target[partition];
-    if (required !== undefined && required > 0 && (positions[partition] ?? 0) < required) return false;
+    if (required !== undefined && required > 0 && (positions[partition] ?? 0) < required)
+      return false;
   }
   return true;
 }

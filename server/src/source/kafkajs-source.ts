@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, ConsumerConfig, KafkaClient } from '../kafkajs.js';
-import { TopicNotFoundError } from '../errors.js';
 import { consoleLogger, type Logger } from '../environment.js';
+import { TopicNotFoundError } from '../errors.js';
 import { isUnknownTopicError, leaseKafka } from '../kafka-client.js';
 import type { KafkaConnectionOptions } from '../kafka-table-options.js';
+import type { Admin, Consumer, ConsumerConfig, KafkaClient } from '../kafkajs.js';
 import type {
   ConsumeOptions,
   KafkaSource,
@@ -65,6 +65,11 @@ export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
         maxBytesPerPartition: 16 * 1024 * 1024,
         maxBytes: 64 * 1024 * 1024,
         maxWaitTimeInMs: 100,
+        // The group has one member, us. After a broker outage the rejoin waits out the old
+        // session, so a short one shortens recovery; brokers accept 6 s and up by default.
+        sessionTimeout: 10_000,
+        rebalanceTimeout: 10_000,
+        heartbeatInterval: 1_000,
         metadataMaxAge: 30_000,
         allowAutoTopicCreation: false,
         ...options.consumer,
