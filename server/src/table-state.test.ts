@@ -87,12 +87,59 @@ describe('TableState apply rules', () => {
 
   it('reports changes in apply order with their partition and offset', () => {
     const state = fresh();
+    state.apply(batch(1, [rec(0, 'b', 0)], { fetchOffset: 0 }), undefined);
     const changes: TableChange<unknown>[] = [];
-    state.apply(batch(1, [rec(5, 'a', 1), rec(6, 'a', null)], { fetchOffset: 0 }), changes);
+    state.apply(
+      batch(1, [rec(5, 'a', 1), rec(6, 'b', null), rec(7, 'c', 3)], { fetchOffset: 1 }),
+      changes,
+    );
     expect(changes).toEqual([
       { key: 'a', deleted: false, value: 1, partition: 1, offset: 5 },
-      { key: 'a', deleted: true, partition: 1, offset: 6 },
+      { key: 'b', deleted: true, partition: 1, offset: 6 },
+      { key: 'c', deleted: false, value: 3, partition: 1, offset: 7 },
     ]);
+  });
+
+  it('applies only the last record of a key within a batch, as compaction would', () => {
+    const state = fresh();
+    const changes: TableChange<unknown>[] = [];
+    state.apply(
+      batch(0, [rec(0, 'a', 1), rec(1, 'b', 1), rec(2, 'a', 2), rec(3, 'a', 3)]),
+      changes,
+    );
+    expect(changes.map((c) => [c.key, c.offset])).toEqual([
+      ['b', 1],
+      ['a', 3],
+    ]);
+    expect(state.recordsApplied).toBe(4);
+  });
+
+  it('never decodes a superseded value, so a superseded poison value is not counted', () => {
+    const state = fresh();
+    state.apply(batch(0, [rec(0, 'a', enc.encode('{poison')), rec(1, 'a', 2)]), undefined);
+    expect(map(state)).toEqual({ a: 2 });
+    expect(state.valueDecodeErrors).toBe(0);
+  });
+
+  it('falls back to the previous record in the batch when the last value does not decode', () => {
+    const state = fresh();
+    state.apply(batch(0, [rec(0, 'a', 'old')]), undefined);
+    const changes: TableChange<unknown>[] = [];
+    state.apply(
+      batch(0, [
+        rec(1, 'a', 'good'),
+        rec(2, 'a', enc.encode('{bad')),
+        rec(3, 'a', enc.encode('{bad')),
+      ]),
+      changes,
+    );
+    expect(map(state)).toEqual({ a: 'good' });
+    expect(state.entries.get('a')?.offset).toBe(1);
+    expect(state.valueDecodeErrors).toBe(2);
+    expect(changes).toEqual([{ key: 'a', deleted: false, value: 'good', partition: 0, offset: 1 }]);
+
+    state.apply(batch(0, [rec(4, 'a', null), rec(5, 'a', enc.encode('{bad'))]), undefined);
+    expect(map(state)).toEqual({});
   });
 
   it('ignores records before the position (a refetch after a rebalance)', () => {

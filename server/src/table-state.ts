@@ -1,5 +1,5 @@
 import type { Codec } from '../../shared/src/codecs/codec.js';
-import type { RecordBatch } from './source/kafka-source.js';
+import type { RawRecord, RecordBatch } from './source/kafka-source.js';
 import type { TableChange, TableEntry } from './table-change.js';
 
 /**
@@ -41,6 +41,10 @@ export class TableState<V> {
    * rebalance) and are skipped; no key → counted, skipped; key fails to decode → counted,
    * skipped, tombstones too; null value → delete; value fails to decode → counted and the
    * previous value stays; anything else, including zero bytes, is stored.
+   *
+   * A value superseded by a later record of the same key in the same batch cannot affect the
+   * map, so it is never decoded: during a replay most records are superseded, and decoding is
+   * most of a replay's cost. Such values are not counted as decode errors either.
    */
   apply(batch: RecordBatch, changes: TableChange<V>[] | undefined): boolean {
     const partition = batch.partition;
@@ -55,26 +59,68 @@ export class TableState<V> {
       rebuilt = true;
     }
     const from = position ?? 0;
-    for (const record of batch.records) {
+    const records = batch.records;
+    const keys = this.#decodeKeys(records, from);
+    // Walking backwards, the first time a key is seen is its last record in the batch.
+    const seen = new Set<string>();
+    const last = new Uint8Array(records.length);
+    for (let i = records.length - 1; i >= 0; i--) {
+      const key = keys[i];
+      if (key === undefined || seen.has(key)) continue;
+      seen.add(key);
+      last[i] = 1;
+    }
+    for (let i = 0; i < records.length; i++) {
+      if (last[i] === 1) this.#applyLast(records, keys, i, partition, changes);
+    }
+    if (position === undefined || batch.nextOffset > position) {
+      this.positions[partition] = batch.nextOffset;
+    }
+    return rebuilt;
+  }
+
+  /** Decodes and counts every key at or past `from`; undefined marks a record to skip. */
+  #decodeKeys(records: readonly RawRecord[], from: number): Array<string | undefined> {
+    const keys: Array<string | undefined> = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
       if (record.offset < from) continue;
       this.recordsApplied++;
       if (record.key === null) {
         this.keylessRecords++;
         continue;
       }
-      let key: string;
       try {
-        key = this.keyCodec.decode(record.key);
+        keys[i] = this.keyCodec.decode(record.key);
       } catch {
         this.keyDecodeErrors++;
         continue;
       }
+      if (record.value === null) this.tombstonesApplied++;
+    }
+    return keys;
+  }
+
+  /**
+   * Applies the last record of a key in a batch. If its value does not decode, the key's
+   * previous record in the batch is the value to keep, so the search goes back through them.
+   */
+  #applyLast(
+    records: readonly RawRecord[],
+    keys: ReadonlyArray<string | undefined>,
+    index: number,
+    partition: number,
+    changes: TableChange<V>[] | undefined,
+  ): void {
+    const key = keys[index]!;
+    for (let i = index; i >= 0; i--) {
+      if (keys[i] !== key) continue;
+      const record = records[i]!;
       if (record.value === null) {
-        this.tombstonesApplied++;
         if (this.entries.delete(key)) {
           changes?.push({ key, deleted: true, partition, offset: record.offset });
         }
-        continue;
+        return;
       }
       let value: V;
       try {
@@ -92,11 +138,8 @@ export class TableState<V> {
         entry.offset = record.offset;
       }
       changes?.push({ key, deleted: false, value, partition, offset: record.offset });
+      return;
     }
-    if (position === undefined || batch.nextOffset > position) {
-      this.positions[partition] = batch.nextOffset;
-    }
-    return rebuilt;
   }
 
   #dropPartition(partition: number, newStart: number, changes: TableChange<V>[] | undefined) {
