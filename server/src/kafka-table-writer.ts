@@ -17,8 +17,9 @@ export interface KafkaTableWriterOptions<V> extends KafkaConnectionOptions {
   /** Default UTF-8. */
   readonly keyCodec?: Codec<string>;
   /**
-   * Idempotent producer with acks=all (default true): a retried send is written once. Turn it
-   * off only for brokers that refuse idempotence; writes are then acked by the leader alone.
+   * Idempotent producer (default true): a retried send is written once. Turn it off only for
+   * brokers or ACLs that refuse idempotence. Writes are acknowledged by all in-sync replicas
+   * either way.
    */
   readonly idempotent?: boolean;
   readonly logger?: Logger;
@@ -100,7 +101,7 @@ export class KafkaTableWriter<V> {
     }
     const [metadata] = await producer.send({
       topic: this.topic,
-      acks: this.#options.idempotent === false ? 1 : -1,
+      acks: -1,
       messages: [
         {
           key: toBuffer(this.#keyCodec.encode(key)),

@@ -3,7 +3,7 @@ import { consoleLogger, type Logger } from '../environment.js';
 import { TopicNotFoundError } from '../errors.js';
 import { isUnknownTopicError, leaseKafka } from '../kafka-client.js';
 import type { KafkaConnectionOptions } from '../kafka-table-options.js';
-import type { Admin, Consumer, ConsumerConfig, KafkaClient } from '../kafkajs.js';
+import type { Admin, Consumer, ConsumerConfig } from '../kafkajs.js';
 import type {
   ConsumeOptions,
   KafkaSource,
@@ -76,7 +76,7 @@ export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
         groupId: `tablecast-${consume.topic}-${randomUUID()}`,
         readUncommitted: false,
       });
-      const subscription = subscribe(kafka, consumer, consume, logger);
+      const subscription = subscribe(consumer, consume, logger);
       subscriptions.add(subscription);
       const close = subscription.close;
       subscription.close = async () => {
@@ -102,7 +102,6 @@ export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
 }
 
 function subscribe(
-  _kafka: KafkaClient,
   consumer: Consumer,
   consume: ConsumeOptions,
   logger: Logger,
