@@ -21,7 +21,12 @@ const brokers = (external ?? broker!.brokers).split(',');
 console.log(`Kafka at ${brokers.join(',')}`);
 
 const writer = new KafkaTableWriter({ brokers, topic: TOPIC, valueCodec: codecs.json<boolean>() });
-const table = new KafkaTable({ brokers, topic: TOPIC, valueCodec: codecs.json<boolean>(), numPartitions: 3 });
+const table = new KafkaTable({
+  brokers,
+  topic: TOPIC,
+  valueCodec: codecs.json<boolean>(),
+  numPartitions: 3,
+});
 let timer: ReturnType<typeof setInterval> | undefined;
 let stopping = false;
 
