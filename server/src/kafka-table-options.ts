@@ -30,6 +30,12 @@ export interface KafkaTableOptions<V> extends KafkaConnectionOptions {
   readonly onPolicyMismatch?: PolicyMismatchMode;
   /** Replaces the Kafka client adapter (kafkajs by default), e.g. for a librdkafka client. */
   readonly source?: KafkaSource;
+  /**
+   * How many deleted keys the table remembers so a resuming client can be told which of its keys
+   * are gone. Past it, resumes from before the oldest remembered delete become full resets.
+   * Default 100000.
+   */
+  readonly tombstoneHistory?: number;
   readonly logger?: Logger;
   readonly timers?: Timers;
 }
@@ -61,8 +67,12 @@ export function validateTableOptions(options: KafkaTableOptions<unknown>): void 
   if (options.catchupTimeoutMs !== undefined) {
     validatePositiveInteger('catchupTimeoutMs', options.catchupTimeoutMs);
   }
-  if (options.numPartitions !== undefined)
+  if (options.numPartitions !== undefined) {
     validatePositiveInteger('numPartitions', options.numPartitions);
+  }
+  if (options.tombstoneHistory !== undefined) {
+    validatePositiveInteger('tombstoneHistory', options.tombstoneHistory);
+  }
   if (options.onPolicyMismatch !== undefined && !POLICY_MODES.includes(options.onPolicyMismatch)) {
     throw new RangeError(
       `onPolicyMismatch must be 'warn', 'raise' or 'reconcile', got ${String(options.onPolicyMismatch)}.`,

@@ -57,6 +57,7 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
   #catchUpSeconds: number | null = null;
   #replayedAtCatchUp: number | null = null;
   #status: TableStatus = 'unstarted';
+  #topicId: string | undefined;
   #settleStart: (() => void) | undefined;
 
   constructor(options: KafkaTableOptions<V>) {
@@ -65,7 +66,11 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
     this.topic = options.topic;
     this.#logger = options.logger ?? consoleLogger;
     this.#timers = options.timers ?? defaultTimers;
-    this.#state = new TableState(options.keyCodec ?? utf8(), options.valueCodec);
+    this.#state = new TableState(
+      options.keyCodec ?? utf8(),
+      options.valueCodec,
+      options.tombstoneHistory ?? 100_000,
+    );
     this.#waiters = new Waiters(this.#timers);
     this.#ownsSource = options.source === undefined;
     this.#source =
@@ -116,6 +121,35 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
       catchUpSeconds: this.#catchUpSeconds,
       replayedAtCatchUp: this.#replayedAtCatchUp,
     });
+  }
+
+  /**
+   * The topic's identity: its Kafka topic id when the source can tell it, else its name. Known
+   * once start() has read the topic's offsets.
+   */
+  get topicId(): string | undefined {
+    return this.#topicId;
+  }
+
+  /**
+   * What changed since `from` (a position this table has passed): the current value of every key
+   * written at or after it, and the keys deleted since. Undefined when the table can no longer
+   * prove it knows every delete since `from` (its tombstone history was exceeded, or the log was
+   * truncated): send a full snapshot instead.
+   */
+  changesSince(from: TablePosition): { sets: Array<[string, V]>; deletes: string[] } | undefined {
+    this.#assertStarted();
+    return this.#state.changesSince(from);
+  }
+
+  /**
+   * Resolves true once the table's position covers `target` on every partition, false on
+   * timeout, stop or failure.
+   */
+  waitForPosition(target: TablePosition, timeoutMs: number): Promise<boolean> {
+    validatePositiveInteger('timeoutMs', timeoutMs);
+    if (!this.#readable) return Promise.resolve(false);
+    return this.#waiters.add(target, timeoutMs, this.#state.positions);
   }
 
   /** The next offset the table will apply, per partition (index = partition). A copy. */
@@ -189,11 +223,17 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
       });
     }
     if (this.#stopped) return;
-    const offsets = await this.#source.offsets(this.topic);
+    const [offsets, topicId] = await Promise.all([
+      this.#source.offsets(this.topic),
+      this.#source.topicId?.(this.topic),
+    ]);
+    this.#topicId = topicId ?? this.topic;
     const startAt = new Map<number, number>();
     for (const { partition, earliest } of offsets) {
       startAt.set(partition, earliest);
       this.#state.positions[partition] = earliest;
+      // Deletes before the log start are gone from the log: no resume can reach back there.
+      this.#state.tombstones.horizon[partition] = earliest;
     }
     this.#gate = new CatchUpGate(
       offsets.map((o) => [o.partition, o.end] as const),

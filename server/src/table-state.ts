@@ -1,6 +1,7 @@
 import type { Codec } from '../../shared/src/codecs/codec.js';
 import type { RawRecord, RecordBatch } from './source/kafka-source.js';
 import type { TableChange, TableEntry } from './table-change.js';
+import { TombstoneLog } from './tombstone-log.js';
 
 /**
  * Mutable on purpose: a replay writes each key many times, and updating the entry in place
@@ -28,10 +29,15 @@ export class TableState<V> {
   keyDecodeErrors = 0;
   valueDecodeErrors = 0;
 
+  readonly tombstones: TombstoneLog;
+
   constructor(
     private readonly keyCodec: Codec<string>,
     private readonly valueCodec: Codec<V>,
-  ) {}
+    tombstoneCapacity = 100_000,
+  ) {
+    this.tombstones = new TombstoneLog(tombstoneCapacity);
+  }
 
   /**
    * Applies one batch. Returns whether the partition had to be rebuilt. `changes`, when given,
@@ -120,6 +126,7 @@ export class TableState<V> {
         if (this.entries.delete(key)) {
           changes?.push({ key, deleted: true, partition, offset: record.offset });
         }
+        this.tombstones.record(key, partition, record.offset);
         return;
       }
       let value: V;
@@ -131,6 +138,7 @@ export class TableState<V> {
       }
       const entry = this.entries.get(key);
       if (entry === undefined) {
+        this.tombstones.forget(key);
         this.entries.set(key, new Entry(value, partition, record.offset));
       } else {
         entry.value = value;
@@ -149,5 +157,24 @@ export class TableState<V> {
       changes?.push({ key, deleted: true, partition, offset: newStart });
     }
     this.positions[partition] = newStart;
+    this.tombstones.resetPartition(partition, newStart);
+  }
+
+  /**
+   * What changed since `from` (a position this table has passed): every key whose value came
+   * from at or after it, and every key deleted since. Undefined when the deletes since `from`
+   * are no longer all known, so the caller must send everything instead.
+   */
+  changesSince(
+    from: readonly number[],
+  ): { sets: Array<[string, V]>; deletes: string[] } | undefined {
+    for (let p = 0; p < this.tombstones.horizon.length; p++) {
+      if ((from[p] ?? 0) < (this.tombstones.horizon[p] ?? 0)) return undefined;
+    }
+    const sets: Array<[string, V]> = [];
+    for (const [key, entry] of this.entries) {
+      if (entry.offset >= (from[entry.partition] ?? 0)) sets.push([key, entry.value]);
+    }
+    return { sets, deletes: [...this.tombstones.deletedSince(from)] };
   }
 }

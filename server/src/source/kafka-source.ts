@@ -71,6 +71,11 @@ export interface KafkaSource {
   /** Offsets of every partition of `topic`. Rejects with a TopicNotFoundError when it does not exist. */
   offsets(topic: string): Promise<PartitionOffsets[]>;
   consume(options: ConsumeOptions): Promise<Subscription>;
+  /**
+   * The topic's id, which changes when a topic is deleted and created again. Optional: without
+   * it a recreated topic is only noticed when offsets go backwards.
+   */
+  topicId?(topic: string): Promise<string | undefined>;
   /** Releases connections the source owns (not the ones of an injected client). */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { TopicNotFoundError } from '../errors.js';
 import { isUnknownTopicError, leaseKafka } from '../kafka-client.js';
 import type { KafkaConnectionOptions } from '../kafka-table-options.js';
 import type { Admin, Consumer, ConsumerConfig } from '../kafkajs.js';
+import { fetchTopicId } from './fetch-topic-id.js';
 import type {
   ConsumeOptions,
   KafkaSource,
@@ -90,6 +91,15 @@ export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
         throw error;
       }
       return subscription;
+    },
+
+    async topicId(topic: string): Promise<string | undefined> {
+      // kafkajs speaks a Metadata version without topic ids, so ask a bootstrap broker directly.
+      for (const broker of options.brokers ?? []) {
+        const id = await fetchTopicId(broker, topic);
+        if (id !== undefined) return id;
+      }
+      return undefined;
     },
 
     async close(): Promise<void> {
