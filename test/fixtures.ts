@@ -101,6 +101,7 @@ export function holdableSource(inner: KafkaSource) {
   const source: KafkaSource = {
     offsets: (topic) => inner.offsets(topic),
     close: () => inner.close(),
+    ...(inner.topicId ? { topicId: (topic: string) => inner.topicId!(topic) } : {}),
     consume: async (options) => {
       const subscription = await inner.consume({
         ...options,

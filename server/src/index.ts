@@ -1,6 +1,12 @@
 export type { Codec } from '../../shared/src/codecs/codec.js';
 export { CodecError } from '../../shared/src/codecs/codec-error.js';
 export { bytes, codecs, json, superjsonCodec, utf8 } from '../../shared/src/codecs/index.js';
+export type {
+  Authorization,
+  AuthorizeRequest,
+  BridgeOptions,
+} from './bridge/bridge-options.js';
+export { type Bridge, createBridge } from './bridge/create-bridge.js';
 export {
   type EnsureTopicOptions,
   type EnsureTopicResult,

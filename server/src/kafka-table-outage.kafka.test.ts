@@ -38,6 +38,7 @@ function spySource(inner: KafkaSource) {
   const source: KafkaSource = {
     offsets: (topic) => inner.offsets(topic),
     close: () => inner.close(),
+    ...(inner.topicId ? { topicId: (topic: string) => inner.topicId!(topic) } : {}),
     consume: (options) =>
       inner.consume({
         ...options,

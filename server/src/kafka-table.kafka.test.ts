@@ -104,12 +104,24 @@ describe('KafkaTable against a real broker', () => {
       { key: 'a', value: null },
       { key: 'b', value: json(3) },
     ]);
-    await until(events(t), () => seen.length === 3, 'three changes');
-    expect(seen.map((c) => [c.key, c.deleted ? null : c.value, c.offset])).toEqual([
-      ['b', 2, 1],
-      ['a', null, 2],
-      ['b', 3, 3],
-    ]);
+    await until(events(t), () => t.get('b') === 3 && !t.has('a'), 'the three writes');
+    // Within one fetched batch only a key's last record is applied, so b=2 may be skipped;
+    // whatever is reported comes in offset order and ends with each key's last change.
+    const offsets = seen.map((c) => c.offset);
+    expect(offsets).toEqual([...offsets].sort((x, y) => x - y));
+    expect(seen.filter((c) => c.key === 'a').at(-1)).toEqual({
+      key: 'a',
+      deleted: true,
+      partition: 0,
+      offset: 2,
+    });
+    expect(seen.filter((c) => c.key === 'b').at(-1)).toEqual({
+      key: 'b',
+      deleted: false,
+      value: 3,
+      partition: 0,
+      offset: 3,
+    });
     expect(t.snapshot()).toEqual(new Map([['b', 3]]));
   });
 

@@ -1,0 +1,91 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger, Timers } from '../environment.js';
+import type { KafkaTable } from '../kafka-table.js';
+import { validatePositiveInteger } from '../kafka-table-options.js';
+
+/** What an `authorize` hook sees of a WebSocket upgrade or an HTTP read. */
+export interface AuthorizeRequest {
+  readonly headers: IncomingHttpHeaders;
+  readonly url: URL;
+  /** Parsed from the Cookie header. */
+  readonly cookies: Readonly<Record<string, string>>;
+  readonly origin: string | undefined;
+  readonly remoteAddress: string | undefined;
+}
+
+/**
+ * `false`: refuse the connection (HTTP 401). `true`: every table. `{ tables }`: only these;
+ * subscribing to another one gets a FORBIDDEN error on an open connection.
+ */
+export type Authorization = boolean | { readonly tables: readonly string[] };
+
+export interface BridgeOptions {
+  /** Table name (as clients ask for it) → a KafkaTable. The bridge starts tables not yet started. */
+  readonly tables: Readonly<Record<string, KafkaTable<unknown>>>;
+  readonly authorize?: (request: AuthorizeRequest) => Authorization | Promise<Authorization>;
+  /** Browser origins allowed to connect; others get HTTP 403. Default: any. */
+  readonly allowedOrigins?: readonly string[];
+  /** Largest frame a client may send; larger ones close the socket with 1009. Default 65536. */
+  readonly maxMessageBytes?: number;
+  /** Default 100. */
+  readonly maxSubscriptionsPerConnection?: number;
+  /** Ping interval; a peer that misses a pong by the next ping is terminated. Default 30000. */
+  readonly heartbeatIntervalMs?: number;
+  /** Entries per snapshot-part frame. Default 1000. */
+  readonly snapshotPartSize?: number;
+  /** Past this many buffered bytes a socket stops getting deltas until it drains. Default 4 MiB. */
+  readonly slowClientBytes?: number;
+  /** A socket stalled this long is closed (4008). Default 60000. */
+  readonly slowClientTimeoutMs?: number;
+  /** How long a subscribe from a client ahead of this bridge waits for the table to get there. Default 30000. */
+  readonly behindTimeoutMs?: number;
+  /** Sent in `welcome` and metrics; default a random id. */
+  readonly bridgeId?: string;
+  readonly logger?: Logger;
+  readonly timers?: Timers;
+}
+
+export interface ResolvedBridgeOptions
+  extends Required<Omit<BridgeOptions, 'authorize' | 'allowedOrigins' | 'logger' | 'timers'>> {
+  readonly authorize: BridgeOptions['authorize'];
+  readonly allowedOrigins: readonly string[] | undefined;
+}
+
+export function resolveBridgeOptions(options: BridgeOptions): ResolvedBridgeOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('createBridge needs an options object with tables.');
+  }
+  const names = Object.keys(options.tables ?? {});
+  if (names.length === 0) throw new TypeError('createBridge needs at least one table in `tables`.');
+  for (const name of names) {
+    if (!/^[A-Za-z0-9._-]{1,256}$/.test(name)) {
+      throw new TypeError(`Table name ${JSON.stringify(name)} must be 1-256 of A-Z a-z 0-9 . _ -.`);
+    }
+  }
+  if (options.authorize !== undefined && typeof options.authorize !== 'function') {
+    throw new TypeError('authorize must be a function.');
+  }
+  const resolved = {
+    tables: options.tables,
+    maxMessageBytes: options.maxMessageBytes ?? 65_536,
+    maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? 100,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 30_000,
+    snapshotPartSize: options.snapshotPartSize ?? 1_000,
+    slowClientBytes: options.slowClientBytes ?? 4 * 1024 * 1024,
+    slowClientTimeoutMs: options.slowClientTimeoutMs ?? 60_000,
+    behindTimeoutMs: options.behindTimeoutMs ?? 30_000,
+    bridgeId: options.bridgeId ?? Math.random().toString(36).slice(2, 10),
+  };
+  for (const key of [
+    'maxMessageBytes',
+    'maxSubscriptionsPerConnection',
+    'heartbeatIntervalMs',
+    'snapshotPartSize',
+    'slowClientBytes',
+    'slowClientTimeoutMs',
+    'behindTimeoutMs',
+  ] as const) {
+    validatePositiveInteger(key, resolved[key]);
+  }
+  return { ...resolved, authorize: options.authorize, allowedOrigins: options.allowedOrigins };
+}

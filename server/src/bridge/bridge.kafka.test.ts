@@ -1,0 +1,406 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { codecs } from '../../../shared/src/codecs/index.js';
+import {
+  Cleanup,
+  connectProducer,
+  holdableSource,
+  produce,
+  testKafka,
+} from '../../../test/fixtures.js';
+import { brokers, uniqueTopic } from '../../../test/kafka.js';
+import { RawClient, replay } from '../../../test/raw-client.js';
+import { KafkaTable } from '../kafka-table.js';
+import { KafkaTableWriter } from '../kafka-table-writer.js';
+import { kafkajsSource } from '../source/kafkajs-source.js';
+import type { BridgeOptions } from './bridge-options.js';
+import { createBridge } from './create-bridge.js';
+
+const quiet = { warn: () => {}, error: () => {} };
+let cleanup: Cleanup;
+beforeEach(() => {
+  cleanup = new Cleanup();
+});
+afterEach(() => cleanup.dispose());
+
+async function fixture(partitions = 1) {
+  const topic = uniqueTopic('bridge');
+  const writer = cleanup.add(
+    new KafkaTableWriter({ brokers: brokers(), topic, valueCodec: codecs.superjson() }),
+    (w) => w.stop(),
+  );
+  const table = cleanup.add(
+    new KafkaTable({
+      brokers: brokers(),
+      topic,
+      valueCodec: codecs.superjson(),
+      numPartitions: partitions,
+      logger: quiet,
+    }),
+    (t) => t.stop(),
+  );
+  await table.start();
+  await writer.start();
+  return { topic, writer, table };
+}
+
+async function serve(tables: BridgeOptions['tables'], extra: Partial<BridgeOptions> = {}) {
+  const bridge = cleanup.add(createBridge({ tables, logger: quiet, ...extra }), (b) =>
+    b.close({ graceMs: 200 }),
+  );
+  const address = await bridge.listen();
+  return { bridge, ...address, http: `http://127.0.0.1:${address.port}` };
+}
+
+async function client(url: string, options?: Parameters<typeof RawClient.connect>[1]) {
+  return cleanup.add(await RawClient.connect(url, options), (c) => c.close());
+}
+
+describe('bridge: snapshot then deltas', () => {
+  it('sends a consistent snapshot, then live sets and deletes with positions', async () => {
+    const { writer, table } = await fixture(2);
+    await writer.set('a', { n: 1, at: new Date('2024-01-01T00:00:00Z') });
+    await writer.set('b', { n: 2 });
+    expect(await table.barrier(10_000)).toBe(true);
+    const { url } = await serve({ flags: table });
+    const c = await client(url);
+    expect((await c.next('welcome')).version).toBe(1);
+    c.send({ type: 'subscribe', sub: 's1', table: 'flags' });
+    const begin = await c.next('snapshot-begin');
+    expect(begin).toMatchObject({ sub: 's1', table: 'flags', mode: 'reset' });
+    const end = await c.next('snapshot-end');
+    expect(end.status).toBe('caught_up');
+    expect(end.position).toEqual({ topicId: table.topicId, offsets: table.position });
+    expect(end.position.topicId).toMatch(/^[0-9a-f-]{36}$/);
+
+    await writer.set('c', { n: 3 });
+    await writer.delete('a');
+    await table.barrier(10_000);
+    await c.next('delta', (d) => d.deletes.includes('a'));
+    const map = replay(c.messages, 's1', 'flags');
+    expect([...map.keys()].sort()).toEqual(['b', 'c']);
+    const last = c.messages.filter((m) => m.type === 'delta').at(-1);
+    expect(last?.type === 'delta' && last.position.offsets).toEqual(table.position);
+  });
+
+  it('carries values that JSON cannot (Date, Map, BigInt) through superjson', async () => {
+    const { writer, table } = await fixture();
+    await writer.set('rich', { at: new Date(0), tags: new Set(['x']), big: 10n });
+    await table.barrier(10_000);
+    const { url } = await serve({ t: table });
+    const c = await client(url);
+    c.send({ type: 'subscribe', sub: 's', table: 't' });
+    const part = await c.next('snapshot-part');
+    const { fromWireValue } = await import('../../../shared/src/protocol/index.js');
+    expect(fromWireValue(part.sets[0]![1])).toEqual({
+      at: new Date(0),
+      tags: new Set(['x']),
+      big: 10n,
+    });
+  });
+
+  it('serves many tables on one socket, and key and prefix filters', async () => {
+    const one = await fixture();
+    const two = await fixture();
+    for (const key of ['svc/a', 'svc/b', 'other']) await one.writer.set(key, key);
+    await two.writer.set('x', 1);
+    await Promise.all([one.table.barrier(10_000), two.table.barrier(10_000)]);
+    const { url } = await serve({ one: one.table, two: two.table });
+    const c = await client(url);
+    c.send({ type: 'subscribe', sub: 'all2', table: 'two' });
+    c.send({ type: 'subscribe', sub: 'svc', table: 'one', filter: { prefix: 'svc/' } });
+    c.send({
+      type: 'subscribe',
+      sub: 'other',
+      table: 'one',
+      filter: { keys: ['other', 'missing'] },
+    });
+    for (const sub of ['all2', 'svc', 'other']) await c.next('snapshot-end', (m) => m.sub === sub);
+    await one.writer.set('svc/c', 'new');
+    await one.writer.set('other', 'changed');
+    await one.writer.set('unrelated', 'x');
+    await two.writer.set('y', 2);
+    await Promise.all([one.table.barrier(10_000), two.table.barrier(10_000)]);
+    await c.next('delta', (d) => d.sub === 'other');
+    await c.next('delta', (d) => d.table === 'two');
+    expect(Object.fromEntries(replay(c.messages, 'svc', 'one', true))).toEqual({
+      'svc/a': 'svc/a',
+      'svc/b': 'svc/b',
+      'svc/c': 'new',
+    });
+    expect(Object.fromEntries(replay(c.messages, 'other', 'one', true))).toEqual({
+      other: 'changed',
+    });
+    expect(Object.fromEntries(replay(c.messages, 'all2', 'two'))).toEqual({ x: 1, y: 2 });
+    // Filtered subscriptions never see a key outside their filter.
+    const filteredDeltas = c.messages.filter((m) => m.type === 'delta' && m.sub !== undefined);
+    expect(JSON.stringify(filteredDeltas)).not.toContain('unrelated');
+  });
+});
+
+describe('bridge: resume', () => {
+  it('resumes a client that missed 10k changes with only what changed since its position', async () => {
+    const { writer, table } = await fixture(2);
+    await Promise.all(
+      Array.from({ length: 2_000 }, (_, i) =>
+        writer.set(`key-${i}`, { v: 0, pad: 'x'.repeat(100) }),
+      ),
+    );
+    await table.barrier(20_000);
+    const { url } = await serve({ t: table });
+    const first = await client(url);
+    first.send({ type: 'subscribe', sub: 's', table: 't' });
+    const end = await first.next('snapshot-end');
+    const fullSnapshotBytes = first.bytesReceived;
+    await first.close();
+
+    // 10k changes while away, touching only 50 keys, plus 5 deletes.
+    const producer = await connectProducer(testKafka(brokers()), cleanup);
+    const superjson = codecs.superjson();
+    await produce(
+      producer,
+      table.topic,
+      Array.from({ length: 10_000 }, (_, n) => ({
+        key: `key-${n % 50}`,
+        value: Buffer.from(superjson.encode({ v: Math.floor(n / 50) + 1 })),
+      })),
+    );
+    for (let i = 100; i < 105; i++) await writer.delete(`key-${i}`);
+    await table.barrier(20_000);
+
+    const again = await client(url);
+    again.send({ type: 'subscribe', sub: 's', table: 't', position: end.position });
+    expect((await again.next('snapshot-begin')).mode).toBe('resume');
+    await again.next('snapshot-end');
+    const resumed = replay(again.messages, 's', 't');
+    expect(resumed.size).toBe(50);
+    expect(resumed.get('key-0')).toEqual({ v: 200 });
+    const parts = again.messages.filter((m) => m.type === 'snapshot-part');
+    expect(parts.flatMap((p) => (p.type === 'snapshot-part' ? p.deletes : [])).sort()).toEqual([
+      'key-100',
+      'key-101',
+      'key-102',
+      'key-103',
+      'key-104',
+    ]);
+    expect(again.bytesReceived).toBeLessThan(fullSnapshotBytes / 10);
+  });
+
+  it('resets a client whose position is from another topic (recreated)', async () => {
+    const { writer, table } = await fixture();
+    await writer.set('a', 1);
+    await table.barrier(10_000);
+    const { url } = await serve({ t: table });
+    const c = await client(url);
+    c.send({
+      type: 'subscribe',
+      sub: 's',
+      table: 't',
+      position: { topicId: 'some-old-topic', offsets: [99] },
+    });
+    expect((await c.next('snapshot-begin')).mode).toBe('reset');
+    await c.next('snapshot-end');
+    expect(Object.fromEntries(replay(c.messages, 's', 't'))).toEqual({ a: 1 });
+  });
+
+  it('a lagging replica waits until it reaches the client position instead of going back in time', async () => {
+    const { topic, writer, table } = await fixture();
+    await writer.set('k', 'v1');
+    await table.barrier(10_000);
+    // A second bridge replica whose table is held back behind a gate.
+    const held = holdableSource(kafkajsSource({ brokers: brokers(), logger: quiet }));
+    cleanup.add(held.source, (s) => s.close());
+    const lagging = cleanup.add(
+      new KafkaTable({
+        brokers: brokers(),
+        topic,
+        valueCodec: codecs.superjson(),
+        source: held.source,
+        logger: quiet,
+      }),
+      (t) => t.stop(),
+    );
+    await lagging.start();
+    const fresh = await serve({ t: table });
+    const slow = await serve({ t: lagging });
+
+    const heldBatch = held.hold();
+    await writer.set('k', 'v2');
+    await table.barrier(10_000);
+    await heldBatch;
+
+    const c1 = await client(fresh.url);
+    c1.send({ type: 'subscribe', sub: 's', table: 't' });
+    const end = await c1.next('snapshot-end');
+    expect(replay(c1.messages, 's', 't').get('k')).toBe('v2');
+
+    const c2 = await client(slow.url);
+    c2.send({ type: 'subscribe', sub: 's', table: 't', position: end.position });
+    const pending = c2.next('snapshot-end');
+    // Nothing is sent while the replica is behind: the old value would be time travel.
+    await expect(lagging.waitFor({ partition: 0, offset: 1 }, 300)).resolves.toBe(false);
+    expect(c2.messages.filter((m) => m.type !== 'welcome')).toEqual([]);
+    held.release();
+    await pending;
+    expect(replay(c2.messages, 's', 't').get('k')).not.toBe('v1');
+  });
+});
+
+describe('bridge: errors and limits', () => {
+  it('answers bad input with typed errors and keeps serving', async () => {
+    const { writer, table } = await fixture();
+    await writer.set('a', 1);
+    await table.barrier(10_000);
+    const { url } = await serve({ t: table }, { maxSubscriptionsPerConnection: 2 });
+    const c = await client(url);
+    c.send('{not json');
+    expect((await c.next('error')).code).toBe('BAD_MESSAGE');
+    c.send(JSON.stringify({ type: 'publish', sub: 'x' }));
+    expect((await c.next('error')).code).toBe('BAD_MESSAGE');
+    c.send({ type: 'subscribe', sub: 'u', table: 'nope' });
+    expect(await c.next('error')).toMatchObject({ code: 'UNKNOWN_TABLE', sub: 'u' });
+    c.send({ type: 'subscribe', sub: 'a', table: 't' });
+    c.send({ type: 'subscribe', sub: 'a', table: 't' });
+    expect(await c.next('error')).toMatchObject({ code: 'DUPLICATE_SUBSCRIPTION', sub: 'a' });
+    c.send({ type: 'subscribe', sub: 'b', table: 't' });
+    c.send({ type: 'subscribe', sub: 'c', table: 't' });
+    expect(await c.next('error')).toMatchObject({ code: 'TOO_MANY_SUBSCRIPTIONS', sub: 'c' });
+    c.send({ type: 'unsubscribe', sub: 'b' });
+    await c.next('unsubscribed', (m) => m.sub === 'b');
+    // Still serving on the same socket.
+    await writer.set('a', 2);
+    await c.next('delta', (d) => d.sets.some(([k]) => k === 'a'));
+  });
+
+  it('closes a socket that sends an oversized frame with 1009, and serves other sockets', async () => {
+    const { table } = await fixture();
+    const { url } = await serve({ t: table }, { maxMessageBytes: 1_024 });
+    const big = await client(url);
+    const other = await client(url);
+    big.send({ type: 'subscribe', sub: 'x'.repeat(10), table: 'x'.repeat(2_000) });
+    await big.closed();
+    expect(big.closeCode).toBe(1009);
+    other.send({ type: 'subscribe', sub: 's', table: 't' });
+    await other.next('snapshot-end');
+  });
+
+  it('refuses a client without the protocol version with a typed error and close code 4400', async () => {
+    const { table } = await fixture();
+    const { url } = await serve({ t: table });
+    const c = await client(url, { protocol: null });
+    expect((await c.next('error')).code).toBe('PROTOCOL_VERSION');
+    await c.closed();
+    expect(c.closeCode).toBe(4400);
+  });
+
+  it('authorizes connections and tables from the upgrade request', async () => {
+    const one = await fixture();
+    const two = await fixture();
+    const { url, http } = await serve(
+      { public: one.table, secret: two.table },
+      {
+        allowedOrigins: ['https://app.example'],
+        authorize: ({ url: u, headers }) => {
+          const token =
+            u.searchParams.get('token') ?? headers.authorization?.replace('Bearer ', '');
+          if (token === 'admin') return true;
+          if (token === 'reader') return { tables: ['public'] };
+          return false;
+        },
+      },
+    );
+    await expect(RawClient.connect(`${url}?token=nope`)).rejects.toThrow(/401/);
+    await expect(
+      RawClient.connect(`${url}?token=admin`, { headers: { origin: 'https://evil.example' } }),
+    ).rejects.toThrow(/403/);
+    const reader = await client(`${url}?token=reader`, {
+      headers: { origin: 'https://app.example' },
+    });
+    reader.send({ type: 'subscribe', sub: 's', table: 'secret' });
+    expect(await reader.next('error')).toMatchObject({ code: 'FORBIDDEN', sub: 's' });
+    reader.send({ type: 'subscribe', sub: 'p', table: 'public' });
+    await reader.next('snapshot-end');
+
+    expect(
+      (await fetch(`${http}/tables/secret`, { headers: { authorization: 'Bearer reader' } }))
+        .status,
+    ).toBe(403);
+    expect((await fetch(`${http}/tables/public`)).status).toBe(401);
+    expect(
+      (await fetch(`${http}/tables/secret`, { headers: { authorization: 'Bearer admin' } })).status,
+    ).toBe(200);
+  });
+});
+
+describe('bridge: HTTP', () => {
+  it('serves health, readiness from the status gate, metrics and table reads', async () => {
+    const { writer, table } = await fixture();
+    await writer.set('flag', { on: true });
+    await table.barrier(10_000);
+    const { http, url } = await serve({ flags: table });
+    expect((await fetch(`${http}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${http}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, tables: { flags: 'caught_up' } });
+    const all = (await (await fetch(`${http}/tables/flags`)).json()) as {
+      data: unknown;
+      position: unknown;
+    };
+    expect(all.data).toEqual({ flag: { on: true } });
+    expect(all.position).toEqual({ topicId: table.topicId, offsets: table.position });
+    expect(await (await fetch(`${http}/tables/flags/flag`)).json()).toMatchObject({
+      value: { on: true },
+    });
+    expect((await fetch(`${http}/tables/flags/missing`)).status).toBe(404);
+    expect((await fetch(`${http}/tables/nope`)).status).toBe(404);
+    const c = await client(url);
+    c.send({ type: 'subscribe', sub: 's', table: 'flags' });
+    await c.next('snapshot-end');
+    const metrics = await (await fetch(`${http}/metrics`)).text();
+    expect(metrics).toMatch(/^tablecast_connections\{bridge="[^"]+"\} 1$/m);
+    expect(metrics).toMatch(/^tablecast_table_keys\{table="flags"\} 1$/m);
+    expect(metrics).toMatch(/^tablecast_table_status\{table="flags",status="caught_up"\} 1$/m);
+  });
+
+  it('reports not ready while a table is still loading', async () => {
+    const { topic } = await fixture();
+    const held = holdableSource(kafkajsSource({ brokers: brokers(), logger: quiet }));
+    cleanup.add(held.source, (s) => s.close());
+    const writer = cleanup.add(
+      new KafkaTableWriter({ brokers: brokers(), topic, valueCodec: codecs.superjson() }),
+      (w) => w.stop(),
+    );
+    await writer.start();
+    await writer.set('a', 1);
+    const loading = cleanup.add(
+      new KafkaTable({
+        brokers: brokers(),
+        topic,
+        valueCodec: codecs.superjson(),
+        source: held.source,
+        logger: quiet,
+      }),
+      (t) => t.stop(),
+    );
+    const heldBatch = held.hold();
+    const { http } = await serve({ t: loading });
+    await heldBatch;
+    const response = await fetch(`${http}/readyz`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ ready: false, tables: { t: 'loading' } });
+    held.release();
+  });
+});
+
+describe('bridge: shutdown', () => {
+  it('tells clients to go away and closes their sockets', async () => {
+    const { table } = await fixture();
+    const bridge = createBridge({ tables: { t: table }, logger: quiet });
+    const { url } = await bridge.listen();
+    const c = await client(url);
+    await c.next('welcome');
+    await bridge.close({ graceMs: 2_000 });
+    expect((await c.next('goaway')).reason).toMatch(/shutting down/);
+    await c.closed();
+    expect(c.closeCode).toBe(1001);
+  });
+});

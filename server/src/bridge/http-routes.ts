@@ -1,0 +1,79 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KafkaTable } from '../kafka-table.js';
+
+interface HttpContext {
+  readonly tables: ReadonlyMap<string, KafkaTable<unknown>>;
+  readonly metrics: () => string;
+  readonly authorize: (request: IncomingMessage) => Promise<ReadonlySet<string> | 'all' | false>;
+}
+
+/**
+ * The bridge's HTTP side: probes for orchestrators, Prometheus metrics, and plain reads of
+ * tables behind the same authorization as the WebSocket.
+ */
+export async function handleHttp(
+  request: IncomingMessage,
+  response: ServerResponse,
+  context: HttpContext,
+): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://bridge.invalid');
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    return send(response, 405, { error: 'Only GET is supported.' }, { allow: 'GET, HEAD' });
+  }
+  if (url.pathname === '/healthz') return send(response, 200, { status: 'ok' });
+  if (url.pathname === '/readyz') {
+    const statuses = Object.fromEntries([...context.tables].map(([name, t]) => [name, t.status]));
+    const ready = Object.values(statuses).every((s) => s === 'caught_up');
+    return send(response, ready ? 200 : 503, { ready, tables: statuses });
+  }
+  if (url.pathname === '/metrics') {
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+    response.end(request.method === 'HEAD' ? undefined : context.metrics());
+    return;
+  }
+  const match = /^\/tables\/([^/]+)(?:\/(.+))?$/.exec(url.pathname);
+  if (!match) return send(response, 404, { error: 'Not found.' });
+  const name = decodeURIComponent(match[1]!);
+  const table = context.tables.get(name);
+  if (!table) return send(response, 404, { error: `No table "${name}".` });
+  const allowed = await context.authorize(request);
+  if (allowed === false) return send(response, 401, { error: 'Unauthorized.' });
+  if (allowed !== 'all' && !allowed.has(name)) {
+    return send(response, 403, { error: `Not allowed to read table "${name}".` });
+  }
+  if (table.status === 'unstarted')
+    return send(response, 503, { error: `Table "${name}" is not started.` });
+  const position = { topicId: table.topicId ?? table.topic, offsets: table.position };
+  if (match[2] === undefined) {
+    return send(response, 200, {
+      table: name,
+      status: table.status,
+      position,
+      data: Object.fromEntries(table.entries()),
+    });
+  }
+  const key = decodeURIComponent(match[2]);
+  if (!table.has(key)) return send(response, 404, { error: `No key "${key}" in table "${name}".` });
+  return send(response, 200, {
+    table: name,
+    key,
+    value: table.get(key),
+    status: table.status,
+    position,
+  });
+}
+
+function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  response.end(response.req.method === 'HEAD' ? undefined : text);
+}

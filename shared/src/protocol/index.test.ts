@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import * as protocol from './index.js';
+
+describe('protocol index', () => {
+  it('exports the public functions and constants, and nothing internal', () => {
+    expect(Object.keys(protocol).sort()).toEqual([
+      'PROTOCOL_VERSION',
+      'ProtocolError',
+      'SUBPROTOCOL',
+      'encodeMessage',
+      'fromWireValue',
+      'parseClientMessage',
+      'parseServerMessage',
+      'positionCovers',
+      'samePosition',
+      'toWireValue',
+    ]);
+    expect(protocol.PROTOCOL_VERSION).toBe(1);
+    expect(protocol.SUBPROTOCOL).toBe('tablecast.v1');
+  });
+});

@@ -1,0 +1,28 @@
+export { encodeMessage } from './encode-message.js';
+export type {
+  ClientMessage,
+  DeltaMessage,
+  ErrorCode,
+  ErrorMessage,
+  GoAwayMessage,
+  KeyFilter,
+  Position,
+  ServerMessage,
+  SnapshotBeginMessage,
+  SnapshotEndMessage,
+  SnapshotPartMessage,
+  StatusMessage,
+  SubscribeMessage,
+  TableStatus,
+  UnsubscribedMessage,
+  UnsubscribeMessage,
+  WelcomeMessage,
+  WireSet,
+  WireValue,
+} from './messages.js';
+export { PROTOCOL_VERSION, SUBPROTOCOL } from './messages.js';
+export { type ParseLimits, parseClientMessage } from './parse-client-message.js';
+export { parseServerMessage } from './parse-server-message.js';
+export { positionCovers, samePosition } from './position.js';
+export { ProtocolError } from './protocol-error.js';
+export { fromWireValue, toWireValue } from './wire-value.js';

@@ -1,0 +1,87 @@
+import SuperJSON from 'superjson';
+import type { WireValue } from './messages.js';
+import { ProtocolError } from './protocol-error.js';
+
+type Serializable = Parameters<typeof SuperJSON.serialize>[0];
+type Envelope = Parameters<typeof SuperJSON.deserialize>[0];
+
+/** Deeper values go through superjson, which copes with cycles; a plain walk would overflow. */
+const MAX_PLAIN_DEPTH = 100;
+
+/**
+ * A value as it travels inside a message: `[json]` when plain JSON carries it unchanged,
+ * otherwise superjson's `[json, meta]`, so Date, Map, Set, BigInt, undefined, NaN and -0 survive.
+ * Uses the global `SuperJSON` instance: classes registered on it apply here too.
+ *
+ * Plain JSON skips superjson: most tables hold JSON, deltas are encoded on the bridge's hot
+ * path, and superjson refuses any object with a `constructor`, `prototype` or `__proto__` key,
+ * which ordinary JSON records may well have. Such keys still throw in values that need meta.
+ */
+export function toWireValue(value: unknown): WireValue {
+  if (isPlainJson(value, 0)) return [value];
+  let envelope: ReturnType<typeof SuperJSON.serialize>;
+  try {
+    envelope = SuperJSON.serialize(value as Serializable);
+  } catch (cause) {
+    throw new TypeError(`wire value: value is not serialisable (${describe(cause)})`, { cause });
+  }
+  // A top-level function or symbol passes through superjson untouched and JSON.stringify would
+  // send it as null: the receiver would see a different value than the one that was set.
+  const kind = typeof envelope.json;
+  if (kind === 'function' || kind === 'symbol') {
+    throw new TypeError(`wire value: value of type ${kind} is not serialisable`);
+  }
+  return envelope.meta === undefined ? [envelope.json] : [envelope.json, envelope.meta];
+}
+
+/**
+ * The value a wire value stands for. Throws a `BAD_MESSAGE` ProtocolError when the meta is not
+ * superjson's: the parsers check its shape, not its contents.
+ */
+export function fromWireValue(wire: WireValue): unknown {
+  // Without meta there is nothing to revive, and superjson would only copy the value.
+  if (wire.length === 1) return wire[0];
+  try {
+    return SuperJSON.deserialize({ json: wire[0], meta: wire[1] } as Envelope);
+  } catch (cause) {
+    throw new ProtocolError(
+      'BAD_MESSAGE',
+      `wire value has invalid superjson meta (${describe(cause)})`,
+      { cause },
+    );
+  }
+}
+
+/** Whether JSON.parse(JSON.stringify(value)) gives back an equal value. */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth >= MAX_PLAIN_DEPTH) return false;
+  if (Array.isArray(value)) {
+    // A hole reads as undefined and fails here too: JSON would turn it into null.
+    for (let i = 0; i < value.length; i++) {
+      if (!isPlainJson(value[i], depth + 1)) return false;
+    }
+    return true;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  const object = value as Record<string, unknown>;
+  for (const key in object) {
+    if (!isPlainJson(object[key], depth + 1)) return false;
+  }
+  return true;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
