@@ -142,6 +142,14 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
     return this.#state.changesSince(from);
   }
 
+  /** The topic's current end offsets (committed data), per partition. One offsets request. */
+  async endOffsets(): Promise<number[]> {
+    this.#assertStarted();
+    const end: number[] = [];
+    for (const o of await this.#source.offsets(this.topic)) end[o.partition] = o.end;
+    return end;
+  }
+
   /**
    * Resolves true once the table's position covers `target` on every partition, false on
    * timeout, stop or failure.

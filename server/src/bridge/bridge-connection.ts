@@ -92,9 +92,11 @@ export class BridgeConnection {
       message = parseClientMessage(String(data));
     } catch (error) {
       const protocolError = error instanceof ProtocolError ? error : undefined;
+      // With the subscription named, the client can fail that subscribe instead of waiting.
       this.#error(
         protocolError?.code ?? 'BAD_MESSAGE',
         protocolError?.message ?? 'Unreadable message.',
+        protocolError?.sub,
       );
       return;
     }
@@ -143,7 +145,17 @@ export class BridgeConnection {
 
     const from = message.position;
     if (from !== undefined && from.topicId === table.topicId) {
-      // I3: a client must never go back in time, so a bridge behind its position waits.
+      // I3: a client must never go back in time, so a bridge behind its position waits —
+      // unless the position is past the end of the log itself: then the topic was truncated or
+      // recreated under the same identity, and only a reset is right.
+      if (!positionCovers(this.#positionOf(table), from) && (await this.#pastLogEnd(table, from))) {
+        if (this.#subs.get(id) !== sub || this.#closed) return;
+        this.#sendSnapshot(sub, table, undefined);
+        sub.live = true;
+        this.#host.join(name, this);
+        return;
+      }
+      if (this.#subs.get(id) !== sub || this.#closed) return;
       if (!positionCovers(this.#positionOf(table), from)) {
         const reached = await table.waitForPosition(
           from.offsets,
@@ -193,6 +205,16 @@ export class BridgeConnection {
     const position = this.#positionOf(table);
     sub.position = position;
     this.send({ type: 'snapshot-end', sub: sub.id, position, status: table.status });
+  }
+
+  async #pastLogEnd(table: KafkaTable<unknown>, from: Position): Promise<boolean> {
+    try {
+      const end = await table.endOffsets();
+      return from.offsets.some((offset, partition) => offset > (end[partition] ?? 0));
+    } catch {
+      // Cannot tell (broker unreachable): wait as for a lagging replica.
+      return false;
+    }
   }
 
   #positionOf(table: KafkaTable<unknown>): Position {
@@ -256,8 +278,13 @@ export class BridgeConnection {
     this.#drainTimer = this.#host.timers.setTimeout(check, 100);
   }
 
-  /** A status change of a table this connection subscribes to. */
+  /**
+   * A status change of a table this connection subscribes to. A stalled socket gets none: its
+   * resume snapshot-end carries the status, and a `caught_up` ahead of the data it stands for
+   * would break I4.
+   */
   sendStatus(frame: string): void {
+    if (this.#stalledSince !== undefined) return;
     this.#sendFrame(frame);
   }
 

@@ -22,7 +22,7 @@ export class BridgeMetrics {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
       for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
     };
-    const bridge = `{bridge="${escape(bridgeId)}"}`;
+    const bridge = `{bridge="${escapeLabel(bridgeId)}"}`;
     metric('tablecast_connections', 'gauge', 'Open WebSocket connections.', [
       [bridge, this.connections],
     ]);
@@ -52,7 +52,7 @@ export class BridgeMetrics {
     ]);
 
     const perTable = (pick: (t: KafkaTable<unknown>) => number | null): Array<[string, number]> =>
-      [...tables].map(([name, t]) => [`{table="${escape(name)}"}`, pick(t) ?? 0]);
+      [...tables].map(([name, t]) => [`{table="${escapeLabel(name)}"}`, pick(t) ?? 0]);
     const started = (t: KafkaTable<unknown>) => t.status !== 'unstarted';
     metric(
       'tablecast_table_keys',
@@ -103,7 +103,7 @@ export class BridgeMetrics {
       '1 for the status the table is in.',
       [...tables].flatMap(([name, t]) =>
         statuses.map((s): [string, number] => [
-          `{table="${escape(name)}",status="${s}"}`,
+          `{table="${escapeLabel(name)}",status="${s}"}`,
           t.status === s ? 1 : 0,
         ]),
       ),
@@ -112,6 +112,6 @@ export class BridgeMetrics {
   }
 }
 
-function escape(value: string): string {
+function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }

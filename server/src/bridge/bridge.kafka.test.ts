@@ -404,3 +404,69 @@ describe('bridge: shutdown', () => {
     expect(c.closeCode).toBe(1001);
   });
 });
+
+describe('bridge: slow clients', () => {
+  it('stops queuing for a stalled client while 100k updates flow, then resumes it by position', async () => {
+    // Rounds, each waited for, so the updates reach clients as many batches rather than a few
+    // compacted ones: enough bytes to fill the kernel's socket buffers and then the bridge's.
+    const { table } = await fixture(2);
+    const { url, bridge } = await serve({ t: table }, { slowClientBytes: 64 * 1024 });
+    const reader = await client(url);
+    const stalled = await client(url);
+    for (const c of [reader, stalled]) {
+      c.send({ type: 'subscribe', sub: 's', table: 't' });
+      await c.next('snapshot-end');
+    }
+    stalled.pause();
+
+    const producer = await connectProducer(testKafka(brokers()), cleanup);
+    const superjson = codecs.superjson();
+    const pad = 'p'.repeat(500);
+    for (let round = 0; round < 40; round++) {
+      await produce(
+        producer,
+        table.topic,
+        Array.from({ length: 2_500 }, (_, i) => ({
+          key: `key-${i % 1_000}`,
+          value: Buffer.from(superjson.encode({ n: round * 2_500 + i, pad })),
+        })),
+      );
+      expect(await table.barrier(60_000)).toBe(true);
+    }
+    await reader.next(
+      'delta',
+      (d) => d.position.offsets.every((o, p) => o === table.position[p]),
+      60_000,
+    );
+    expect(bridge.metrics.slowClientEvents).toBeGreaterThanOrEqual(1);
+
+    stalled.resume();
+    const resumed = await stalled.next('snapshot-begin', () => true, 60_000);
+    expect(resumed.mode).toBe('resume');
+    await stalled.next('snapshot-end', () => true, 60_000);
+    const expected = Object.fromEntries([...table.snapshot()].map(([k, v]) => [k, v]));
+    expect(Object.fromEntries(replay(stalled.messages, 's', 't'))).toEqual(expected);
+    expect(Object.fromEntries(replay(reader.messages, 's', 't'))).toEqual(expected);
+    // The stalled client was never sent the 100k updates, only their compacted result.
+    expect(stalled.bytesReceived).toBeLessThan(reader.bytesReceived / 2);
+  });
+});
+
+describe('bridge: positions past the end of the log', () => {
+  it('resets a client whose position is beyond the topic end (truncated or recreated topic)', async () => {
+    const { writer, table } = await fixture();
+    await writer.set('a', 1);
+    await table.barrier(10_000);
+    const { url } = await serve({ t: table });
+    const c = await client(url);
+    c.send({
+      type: 'subscribe',
+      sub: 's',
+      table: 't',
+      position: { topicId: table.topicId!, offsets: [1_000_000] },
+    });
+    expect((await c.next('snapshot-begin')).mode).toBe('reset');
+    await c.next('snapshot-end');
+    expect(Object.fromEntries(replay(c.messages, 's', 't'))).toEqual({ a: 1 });
+  });
+});

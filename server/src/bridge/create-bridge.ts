@@ -175,19 +175,23 @@ class BridgeServer implements Bridge, ConnectionHost {
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.#closing) return refuse(socket, 503, 'Service Unavailable');
+    if (this.#closing) {
+      refuse(socket, 503, 'Service Unavailable');
+      return;
+    }
     const origin = request.headers.origin;
     if (
       this.options.allowedOrigins &&
       origin !== undefined &&
       !this.options.allowedOrigins.includes(origin)
     ) {
-      return refuse(socket, 403, 'Forbidden');
+      refuse(socket, 403, 'Forbidden');
+      return;
     }
     this.#authorize(request).then(
       (allowed) => {
-        if (allowed === false) return refuse(socket, 401, 'Unauthorized');
-        this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, allowed));
+        if (allowed === false) refuse(socket, 401, 'Unauthorized');
+        else this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, allowed));
       },
       (error: unknown) => {
         this.#logger.error('authorize threw; refusing the connection.', { error: String(error) });

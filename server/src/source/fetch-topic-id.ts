@@ -87,16 +87,13 @@ function topicIdFromResponse(response: Buffer, topic: string): string | undefine
   }
   r.compactString(); // cluster id
   r.int32(); // controller id
-  const topics = r.uvarint() - 1;
-  for (let i = 0; i < topics; i++) {
-    const error = r.int16();
-    const name = r.compactString();
-    const id = r.bytes(16);
-    if (name !== topic) return undefined;
-    if (error !== 0 || id.every((b) => b === 0)) return undefined;
-    return uuid(id);
-  }
-  return undefined;
+  // One topic was asked for, so the answer holds at most one.
+  if (r.uvarint() - 1 < 1) return undefined;
+  const error = r.int16();
+  const name = r.compactString();
+  const id = r.bytes(16);
+  if (name !== topic || error !== 0 || id.every((b) => b === 0)) return undefined;
+  return uuid(id);
 }
 
 class Reader {

@@ -87,7 +87,7 @@ export interface SnapshotPartMessage {
   readonly type: 'snapshot-part';
   readonly sub: string;
   readonly sets: readonly WireSet[];
-  /** Only in resume mode: keys deleted since the client's position. */
+  /** Keys deleted since the client's position; always empty in reset mode. */
   readonly deletes: readonly string[];
 }
 
@@ -130,6 +130,10 @@ export interface UnsubscribedMessage {
 
 export interface ErrorMessage {
   readonly type: 'error';
+  /**
+   * New codes may appear within v1: `parseServerMessage` reads one it does not know as
+   * `INTERNAL`, with the original code in front of `message`.
+   */
   readonly code: ErrorCode;
   readonly message: string;
   /** The subscription the error is about, if any. */

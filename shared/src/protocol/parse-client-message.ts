@@ -6,7 +6,6 @@ import {
   expectObject,
   expectOnlyFields,
   expectPosition,
-  expectString,
   type Fields,
   invalid,
   isName,
@@ -82,7 +81,9 @@ function expectFilter(value: unknown, maxFilterKeys: number): KeyFilter {
         `${where}.keys lists ${keys.length} keys, more than the limit of ${maxFilterKeys}`,
       );
     }
-    for (let i = 0; i < keys.length; i++) expectString(keys[i], `${where}.keys[${i}]`);
+    for (let i = 0; i < keys.length; i++) {
+      if (typeof keys[i] !== 'string') invalid(`${where}.keys[${i}]`, 'a string', keys[i]);
+    }
   } else {
     expectOnlyFields(filter, where, ['prefix']);
     // An empty prefix is the whole table: without a filter it shares the table's delta bytes.

@@ -20,7 +20,8 @@ export function parseJson(frame: string): unknown {
   try {
     return JSON.parse(frame);
   } catch (cause) {
-    throw new ProtocolError('BAD_MESSAGE', 'message is not valid JSON', { cause });
+    const detail = cause instanceof Error ? ` (${cause.message})` : '';
+    throw new ProtocolError('BAD_MESSAGE', `message is not valid JSON${detail}`, { cause });
   }
 }
 

@@ -1,0 +1,128 @@
+import type { TablecastClientError } from './errors.js';
+import type { WebSocketLikeConstructor } from './websocket-like.js';
+
+/** Reconnection delays. Every field is optional; defaults are listed on each. */
+export interface BackoffOptions {
+  /** First retry waits up to this long (full jitter). Default 250. */
+  readonly initialDelayMs?: number;
+  /** No retry waits longer than this. Default 30_000. */
+  readonly maxDelayMs?: number;
+  /** A socket open this long counts as healthy: the next failure starts from attempt 0. Default 10_000. */
+  readonly healthyAfterMs?: number;
+  /** Wait after the bridge refused the credentials, so a bad token doesn't hammer it. Default 30_000. */
+  readonly authDelayMs?: number;
+}
+
+/** The timer functions the client uses, injectable for tests and unusual runtimes. */
+export interface TimerFunctions {
+  readonly setTimeout: (callback: () => void, ms: number) => unknown;
+  readonly clearTimeout: (handle: unknown) => void;
+}
+
+export interface ClientOptions {
+  /** The bridge's WebSocket URL, or a function resolving it on every (re)connect (e.g. to pick a replica). */
+  readonly url: string | (() => string | Promise<string>);
+  /** The WebSocket constructor. Default `globalThis.WebSocket`; in Node < 22 pass `ws`'s. */
+  readonly WebSocket?: WebSocketLikeConstructor;
+  /**
+   * Re-evaluated on every (re)connect and sent as the `token` query parameter, because browsers
+   * cannot set headers on a WebSocket upgrade. Returning undefined sends no token.
+   */
+  readonly token?: () => string | undefined | Promise<string | undefined>;
+  /**
+   * Re-evaluated on every (re)connect and passed as `{ headers }`, the third constructor
+   * argument. Only Node's `ws` understands it: browsers, Deno and workers ignore it.
+   */
+  readonly headers?: () => Record<string, string> | Promise<Record<string, string>>;
+  readonly backoff?: BackoffOptions;
+  /** Default `globalThis.setTimeout` / `clearTimeout`. */
+  readonly timers?: TimerFunctions;
+  /** Source of jitter in [0, 1). Default `Math.random`. */
+  readonly random?: () => number;
+  /** Every error the client handles on its own (reconnects, resyncs, throwing listeners) lands here. */
+  readonly onError?: (error: TablecastClientError) => void;
+  /** Default true: the socket opens on the first `table()`. False opens it at construction. */
+  readonly lazy?: boolean;
+}
+
+export interface ResolvedClientOptions {
+  readonly url: () => string | Promise<string>;
+  readonly WebSocket: WebSocketLikeConstructor;
+  readonly token: (() => string | undefined | Promise<string | undefined>) | undefined;
+  readonly headers: (() => Record<string, string> | Promise<Record<string, string>>) | undefined;
+  readonly backoff: Required<BackoffOptions>;
+  readonly timers: TimerFunctions;
+  readonly random: () => number;
+  readonly onError: (error: TablecastClientError) => void;
+  readonly lazy: boolean;
+}
+
+const defaultBackoff: Required<BackoffOptions> = {
+  initialDelayMs: 250,
+  maxDelayMs: 30_000,
+  healthyAfterMs: 10_000,
+  authDelayMs: 30_000,
+};
+
+/** Validates and fills in defaults, so that mistakes fail at construction, not on first reconnect. */
+export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('createClient: options must be an object with at least `url`');
+  }
+  const { url } = options;
+  if (typeof url === 'string') {
+    if (url === '') throw new TypeError('createClient: `url` must not be empty');
+  } else if (typeof url !== 'function') {
+    throw new TypeError('createClient: `url` must be a string or a function returning one');
+  }
+  const WebSocket = options.WebSocket ?? globalWebSocket();
+  if (typeof WebSocket !== 'function') {
+    throw new TypeError(
+      'createClient: no WebSocket available. Pass `WebSocket` (in Node: `import { WebSocket } from "ws"`).',
+    );
+  }
+  for (const name of ['token', 'headers', 'random', 'onError'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') {
+      throw new TypeError(`createClient: \`${name}\` must be a function`);
+    }
+  }
+  if (options.lazy !== undefined && typeof options.lazy !== 'boolean') {
+    throw new TypeError('createClient: `lazy` must be a boolean');
+  }
+  const backoff = { ...defaultBackoff };
+  for (const [name, value] of Object.entries(options.backoff ?? {})) {
+    if (!(name in defaultBackoff))
+      throw new TypeError(`createClient: unknown backoff option \`${name}\``);
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new RangeError(`createClient: backoff.${name} must be a finite number >= 0`);
+    }
+    backoff[name as keyof BackoffOptions] = value;
+  }
+  if (backoff.initialDelayMs > backoff.maxDelayMs) {
+    throw new RangeError('createClient: backoff.initialDelayMs must not exceed backoff.maxDelayMs');
+  }
+  const timers = options.timers ?? {
+    setTimeout: (callback: () => void, ms: number) => globalThis.setTimeout(callback, ms),
+    clearTimeout: (handle: unknown) =>
+      globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0]),
+  };
+  if (typeof timers.setTimeout !== 'function' || typeof timers.clearTimeout !== 'function') {
+    throw new TypeError('createClient: `timers` needs both setTimeout and clearTimeout');
+  }
+  return {
+    url: typeof url === 'string' ? () => url : url,
+    WebSocket,
+    token: options.token,
+    headers: options.headers,
+    backoff,
+    timers,
+    random: options.random ?? Math.random,
+    onError: options.onError ?? (() => {}),
+    lazy: options.lazy ?? true,
+  };
+}
+
+function globalWebSocket(): WebSocketLikeConstructor | undefined {
+  return (globalThis as { WebSocket?: WebSocketLikeConstructor }).WebSocket;
+}

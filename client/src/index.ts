@@ -1,0 +1,19 @@
+// The `tablecast/client` entry point: explicit exports only, so the public surface is reviewable here.
+export type { KeyFilter, Position } from '../../shared/src/protocol/messages.js';
+export { SUBPROTOCOL } from '../../shared/src/protocol/messages.js';
+export type {
+  BackoffOptions,
+  ClientOptions,
+  TimerFunctions,
+} from './client-options.js';
+export type { ConnectionState } from './connection.js';
+export { createClient, type TablecastClient } from './create-client.js';
+export {
+  TablecastClientError,
+  type TablecastClientErrorCode,
+  toClientError,
+} from './errors.js';
+export type { TableHandle, TableOptions } from './table-handle.js';
+export type { TableChange, TableHandleStatus } from './table-status.js';
+export { TableStore, type TableStoreOptions } from './table-store.js';
+export type { WebSocketLike, WebSocketLikeConstructor } from './websocket-like.js';

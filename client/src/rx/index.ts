@@ -1,0 +1,2 @@
+// The `tablecast/rx` entry point.
+export { type RxTable, rx } from './rx.js';

@@ -1,0 +1,2 @@
+// The `tablecast/signals` entry point.
+export { type SignalsTable, signals } from './signals.js';

@@ -1,0 +1,40 @@
+import type { Position } from '../../shared/src/protocol/messages.js';
+import type { TableChange, TableHandleStatus } from './table-status.js';
+
+/** What `client.table()` returns: a live, read-only view of one (filtered) table. */
+export interface TableHandle<V> extends Iterable<[string, V]> {
+  readonly name: string;
+  readonly status: TableHandleStatus;
+  readonly statusReason: string | undefined;
+  readonly position: Position | undefined;
+  readonly closed: boolean;
+  readonly size: number;
+  get(key: string): V | undefined;
+  has(key: string): boolean;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<V>;
+  entries(): IterableIterator<[string, V]>;
+  /** `useSyncExternalStore(handle.subscribe, handle.getSnapshot)`: both are bound. */
+  readonly subscribe: (listener: () => void) => () => void;
+  readonly getSnapshot: () => ReadonlyMap<string, V>;
+  onChanges(listener: (changes: readonly TableChange<V>[]) => void): () => void;
+  onStatus(listener: (status: TableHandleStatus, reason: string | undefined) => void): () => void;
+  subscribeKey(key: string, listener: () => void): () => void;
+  whenCaughtUp(options?: { readonly timeoutMs?: number }): Promise<boolean>;
+  /** Releases one reference; the last release unsubscribes. Data stays readable. */
+  close(): void;
+  [Symbol.dispose](): void;
+}
+
+/** Options of `client.table()`. `keys` and `prefix` are exclusive. */
+export interface TableOptions<V> {
+  /**
+   * What `get(key)` returns for a missing key. Handles are shared per name and filter: the
+   * factory of the first `table()` call wins while the handle is alive.
+   */
+  readonly default?: (key: string) => V;
+  /** Hold only these keys. */
+  readonly keys?: readonly string[];
+  /** Hold only keys starting with this. */
+  readonly prefix?: string;
+}

@@ -1,0 +1,93 @@
+import type { Codec } from '../../../shared/src/codecs/codec.js';
+import { codecs } from '../../../shared/src/codecs/index.js';
+import type { PolicyMismatchMode } from '../ensure-topic.js';
+import type { Logger } from '../environment.js';
+import { KafkaTable } from '../kafka-table.js';
+
+/** The JSON config file of `tablecast serve`. */
+export interface BridgeConfig {
+  readonly brokers?: readonly string[];
+  readonly port?: number;
+  readonly host?: string;
+  readonly allowedOrigins?: readonly string[];
+  readonly tables: Readonly<Record<string, TableConfig>>;
+}
+
+export interface TableConfig {
+  readonly topic: string;
+  /** Value codec name. Default 'json'. */
+  readonly value?: 'json' | 'superjson' | 'utf8' | 'bytes';
+  readonly numPartitions?: number;
+  readonly ensureTopic?: boolean;
+  readonly onPolicyMismatch?: PolicyMismatchMode;
+  readonly catchupTimeoutMs?: number;
+}
+
+const VALUE_CODECS: Record<string, () => Codec<unknown>> = {
+  json: () => codecs.json(),
+  superjson: () => codecs.superjson(),
+  utf8: () => codecs.utf8() as Codec<unknown>,
+  bytes: () => codecs.bytes() as Codec<unknown>,
+};
+
+export class BridgeConfigError extends Error {
+  readonly code = 'BRIDGE_CONFIG';
+}
+
+/** Checks a parsed config file; every problem names the field and what to write instead. */
+export function parseBridgeConfig(raw: unknown, source = 'config'): BridgeConfig {
+  const fail = (message: string): never => {
+    throw new BridgeConfigError(`${source}: ${message}`);
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    fail('must be a JSON object with "tables".');
+  const config = raw as Record<string, unknown>;
+  for (const key of Object.keys(config)) {
+    if (!['brokers', 'port', 'host', 'allowedOrigins', 'tables'].includes(key))
+      fail(`unknown field "${key}".`);
+  }
+  const tables = config.tables;
+  if (typeof tables !== 'object' || tables === null || Object.keys(tables).length === 0) {
+    fail('"tables" must map table names to { "topic": ... }.');
+  }
+  for (const [name, table] of Object.entries(tables as Record<string, unknown>)) {
+    if (typeof table !== 'object' || table === null) fail(`tables.${name} must be an object.`);
+    const t = table as Record<string, unknown>;
+    if (typeof t.topic !== 'string') fail(`tables.${name}.topic must be a string.`);
+    if (t.value !== undefined && !(String(t.value) in VALUE_CODECS)) {
+      fail(`tables.${name}.value must be one of ${Object.keys(VALUE_CODECS).join(', ')}.`);
+    }
+  }
+  if (
+    config.port !== undefined &&
+    (!Number.isInteger(config.port) || (config.port as number) < 0)
+  ) {
+    fail('"port" must be a port number.');
+  }
+  if (config.brokers !== undefined && !Array.isArray(config.brokers))
+    fail('"brokers" must be an array.');
+  return config as unknown as BridgeConfig;
+}
+
+/** One KafkaTable per configured table; constructing does not connect. */
+export function tablesFromConfig(
+  config: BridgeConfig,
+  brokers: readonly string[],
+  logger?: Logger,
+): Record<string, KafkaTable<unknown>> {
+  return Object.fromEntries(
+    Object.entries(config.tables).map(([name, t]) => [
+      name,
+      new KafkaTable<unknown>({
+        brokers,
+        topic: t.topic,
+        valueCodec: VALUE_CODECS[t.value ?? 'json']!(),
+        ...(t.numPartitions !== undefined ? { numPartitions: t.numPartitions } : {}),
+        ...(t.ensureTopic !== undefined ? { ensureTopic: t.ensureTopic } : {}),
+        ...(t.onPolicyMismatch !== undefined ? { onPolicyMismatch: t.onPolicyMismatch } : {}),
+        ...(t.catchupTimeoutMs !== undefined ? { catchupTimeoutMs: t.catchupTimeoutMs } : {}),
+        ...(logger ? { logger } : {}),
+      }),
+    ]),
+  );
+}
