@@ -273,8 +273,9 @@ class LocalKafkaBroker implements KafkaBroker {
       classpath(s.libs),
       'kafka.tools.StorageTool',
       'format',
-      '--cluster-id',
-      clusterId,
+      // One argument with '=': a base64url id can start with '-', which the tool's argument
+      // parser would otherwise read as an option (and fail about once in 64 runs).
+      `--cluster-id=${clusterId}`,
       '--config',
       serverProperties,
     ];
