@@ -13,6 +13,8 @@ import {
  */
 export class RawClient {
   readonly messages: ServerMessage[] = [];
+  /** The text of every frame, as received. */
+  readonly frames: string[] = [];
   bytesReceived = 0;
   closeCode: number | undefined;
   closeReason = '';
@@ -26,6 +28,7 @@ export class RawClient {
     this.#socket = socket;
     socket.on('message', (data) => {
       const text = String(data);
+      this.frames.push(text);
       this.bytesReceived += Buffer.byteLength(text);
       const message = parseServerMessage(text);
       this.messages.push(message);

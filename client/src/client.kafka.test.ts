@@ -162,7 +162,7 @@ describe('client against a real bridge', () => {
     expect(await t.whenCaughtUp({ timeoutMs: 10_000 })).toBe(true);
   });
 
-  it('never goes back in time when moved from a fresh replica to a lagging one', async () => {
+  it('I3: never goes back in time when moved from a fresh replica to a lagging one', async () => {
     const { topic, table, writer } = await topicTable(1);
     await writer.set('k', 'v1');
     await table.barrier(10_000);
@@ -202,7 +202,7 @@ describe('client against a real bridge', () => {
     expect(values).not.toContain('v1');
   });
 
-  it('always converges to the model under random writes, deletes and bridge restarts', async () => {
+  it('I3: always converges to the model under random writes, deletes and bridge restarts', async () => {
     const { table, writer } = await topicTable(2);
     const first = await bridgeFor({ t: table });
     let current = first;

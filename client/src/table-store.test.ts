@@ -23,7 +23,7 @@ afterEach(() => {
 });
 
 describe('TableStore snapshots', () => {
-  it('keeps a resume snapshot after an empty reset invisible until its end, then notifies', () => {
+  it('I1: keeps a resume snapshot after an empty reset invisible until its end, then notifies', () => {
     const store = liveStore([], at(0));
     let notified = 0;
     store.subscribe(() => notified++);
@@ -36,7 +36,7 @@ describe('TableStore snapshots', () => {
     expect(notified).toBe(1);
   });
 
-  it('applies a reset snapshot atomically: listeners see the whole map once', () => {
+  it('I1: applies a reset snapshot atomically: listeners see the whole map once', () => {
     const store = new TableStore<number>();
     const seen: ReadonlyMap<string, number>[] = [];
     store.subscribe(() => seen.push(store.getSnapshot()));
@@ -55,7 +55,7 @@ describe('TableStore snapshots', () => {
     expect(store.position).toEqual(at(2));
   });
 
-  it('keeps the old map visible during a reset resync, then replaces it', () => {
+  it('I1: keeps the old map visible during a reset resync, then replaces it', () => {
     const store = liveStore([
       ['a', 1],
       ['b', 2],
@@ -102,7 +102,7 @@ describe('TableStore snapshots', () => {
     expect(store.position?.topicId).toBe('t2');
   });
 
-  it('ignores a snapshot behind its own position on the same topic, keeping its newer map', () => {
+  it('I3: ignores a snapshot behind its own position on the same topic, keeping its newer map', () => {
     const store = liveStore([['a', 1]], at(100));
     store.startSubscription();
     store.snapshotBegin('reset');
@@ -123,7 +123,7 @@ describe('TableStore snapshots', () => {
 });
 
 describe('TableStore deltas', () => {
-  it('ignores deltas before snapshot-end', () => {
+  it('I6: ignores deltas before snapshot-end', () => {
     const store = new TableStore<number>();
     store.startSubscription();
     expect(store.delta([['a', 1]], [], at(1))).toBe('ignored');
@@ -133,7 +133,7 @@ describe('TableStore deltas', () => {
     expect(store.has('a')).toBe(false);
   });
 
-  it('applies deltas in order as one batch each', () => {
+  it('I2: applies deltas in order as one batch each', () => {
     const store = liveStore([['a', 1]]);
     const listener = vi.fn();
     store.subscribe(listener);
@@ -150,7 +150,7 @@ describe('TableStore deltas', () => {
     expect(store.position).toEqual(at(6));
   });
 
-  it('ignores a delta whose position does not cover the current one', () => {
+  it('I5: ignores a delta whose position does not cover the current one', () => {
     const store = liveStore([['a', 1]], at(5, 5));
     expect(store.delta([['a', 99]], [], at(6, 4))).toBe('ignored');
     expect(store.get('a')).toBe(1);
@@ -173,7 +173,7 @@ describe('TableStore deltas', () => {
 });
 
 describe('TableStore status', () => {
-  it('stays loading until snapshot-end AND the bridge is caught up', () => {
+  it('I4: stays loading until snapshot-end AND the bridge is caught up', () => {
     const store = new TableStore<number>();
     const statuses: string[] = [];
     store.onStatus((status) => statuses.push(status));

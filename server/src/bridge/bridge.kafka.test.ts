@@ -56,7 +56,7 @@ async function client(url: string, options?: Parameters<typeof RawClient.connect
 }
 
 describe('bridge: snapshot then deltas', () => {
-  it('sends a consistent snapshot, then live sets and deletes with positions', async () => {
+  it('I10, I5: sends a consistent snapshot, then live sets and deletes with positions', async () => {
     const { writer, table } = await fixture(2);
     await writer.set('a', { n: 1, at: new Date('2024-01-01T00:00:00Z') });
     await writer.set('b', { n: 2 });
@@ -137,6 +137,32 @@ describe('bridge: snapshot then deltas', () => {
   });
 });
 
+describe('bridge: shared delta bytes', () => {
+  it('I7, I11: sends every unfiltered subscriber the same delta bytes, one entry per key', async () => {
+    const { writer, table } = await fixture();
+    const { url, bridge } = await serve({ t: table });
+    const clients = await Promise.all([client(url), client(url), client(url)]);
+    for (const c of clients) {
+      c.send({ type: 'subscribe', sub: `s-${clients.indexOf(c)}`, table: 't' });
+      await c.next('snapshot-end');
+    }
+    const framesBefore = bridge.metrics.framesSent;
+    await Promise.all([writer.set('a', 1), writer.set('b', 2), writer.set('a', 3)]);
+    await table.barrier(10_000);
+    for (const c of clients)
+      await c.next('delta', (d) => d.position.offsets[0] === table.position[0]);
+    const deltas = clients.map((c) => c.frames.filter((f) => f.includes('"type":"delta"')));
+    expect(deltas[1]).toEqual(deltas[0]);
+    expect(deltas[2]).toEqual(deltas[0]);
+    expect(bridge.metrics.framesSent - framesBefore).toBe(deltas[0]!.length * 3);
+    for (const frame of deltas[0]!) {
+      const d = JSON.parse(frame) as { sets: [string][]; deletes: string[] };
+      const keys = [...d.sets.map(([k]) => k), ...d.deletes];
+      expect(new Set(keys).size).toBe(keys.length);
+    }
+  });
+});
+
 describe('bridge: resume', () => {
   it('resumes a client that missed 10k changes with only what changed since its position', async () => {
     const { writer, table } = await fixture(2);
@@ -202,7 +228,7 @@ describe('bridge: resume', () => {
     expect(Object.fromEntries(replay(c.messages, 's', 't'))).toEqual({ a: 1 });
   });
 
-  it('a lagging replica waits until it reaches the client position instead of going back in time', async () => {
+  it('I3: a lagging replica waits until it reaches the client position instead of going back in time', async () => {
     const { topic, writer, table } = await fixture();
     await writer.set('k', 'v1');
     await table.barrier(10_000);
@@ -246,7 +272,7 @@ describe('bridge: resume', () => {
 });
 
 describe('bridge: errors and limits', () => {
-  it('answers bad input with typed errors and keeps serving', async () => {
+  it('I8, I12: answers bad input with typed errors and keeps serving', async () => {
     const { writer, table } = await fixture();
     await writer.set('a', 1);
     await table.barrier(10_000);
@@ -406,7 +432,7 @@ describe('bridge: shutdown', () => {
 });
 
 describe('bridge: slow clients', () => {
-  it('stops queuing for a stalled client while 100k updates flow, then resumes it by position', async () => {
+  it('I9: stops queuing for a stalled client while 100k updates flow, then resumes it by position', async () => {
     // Rounds, each waited for, so the updates reach clients as many batches rather than a few
     // compacted ones: enough bytes to fill the kernel's socket buffers and then the bridge's.
     const { table } = await fixture(2);
@@ -453,7 +479,7 @@ describe('bridge: slow clients', () => {
 });
 
 describe('bridge: positions past the end of the log', () => {
-  it('resets a client whose position is beyond the topic end (truncated or recreated topic)', async () => {
+  it('I3: resets a client whose position is beyond the topic end (truncated or recreated topic)', async () => {
     const { writer, table } = await fixture();
     await writer.set('a', 1);
     await table.barrier(10_000);
