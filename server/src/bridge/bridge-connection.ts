@@ -13,7 +13,7 @@ import {
   toWireValue,
   type WireSet,
 } from '../../../shared/src/protocol/index.js';
-import type { Timers } from '../environment.js';
+import type { Logger, Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
 import type { BatchFrames } from './batch-frames.js';
 import { keyMatcher } from './batch-frames.js';
@@ -36,6 +36,7 @@ export interface ConnectionHost {
   readonly options: ResolvedBridgeOptions;
   readonly metrics: BridgeMetrics;
   readonly timers: Timers;
+  readonly logger: Logger;
   table(name: string): KafkaTable<unknown> | undefined;
   join(table: string, connection: BridgeConnection): void;
   leave(table: string, connection: BridgeConnection): void;
@@ -270,6 +271,10 @@ export class BridgeConnection {
       }
       if (Date.now() - (this.#stalledSince ?? 0) > this.#host.options.slowClientTimeoutMs) {
         this.#host.metrics.slowClientDisconnects++;
+        this.#host.logger.warn('Closed a connection that stayed stalled.', {
+          stalledMs: Date.now() - (this.#stalledSince ?? 0),
+          bufferedBytes: this.#socket.bufferedAmount,
+        });
         this.#socket.close(4008, 'too slow: the connection did not drain');
         return;
       }

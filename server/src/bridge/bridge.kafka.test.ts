@@ -478,6 +478,53 @@ describe('bridge: slow clients', () => {
   });
 });
 
+describe('bridge: stalled too long', () => {
+  it('closes a client that stays stalled past the limit with 4008', async () => {
+    const { table } = await fixture();
+    let closedOne!: () => void;
+    const closing = new Promise<void>((resolve) => {
+      closedOne = resolve;
+    });
+    const logger = {
+      warn: (message: string) => {
+        if (message.includes('stalled')) closedOne();
+      },
+      error: () => {},
+    };
+    const { url } = await serve(
+      { t: table },
+      { slowClientBytes: 16 * 1024, slowClientTimeoutMs: 300, logger },
+    );
+    const stalled = await client(url);
+    stalled.send({ type: 'subscribe', sub: 's', table: 't' });
+    await stalled.next('snapshot-end');
+    stalled.pause();
+    const producer = await connectProducer(testKafka(brokers()), cleanup);
+    const superjson = codecs.superjson();
+    const pad = 'p'.repeat(1_000);
+    // Bounded: at most 100 rounds, until the bridge gives up on the socket.
+    let gaveUp = false;
+    void closing.then(() => {
+      gaveUp = true;
+    });
+    for (let round = 0; round < 100 && !gaveUp; round++) {
+      await produce(
+        producer,
+        table.topic,
+        Array.from({ length: 500 }, (_, i) => ({
+          key: `k${i}`,
+          value: Buffer.from(superjson.encode({ round, pad })),
+        })),
+      );
+      await table.barrier(10_000);
+    }
+    await closing;
+    stalled.resume();
+    await stalled.closed();
+    expect(stalled.closeCode).toBe(4008);
+  });
+});
+
 describe('bridge: positions past the end of the log', () => {
   it('I3: resets a client whose position is beyond the topic end (truncated or recreated topic)', async () => {
     const { writer, table } = await fixture();

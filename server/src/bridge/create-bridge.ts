@@ -51,7 +51,7 @@ class BridgeServer implements Bridge, ConnectionHost {
   readonly metrics = new BridgeMetrics();
   readonly options: ResolvedBridgeOptions;
   readonly timers: Timers;
-  readonly #logger: Logger;
+  readonly logger: Logger;
   readonly #tables: ReadonlyMap<string, KafkaTable<unknown>>;
   readonly #members = new Map<string, Set<BridgeConnection>>();
   readonly #connections = new Map<WebSocket, BridgeConnection>();
@@ -64,7 +64,7 @@ class BridgeServer implements Bridge, ConnectionHost {
 
   constructor(options: ResolvedBridgeOptions, logger: Logger, timers: Timers) {
     this.options = options;
-    this.#logger = logger;
+    this.logger = logger;
     this.timers = timers;
     this.#tables = new Map(Object.entries(options.tables));
     this.#wss = new WebSocketServer({
@@ -121,7 +121,7 @@ class BridgeServer implements Bridge, ConnectionHost {
         try {
           await table.start();
         } catch (error) {
-          this.#logger.error(`Table "${name}" failed to start.`, { error: String(error) });
+          this.logger.error(`Table "${name}" failed to start.`, { error: String(error) });
         }
       }),
     );
@@ -169,7 +169,7 @@ class BridgeServer implements Bridge, ConnectionHost {
       metrics: () => this.metrics.render(this.options.bridgeId, this.#tables),
       authorize: (req) => this.#authorize(req),
     }).catch((error: unknown) => {
-      this.#logger.error('HTTP request failed.', { error: String(error) });
+      this.logger.error('HTTP request failed.', { error: String(error) });
       if (!response.headersSent) response.writeHead(500).end();
     });
   }
@@ -194,7 +194,7 @@ class BridgeServer implements Bridge, ConnectionHost {
         else this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, allowed));
       },
       (error: unknown) => {
-        this.#logger.error('authorize threw; refusing the connection.', { error: String(error) });
+        this.logger.error('authorize threw; refusing the connection.', { error: String(error) });
         refuse(socket, 500, 'Internal Server Error');
       },
     );
@@ -228,7 +228,7 @@ class BridgeServer implements Bridge, ConnectionHost {
     });
     ws.on('message', (data, isBinary) => {
       connection.receive(data, isBinary).catch((error: unknown) => {
-        this.#logger.error('A client message failed.', { error: String(error) });
+        this.logger.error('A client message failed.', { error: String(error) });
       });
     });
     ws.on('error', () => {
