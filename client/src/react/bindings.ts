@@ -1,0 +1,322 @@
+// The hooks of `tablecast/react` and `tablecast/preact`, written once over the few primitives
+// both frameworks have. Framework-free: each entry point passes its own hooks and context.
+import type { TablecastClient } from '../create-client.js';
+import type { TableHandle, TableOptions } from '../table-handle.js';
+import type { TableHandleStatus } from '../table-status.js';
+import type { AnyTablecastClient, TableName } from '../typed-tables.js';
+
+/** The framework hooks the bindings are built on; `useClient` reads the provider's context. */
+export interface HookPrimitives {
+  useSyncExternalStore<T>(
+    subscribe: (onChange: () => void) => () => void,
+    getSnapshot: () => T,
+    getServerSnapshot: () => T,
+  ): T;
+  useMemo<T>(factory: () => T, deps: readonly unknown[]): T;
+  useState<T>(initial: T): [T, (next: T) => void];
+  useEffect(effect: () => () => void, deps: readonly unknown[]): void;
+  useClient(): AnyTablecastClient | null;
+}
+
+export interface ClientOption {
+  /** Use this client instead of the one from `<TablecastProvider>`. */
+  readonly client?: AnyTablecastClient;
+}
+
+export interface UseTableOptions<V> extends TableOptions<V>, ClientOption {
+  /**
+   * Suspend (throw a promise to the nearest `<Suspense>`) until the table is caught up or
+   * `timeoutMs` passed, then render with whatever is there. Suspends at most once per handle.
+   */
+  readonly suspense?: boolean;
+  /**
+   * How long `suspense` waits; the core's `whenCaughtUp` default (30 s) when absent. The wait is
+   * per handle, so the first component to suspend on a table sets it.
+   */
+  readonly timeoutMs?: number;
+}
+
+export type UseTableKeyOptions<V> = TableOptions<V> & ClientOption;
+
+export interface UseFlagOptions extends ClientOption {
+  /** The table holding the flags; `'flags'` when absent. */
+  readonly table?: string;
+}
+
+/** What `useTable` returns; a new object only when one of its fields changes. */
+export interface TableState<V> {
+  readonly data: ReadonlyMap<string, V>;
+  readonly status: TableHandleStatus;
+  /** Why the table is `failed` or `degraded`; undefined otherwise. */
+  readonly error: string | undefined;
+}
+
+export interface TablecastHooks {
+  useTable<V = unknown>(name: string, options?: UseTableOptions<V>): TableState<V>;
+  useTableKey<V = unknown>(
+    name: string,
+    key: string,
+    options?: UseTableKeyOptions<V>,
+  ): V | undefined;
+  useFlag<T>(name: string, defaultValue: T, options?: UseFlagOptions): T;
+}
+
+/**
+ * How long a handle acquired during render stays referenced if its component never commits
+ * (StrictMode's discarded render, an interrupted concurrent render). Long enough that a slow
+ * commit finds the same handle, short enough that abandoned subscriptions end soon.
+ */
+export const RENDER_LEASE_MS = 5_000;
+
+/**
+ * One `client.table()` reference taken during render. Render may run without a commit, so
+ * this reference releases itself after `RENDER_LEASE_MS`; a committed component takes its own
+ * reference in an effect (released on cleanup) and lets this one go.
+ */
+class Lease<V> {
+  readonly handle: TableHandle<V>;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #released = false;
+
+  constructor(handle: TableHandle<V>) {
+    this.handle = handle;
+    this.#arm();
+  }
+
+  release = (): void => {
+    if (this.#released) return;
+    this.#released = true;
+    clearTimeout(this.#timer);
+    this.handle.close();
+  };
+
+  /** Keeps the handle while a component is suspended on it, then restarts the countdown. */
+  holdUntil(promise: Promise<unknown>): void {
+    if (this.#released) return;
+    clearTimeout(this.#timer);
+    void promise.then(() => {
+      if (!this.#released) this.#arm();
+    });
+  }
+
+  #arm(): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(this.release, RENDER_LEASE_MS);
+  }
+}
+
+/** Same name and filter → same handle in the client; the default factory does not count. */
+function handleId(name: string, options: TableOptions<unknown>): string {
+  const keys = options.keys === undefined ? null : [...new Set(options.keys)].sort();
+  return JSON.stringify([name, keys, options.prefix ?? null]);
+}
+
+/** The options meant for `client.table()`: all but the hooks' own, so new core options pass. */
+function tableOptions<V>(options: UseTableOptions<V>): TableOptions<V> {
+  const { client: _client, suspense: _suspense, timeoutMs: _timeoutMs, ...rest } = options;
+  return rest;
+}
+
+interface Subscribable<T> {
+  readonly subscribe: (onChange: () => void) => () => void;
+  readonly getSnapshot: () => T;
+}
+
+const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
+/** Server render and hydration see a loading, empty table, so their markup always agrees. */
+const SERVER_STATE: TableState<never> = { data: EMPTY, status: 'loading', error: undefined };
+const serverState = (): TableState<never> => SERVER_STATE;
+
+/** One `useTable` view per handle: data and status as one snapshot, stable between changes. */
+const tableViews = new WeakMap<TableHandle<unknown>, Subscribable<TableState<unknown>>>();
+
+function tableView<V>(handle: TableHandle<V>): Subscribable<TableState<V>> {
+  let view = tableViews.get(handle) as Subscribable<TableState<V>> | undefined;
+  if (view !== undefined) return view;
+  let last: TableState<V> | undefined;
+  view = {
+    // Status changes are not batches (a handle can go caught_up with no data change).
+    subscribe: (onChange) => both(handle.subscribe(onChange), handle.onStatus(onChange)),
+    getSnapshot: () => {
+      const data = handle.getSnapshot();
+      const { status } = handle;
+      const error = status === 'failed' || status === 'degraded' ? handle.statusReason : undefined;
+      if (last?.data !== data || last.status !== status || last.error !== error) {
+        last = { data, status, error };
+      }
+      return last;
+    },
+  };
+  tableViews.set(handle, view as Subscribable<TableState<unknown>>);
+  return view;
+}
+
+/**
+ * Per handle, so every render (and every component) throws the same promise and a retry after
+ * it settles renders instead of suspending again: suspense happens once per handle.
+ */
+const suspensions = new WeakMap<TableHandle<unknown>, { promise: Promise<void>; done: boolean }>();
+
+function suspendUntilCaughtUp(
+  handle: TableHandle<unknown>,
+  lease: Lease<unknown>,
+  timeoutMs: number | undefined,
+): void {
+  if (handle.status === 'caught_up' || handle.status === 'failed' || handle.closed) return;
+  let entry = suspensions.get(handle);
+  if (entry === undefined) {
+    const created = { promise: Promise.resolve(), done: false };
+    created.promise = handle.whenCaughtUp(timeoutMs === undefined ? {} : { timeoutMs }).then(() => {
+      created.done = true;
+    });
+    suspensions.set(handle, created);
+    entry = created;
+  }
+  if (entry.done) return;
+  // The render that threw never commits: keep its handle alive until the retry renders.
+  lease.holdUntil(entry.promise);
+  throw entry.promise;
+}
+
+/** Handles on which a flag hook saw `caught_up`: later degradation keeps the table's values. */
+const caughtUpOnce = new WeakSet<TableHandle<unknown>>();
+const NO_FLAG: unique symbol = Symbol('no flag');
+
+function both(a: () => void, b: () => void): () => void {
+  return () => {
+    a();
+    b();
+  };
+}
+
+/** Flags live in `flags` unless told otherwise; `never` when the declaration has no such table. */
+type FlagsTable<T> = 'flags' extends TableName<T> ? 'flags' : never;
+
+/** The hooks typed by a table declaration; the same functions at runtime. */
+export interface TypedHooks<T> {
+  useTable<N extends TableName<T>>(name: N, options?: UseTableOptions<T[N]>): TableState<T[N]>;
+  useTableKey<N extends TableName<T>>(
+    name: N,
+    key: string,
+    options?: UseTableKeyOptions<T[N]>,
+  ): T[N] | undefined;
+  useFlag<N extends TableName<T> = FlagsTable<T>>(
+    name: string,
+    defaultValue: T[N],
+    options?: UseFlagOptions & { readonly table?: N },
+  ): T[N];
+}
+
+/** Narrows the hooks' types to a table declaration: `typedHooks<AppTables>(hooks)`. */
+export function typedHooks<T>(hooks: TablecastHooks): TypedHooks<T> {
+  return hooks as TypedHooks<T>;
+}
+
+// The hooks, over a framework's primitives (`fw`): each entry point wraps them with its own.
+
+function useHandle<V>(
+  fw: HookPrimitives,
+  hook: string,
+  name: string,
+  options: UseTableOptions<V>,
+): { lease: Lease<V>; handle: TableHandle<V> } {
+  const contextClient = fw.useClient();
+  // A typed client is the same object with narrower types (see typed-tables.ts).
+  const client = (options.client ?? contextClient) as TablecastClient | null;
+  if (client === null) {
+    throw new Error(
+      `tablecast: ${hook}('${name}') has no client. Wrap the tree in ` +
+        '<TablecastProvider client={client}>, or pass { client } in the hook options.',
+    );
+  }
+  const id = handleId(name, options);
+  // Acquired in render so the first render already has data; see Lease for why it's safe.
+  const lease = fw.useMemo(
+    () => new Lease(client.table<V>(name, tableOptions(options))),
+    [client, id],
+  );
+  // Set when the lease's handle was shut down before commit and the effect got a new one.
+  const [adopted, setAdopted] = fw.useState<
+    { lease: Lease<V>; handle: TableHandle<V> } | undefined
+  >(undefined);
+  fw.useEffect(() => {
+    const handle = client.table<V>(name, tableOptions(options));
+    // Deferred, so StrictMode's cleanup + re-run (synchronous) never drops the count to zero.
+    queueMicrotask(lease.release);
+    if (handle !== lease.handle) setAdopted({ lease, handle });
+    return () => handle.close();
+  }, [lease]);
+  return { lease, handle: adopted?.lease === lease ? adopted.handle : lease.handle };
+}
+
+export function useTableWith<V>(
+  fw: HookPrimitives,
+  name: string,
+  options: UseTableOptions<V> = {},
+): TableState<V> {
+  const { lease, handle } = useHandle(fw, 'useTable', name, options);
+  const view = tableView(handle);
+  const state = fw.useSyncExternalStore(view.subscribe, view.getSnapshot, serverState);
+  if (options.suspense === true) suspendUntilCaughtUp(handle, lease, options.timeoutMs);
+  return state;
+}
+
+export function useTableKeyWith<V>(
+  fw: HookPrimitives,
+  name: string,
+  key: string,
+  options: UseTableKeyOptions<V> = {},
+): V | undefined {
+  const { handle } = useHandle(fw, 'useTableKey', name, options);
+  const fallbackFactory = options.default;
+  const read = fw.useMemo(() => {
+    // A default factory may build a new object per call: keep one while the key is missing.
+    let fallback: { readonly value: V | undefined } | undefined;
+    const serverValue = { value: fallbackFactory?.(key) };
+    return {
+      subscribe: (onChange: () => void) => handle.subscribeKey(key, onChange),
+      getSnapshot: () =>
+        handle.has(key) ? handle.get(key) : (fallback ??= { value: handle.get(key) }).value,
+      getServerSnapshot: () => serverValue.value,
+    };
+  }, [handle, key]);
+  return fw.useSyncExternalStore(read.subscribe, read.getSnapshot, read.getServerSnapshot);
+}
+
+export function useFlagWith<T>(
+  fw: HookPrimitives,
+  name: string,
+  defaultValue: T,
+  options: UseFlagOptions = {},
+): T {
+  const table = options.table ?? 'flags';
+  const { handle } = useHandle<unknown>(
+    fw,
+    'useFlag',
+    table,
+    options.client === undefined ? {} : { client: options.client },
+  );
+  const read = fw.useMemo(
+    () => ({
+      subscribe: (onChange: () => void) =>
+        both(handle.subscribeKey(name, onChange), handle.onStatus(onChange)),
+      // A sentinel rather than the default, so a new default object per render is no change.
+      getSnapshot: (): unknown => {
+        if (handle.status === 'caught_up') caughtUpOnce.add(handle);
+        else if (!caughtUpOnce.has(handle)) return NO_FLAG;
+        return handle.has(name) ? handle.get(name) : NO_FLAG;
+      },
+      getServerSnapshot: (): unknown => NO_FLAG,
+    }),
+    [handle, name],
+  );
+  const value = fw.useSyncExternalStore(read.subscribe, read.getSnapshot, read.getServerSnapshot);
+  if (value === NO_FLAG || value === undefined) return defaultValue;
+  // A primitive default fixes the type: a mistyped value in the table must not leak through.
+  if (isPrimitive(defaultValue) && typeof value !== typeof defaultValue) return defaultValue;
+  return value as T;
+}
+
+function isPrimitive(value: unknown): boolean {
+  return typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string';
+}

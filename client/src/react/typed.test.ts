@@ -1,0 +1,63 @@
+// biome-ignore-all lint/correctness/useHookAtTopLevel: type-only calls, in functions never run.
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { TableHandle } from '../table-handle.js';
+import { type TypedClient, typedClient } from '../typed-tables.js';
+import type { TableState } from './bindings.js';
+import { createTypedHooks, type TablecastProviderProps, useFlag, useTable } from './index.js';
+import { FakeClient } from './test/fake-client.js';
+
+interface Service {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** An app declares its tables once. */
+interface AppTables {
+  flags: boolean;
+  registry: Service;
+}
+
+const hooks = createTypedHooks<AppTables>();
+
+// Hooks only run inside components: these bodies are checked by tsc, never called.
+function typedHookCalls(client: TypedClient<AppTables>) {
+  expectTypeOf(hooks.useTable('registry')).toEqualTypeOf<TableState<Service>>();
+  expectTypeOf(hooks.useTable('registry', { client }).data).toEqualTypeOf<
+    ReadonlyMap<string, Service>
+  >();
+  expectTypeOf(hooks.useTableKey('registry', 'billing')).toEqualTypeOf<Service | undefined>();
+  expectTypeOf(hooks.useFlag('new-checkout', false)).toEqualTypeOf<boolean>();
+  expectTypeOf(
+    hooks.useFlag('x', { host: 'h', port: 1 }, { table: 'registry' }),
+  ).toEqualTypeOf<Service>();
+  // @ts-expect-error: not a declared table
+  hooks.useTable('nope');
+  // @ts-expect-error: flags are booleans
+  hooks.useFlag('new-checkout', 'on');
+  // @ts-expect-error: the default factory must build the declared type
+  hooks.useTable('registry', { default: () => 1 });
+}
+
+function untypedHookCalls() {
+  expectTypeOf(useTable('anything').data).toEqualTypeOf<ReadonlyMap<string, unknown>>();
+  expectTypeOf(useTable<number>('prices').data).toEqualTypeOf<ReadonlyMap<string, number>>();
+  expectTypeOf(useFlag('new-checkout', false)).toEqualTypeOf<boolean>();
+  expectTypeOf(useFlag('limit', 10)).toEqualTypeOf<number>();
+}
+
+describe('typed tables', () => {
+  it('types client.table() by the declaration, as the same client', () => {
+    const client = new FakeClient();
+    const tables = typedClient<AppTables>(client);
+    expect(tables).toBe(client);
+    const flags = tables.table('flags');
+    expectTypeOf(flags).toEqualTypeOf<TableHandle<boolean>>();
+    expectTypeOf(tables.table('registry').get('billing')).toEqualTypeOf<Service | undefined>();
+    // @ts-expect-error: not a declared table
+    tables.table('nope').close();
+    flags.close();
+    // A typed client goes wherever a client does.
+    expectTypeOf(tables).toExtend<TablecastProviderProps['client']>();
+    expect([typedHookCalls, untypedHookCalls]).toHaveLength(2);
+  });
+});
