@@ -1,4 +1,6 @@
 import type { TablecastClientError } from './errors.js';
+import type { TableCache } from './table-cache.js';
+import { documentVisibility, type VisibilitySource } from './visibility.js';
 import type { WebSocketLikeConstructor } from './websocket-like.js';
 
 /** Reconnection delays. Every field is optional; defaults are listed on each. */
@@ -43,6 +45,26 @@ export interface ClientOptions {
   readonly onError?: (error: TablecastClientError) => void;
   /** Default true: the socket opens on the first `table()`. False opens it at construction. */
   readonly lazy?: boolean;
+  /**
+   * Opt-in persistence (`indexedDbCache()`, `storageCache(localStorage)`, `memoryCache()`): each
+   * table's map and position are saved, and a new handle paints from them at once (status stays
+   * `loading` until the bridge confirms) and resumes from the saved position.
+   */
+  readonly cache?: TableCache;
+  /** A table's cache entry is saved at most this often while it changes. Default 1000. */
+  readonly cacheSaveIntervalMs?: number;
+  /** How long the first subscribe waits for an asynchronous cache load. Default 250. */
+  readonly cacheLoadTimeoutMs?: number;
+  /**
+   * Unsubscribe every table while the page is hidden for longer than `hiddenGraceMs`, keeping
+   * data and positions, and resume from them when it is visible again. Default true when a
+   * visibility source exists (`document.visibilityState`, or `visibility`), false otherwise.
+   */
+  readonly pauseWhenHidden?: boolean;
+  /** How long the page may be hidden before the tables pause. Default 5000. */
+  readonly hiddenGraceMs?: number;
+  /** Where visibility comes from. Default `document.visibilityState` when there is a document. */
+  readonly visibility?: VisibilitySource;
 }
 
 export interface ResolvedClientOptions {
@@ -55,6 +77,13 @@ export interface ResolvedClientOptions {
   readonly random: () => number;
   readonly onError: (error: TablecastClientError) => void;
   readonly lazy: boolean;
+  readonly cache: TableCache | undefined;
+  readonly cacheSaveIntervalMs: number;
+  readonly cacheLoadTimeoutMs: number;
+  readonly pauseWhenHidden: boolean;
+  readonly hiddenGraceMs: number;
+  /** Undefined when neither pausing nor the cache needs it, or there is none. */
+  readonly visibility: VisibilitySource | undefined;
 }
 
 const defaultBackoff: Required<BackoffOptions> = {
@@ -110,6 +139,28 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   if (typeof timers.setTimeout !== 'function' || typeof timers.clearTimeout !== 'function') {
     throw new TypeError('createClient: `timers` needs both setTimeout and clearTimeout');
   }
+  const { cache, visibility: injected } = options;
+  if (
+    cache !== undefined &&
+    (typeof cache !== 'object' ||
+      cache === null ||
+      typeof cache.load !== 'function' ||
+      typeof cache.save !== 'function' ||
+      (cache.delete !== undefined && typeof cache.delete !== 'function'))
+  ) {
+    throw new TypeError('createClient: `cache` needs load and save functions (delete optional)');
+  }
+  if (
+    injected !== undefined &&
+    (typeof injected?.hidden !== 'function' || typeof injected.onChange !== 'function')
+  ) {
+    throw new TypeError('createClient: `visibility` needs hidden() and onChange()');
+  }
+  if (options.pauseWhenHidden !== undefined && typeof options.pauseWhenHidden !== 'boolean') {
+    throw new TypeError('createClient: `pauseWhenHidden` must be a boolean');
+  }
+  const source = injected ?? documentVisibility();
+  const pauseWhenHidden = options.pauseWhenHidden ?? source !== undefined;
   return {
     url: typeof url === 'string' ? () => url : url,
     WebSocket,
@@ -120,7 +171,27 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     random: options.random ?? Math.random,
     onError: options.onError ?? (() => {}),
     lazy: options.lazy ?? true,
+    cache,
+    cacheSaveIntervalMs: duration(options, 'cacheSaveIntervalMs', 1_000),
+    cacheLoadTimeoutMs: duration(options, 'cacheLoadTimeoutMs', 250),
+    pauseWhenHidden,
+    hiddenGraceMs: duration(options, 'hiddenGraceMs', 5_000),
+    // Also for the cache alone: hiding is the last reliable moment to save on mobile.
+    visibility: pauseWhenHidden || cache !== undefined ? source : undefined,
   };
+}
+
+function duration(
+  options: ClientOptions,
+  name: 'cacheSaveIntervalMs' | 'cacheLoadTimeoutMs' | 'hiddenGraceMs',
+  fallback: number,
+): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(`createClient: \`${name}\` must be a finite number >= 0`);
+  }
+  return value;
 }
 
 function globalWebSocket(): WebSocketLikeConstructor | undefined {

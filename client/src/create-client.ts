@@ -2,14 +2,17 @@ import {
   encodeMessage,
   fromWireValue,
   parseServerMessage,
+  toWireValue,
 } from '../../shared/src/protocol/index.js';
 import type {
   ClientMessage,
   KeyFilter,
+  Position,
   ServerMessage,
   WireSet,
 } from '../../shared/src/protocol/messages.js';
 import { Backoff } from './backoff.js';
+import { asTypeError, decodeSets, parseBootstrap } from './bootstrap.js';
 import {
   type ClientOptions,
   type ResolvedClientOptions,
@@ -17,6 +20,13 @@ import {
 } from './client-options.js';
 import { Connection, type ConnectionState } from './connection.js';
 import { TablecastClientError, toClientError } from './errors.js';
+import {
+  CACHE_FORMAT_VERSION,
+  type CacheEntry,
+  cacheKey,
+  isThenable,
+  readCacheEntry,
+} from './table-cache.js';
 import type { TableHandle, TableOptions } from './table-handle.js';
 import { type DecodedSet, type FeedResult, TableStore } from './table-store.js';
 
@@ -45,7 +55,17 @@ interface Entry {
   /** The subscription id on the current socket; undefined while not subscribed. */
   sub: string | undefined;
   retryTimer: unknown;
+  /** A subscribe was sent once: a cache load that lands later is too late to use. */
+  subscribedOnce: boolean;
+  /** An asynchronous cache load is pending: the first subscribe waits (at most a bound). */
+  cacheWait: boolean;
+  cacheWaitTimer: unknown;
+  /** Applied changes not saved to the cache yet, and the timer that will save them. */
+  dirty: boolean;
+  saveTimer: unknown;
 }
+
+const PAUSED_REASON = 'paused while the page is hidden';
 
 /** Errors about one subscription that are worth retrying later rather than failing the table. */
 const RETRYABLE_SUB_ERRORS = new Set(['OVERLOADED', 'INTERNAL']);
@@ -63,6 +83,10 @@ class Client implements TablecastClient {
   readonly #bySub = new Map<string, Entry>();
   #subCounter = 0;
   #closed = false;
+  /** Every subscription is stopped because the page is hidden (see `#pause`). */
+  #paused = false;
+  #hideTimer: unknown;
+  #offVisibility: (() => void) | undefined;
 
   constructor(options: ResolvedClientOptions) {
     this.#options = options;
@@ -71,6 +95,12 @@ class Client implements TablecastClient {
       message: (text) => this.#onMessage(text),
       lost: () => this.#onLost(),
     });
+    const { visibility } = options;
+    if (visibility !== undefined) {
+      this.#offVisibility = visibility.onChange(() => this.#onVisibility());
+      // A page opened in a background tab starts its grace period at once.
+      if (options.pauseWhenHidden && visibility.hidden()) this.#armHideTimer();
+    }
     if (!options.lazy) this.#connection.start();
   }
 
@@ -88,10 +118,15 @@ class Client implements TablecastClient {
       throw new TypeError('table(): name must be a non-empty string');
     }
     const filter = toFilter(options);
-    const id = JSON.stringify([name, filter ?? null]);
+    const bootstrap = toBootstrap(name, filter, options.bootstrap);
+    const id = cacheKey(name, filter);
     const existing = this.#entries.get(id);
     if (existing !== undefined) {
       existing.refs += 1;
+      // A handle that has no data yet takes it; one with a position already has fresher data.
+      if (bootstrap !== undefined && existing.store.hydrate(...bootstrap)) {
+        this.#endCacheWait(existing);
+      }
       return existing.store as TableStore<V> as TableHandle<V>;
     }
     const store = new TableStore<V>({
@@ -100,6 +135,7 @@ class Client implements TablecastClient {
       timers: this.#options.timers,
       onError: (error) => this.#report(error),
       onClose: () => this.#release(entry),
+      onApplied: () => this.#scheduleSave(entry),
     });
     const entry: Entry = {
       id,
@@ -114,8 +150,23 @@ class Client implements TablecastClient {
       refs: 1,
       sub: undefined,
       retryTimer: undefined,
+      subscribedOnce: false,
+      cacheWait: false,
+      cacheWaitTimer: undefined,
+      dirty: false,
+      saveTimer: undefined,
     };
     this.#entries.set(id, entry);
+    // Before the handle is returned, so the first render (getSnapshot) already has the data.
+    // A bootstrap comes from the server that rendered the page: fresher than a cache, which is
+    // then not read at all; it is saved in turn so the next visit paints it.
+    if (bootstrap !== undefined) {
+      entry.store.hydrate(...bootstrap);
+      this.#scheduleSave(entry);
+    } else if (this.#options.cache !== undefined) {
+      this.#loadCache(entry);
+    }
+    if (this.#paused) entry.store.pause(PAUSED_REASON);
     this.#connection.start();
     if (this.#connection.state === 'open') this.#subscribe(entry, false);
     return store;
@@ -124,8 +175,13 @@ class Client implements TablecastClient {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#offVisibility?.();
+    this.#offVisibility = undefined;
+    this.#clearHideTimer();
     for (const entry of this.#entries.values()) {
       this.#clearRetry(entry);
+      this.#clearCacheWait(entry);
+      this.#flushSave(entry);
       entry.sub = undefined;
       entry.store.shutdown('client closed');
     }
@@ -144,6 +200,9 @@ class Client implements TablecastClient {
   #subscribe(entry: Entry, resetWanted: boolean): void {
     this.#clearRetry(entry);
     if (resetWanted) entry.store.requireReset();
+    // Paused: resumed on visibility. Waiting for the cache: subscribed when the wait ends.
+    if (this.#paused || entry.cacheWait) return;
+    entry.subscribedOnce = true;
     const reset = entry.store.resetRequired;
     const sub = `s${++this.#subCounter}`;
     const position = reset ? undefined : entry.store.position;
@@ -175,7 +234,7 @@ class Client implements TablecastClient {
     entry.store.suspend();
     entry.retryTimer = this.#options.timers.setTimeout(() => {
       entry.retryTimer = undefined;
-      // Otherwise the next open resubscribes; a wanted reset is remembered by the store.
+      // Otherwise the next open (or resume) resubscribes; the store remembers a wanted reset.
       if (this.#connection.state === 'open') this.#subscribe(entry, reset);
     }, entry.retry.next());
   }
@@ -194,6 +253,8 @@ class Client implements TablecastClient {
     if (entry.refs > 0) return;
     this.#entries.delete(entry.id);
     this.#clearRetry(entry);
+    this.#clearCacheWait(entry);
+    this.#flushSave(entry);
     this.#unsubscribe(entry);
     entry.store.shutdown('closed');
   }
@@ -202,6 +263,221 @@ class Client implements TablecastClient {
     if (entry.retryTimer === undefined) return;
     this.#options.timers.clearTimeout(entry.retryTimer);
     entry.retryTimer = undefined;
+  }
+
+  // --- Cache ----------------------------------------------------------------------------------
+
+  /**
+   * Paints the table from the cache when the entry is valid. A synchronous cache paints before
+   * `table()` returns; an asynchronous one holds the first subscribe for at most
+   * `cacheLoadTimeoutMs`, since subscribing with the cached position is what makes it a resume.
+   */
+  #loadCache(entry: Entry): void {
+    const cache = this.#options.cache;
+    if (cache === undefined) return;
+    let loaded: unknown;
+    try {
+      loaded = cache.load(entry.id);
+    } catch (cause) {
+      this.#discardCache(entry, cause);
+      return;
+    }
+    if (!isThenable(loaded)) {
+      this.#applyCache(entry, loaded);
+      return;
+    }
+    entry.cacheWait = true;
+    entry.cacheWaitTimer = this.#options.timers.setTimeout(() => {
+      entry.cacheWaitTimer = undefined;
+      this.#endCacheWait(entry);
+    }, this.#options.cacheLoadTimeoutMs);
+    Promise.resolve(loaded).then(
+      (value) => {
+        // Too late once subscribed without it: a snapshot on the way (or applied) is fresher,
+        // and a position under a reset that is already requested would only confuse the store.
+        if (this.#live(entry) && !entry.subscribedOnce) this.#applyCache(entry, value);
+        this.#endCacheWait(entry);
+      },
+      (cause: unknown) => {
+        if (this.#live(entry)) this.#discardCache(entry, cause);
+        this.#endCacheWait(entry);
+      },
+    );
+  }
+
+  #applyCache(entry: Entry, value: unknown): void {
+    let cached: ReturnType<typeof readCacheEntry>;
+    try {
+      cached = readCacheEntry(value, entry.id);
+    } catch (cause) {
+      this.#discardCache(entry, cause);
+      return;
+    }
+    // Not vouched: cached data proves nothing about the table now, so the status stays loading.
+    if (cached !== undefined) entry.store.hydrate(cached.sets, cached.position, false);
+  }
+
+  /** The load settled or timed out: subscribe now if the socket is ready. */
+  #endCacheWait(entry: Entry): void {
+    if (!entry.cacheWait) return;
+    this.#clearCacheWait(entry);
+    if (this.#live(entry) && entry.sub === undefined && this.#connection.state === 'open') {
+      this.#subscribe(entry, false);
+    }
+  }
+
+  #clearCacheWait(entry: Entry): void {
+    entry.cacheWait = false;
+    if (entry.cacheWaitTimer === undefined) return;
+    this.#options.timers.clearTimeout(entry.cacheWaitTimer);
+    entry.cacheWaitTimer = undefined;
+  }
+
+  /** An entry that cannot be trusted is reported and deleted, so it is not read again. */
+  #discardCache(entry: Entry, cause: unknown): void {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    this.#report(
+      new TablecastClientError(
+        'CACHE',
+        `Discarded the cached copy of table "${entry.table}": ${reason}`,
+        { cause, table: entry.table },
+      ),
+    );
+    this.#deleteFromCache(entry);
+  }
+
+  #forgetCache(entry: Entry): void {
+    if (this.#options.cache === undefined) return;
+    entry.dirty = false;
+    if (entry.saveTimer !== undefined) this.#options.timers.clearTimeout(entry.saveTimer);
+    entry.saveTimer = undefined;
+    this.#deleteFromCache(entry);
+  }
+
+  #deleteFromCache(entry: Entry): void {
+    const cache = this.#options.cache;
+    if (cache?.delete === undefined) return;
+    this.#settle(entry, 'delete', () => cache.delete?.(entry.id));
+  }
+
+  /** Trailing throttle: a changing table is saved at most once per `cacheSaveIntervalMs`. */
+  #scheduleSave(entry: Entry): void {
+    if (this.#options.cache === undefined || this.#closed) return;
+    entry.dirty = true;
+    if (entry.saveTimer !== undefined) return;
+    entry.saveTimer = this.#options.timers.setTimeout(() => {
+      entry.saveTimer = undefined;
+      this.#save(entry);
+    }, this.#options.cacheSaveIntervalMs);
+  }
+
+  /** Saves now what is pending (on release, close and page hide) and cancels the timer. */
+  #flushSave(entry: Entry): void {
+    if (entry.saveTimer !== undefined) this.#options.timers.clearTimeout(entry.saveTimer);
+    entry.saveTimer = undefined;
+    this.#save(entry);
+  }
+
+  #save(entry: Entry): void {
+    const cache = this.#options.cache;
+    const position = entry.store.position;
+    if (cache === undefined || !entry.dirty || position === undefined) return;
+    entry.dirty = false;
+    let saved: CacheEntry;
+    try {
+      saved = {
+        v: CACHE_FORMAT_VERSION,
+        key: entry.id,
+        table: entry.table,
+        position,
+        sets: entry.store.toEntries().map(([key, value]) => [key, toWireValue(value)] as const),
+        savedAt: Date.now(),
+      };
+    } catch (cause) {
+      this.#report(
+        new TablecastClientError('CACHE', `Could not encode table "${entry.table}" to cache it`, {
+          cause,
+          table: entry.table,
+        }),
+      );
+      return;
+    }
+    this.#settle(entry, 'save', () => cache.save(entry.id, saved));
+  }
+
+  /** Runs a cache call that may throw or reject, reporting either to `onError`. */
+  #settle(entry: Entry, what: string, call: () => unknown): void {
+    const fail = (cause: unknown) =>
+      this.#report(
+        new TablecastClientError('CACHE', `Cache ${what} failed for table "${entry.table}"`, {
+          cause,
+          table: entry.table,
+        }),
+      );
+    try {
+      const result = call();
+      if (isThenable(result)) Promise.resolve(result).catch(fail);
+    } catch (cause) {
+      fail(cause);
+    }
+  }
+
+  #live(entry: Entry): boolean {
+    return !this.#closed && this.#entries.get(entry.id) === entry;
+  }
+
+  // --- Visibility -----------------------------------------------------------------------------
+
+  #onVisibility(): void {
+    const visibility = this.#options.visibility;
+    if (this.#closed || visibility === undefined) return;
+    if (visibility.hidden()) {
+      // Mobile browsers may kill a hidden page without another event: save while we can.
+      for (const entry of this.#entries.values()) this.#flushSave(entry);
+      if (this.#options.pauseWhenHidden && !this.#paused) this.#armHideTimer();
+      return;
+    }
+    this.#clearHideTimer();
+    if (this.#paused) this.#resume();
+  }
+
+  #armHideTimer(): void {
+    if (this.#hideTimer !== undefined) return;
+    this.#hideTimer = this.#options.timers.setTimeout(() => {
+      this.#hideTimer = undefined;
+      this.#pause();
+    }, this.#options.hiddenGraceMs);
+  }
+
+  #clearHideTimer(): void {
+    if (this.#hideTimer === undefined) return;
+    this.#options.timers.clearTimeout(this.#hideTimer);
+    this.#hideTimer = undefined;
+  }
+
+  /**
+   * Hidden past the grace period: unsubscribe every table, keeping data and positions. The
+   * socket stays open on purpose: an idle socket costs the bridge one ping per heartbeat and no
+   * deltas, while closing it would make every tab that comes back pay a new upgrade, a token
+   * fetch and the auth check at once, and would turn `connection` into a lie ('reconnecting').
+   */
+  #pause(): void {
+    if (this.#closed || this.#paused) return;
+    this.#paused = true;
+    for (const entry of this.#entries.values()) {
+      this.#clearRetry(entry);
+      this.#unsubscribe(entry);
+      entry.store.pause(PAUSED_REASON);
+    }
+  }
+
+  /** Visible again: resubscribe from the kept positions, i.e. resumes with only what changed. */
+  #resume(): void {
+    this.#paused = false;
+    if (this.#connection.state !== 'open') return; // the next open subscribes everything
+    for (const entry of this.#entries.values()) {
+      if (entry.sub === undefined) this.#subscribe(entry, false);
+    }
   }
 
   // --- Connection events ----------------------------------------------------------------------
@@ -308,8 +584,13 @@ class Client implements TablecastClient {
     if (entry === undefined) return;
     this.#bySub.delete(message.sub);
     entry.sub = undefined;
-    if (RETRYABLE_SUB_ERRORS.has(message.code)) this.#retry(entry, false);
-    else entry.store.fail(`${message.code}: ${message.message}`);
+    if (RETRYABLE_SUB_ERRORS.has(message.code)) {
+      this.#retry(entry, false);
+      return;
+    }
+    entry.store.fail(`${message.code}: ${message.message}`);
+    // No longer served or no longer allowed: the saved copy must not paint on the next visit.
+    this.#forgetCache(entry);
   }
 
   /**
@@ -394,6 +675,24 @@ class Client implements TablecastClient {
       // A throwing onError must not break message handling.
     }
   }
+}
+
+/**
+ * Checks and decodes a `bootstrap` option into `hydrate()`'s arguments; throws TypeError when it
+ * is malformed, is for another table, or holds a value that does not decode.
+ */
+function toBootstrap(
+  name: string,
+  filter: KeyFilter | undefined,
+  bootstrap: unknown,
+): [sets: DecodedSet<unknown>[], position: Position, vouched: boolean] | undefined {
+  if (bootstrap === undefined) return undefined;
+  const parsed = parseBootstrap(bootstrap);
+  if (parsed.table !== undefined && parsed.table !== name) {
+    throw new TypeError(`table(): the bootstrap is for table "${parsed.table}", not "${name}"`);
+  }
+  const sets = asTypeError('table(): bootstrap', () => decodeSets(parsed.sets, filter));
+  return [sets, parsed.position, parsed.status === 'caught_up'];
 }
 
 function toFilter(options: TableOptions<unknown>): KeyFilter | undefined {

@@ -8,6 +8,8 @@ import type { ErrorCode } from '../../shared/src/protocol/messages.js';
  * - `PROTOCOL`: a server frame could not be parsed or broke the snapshot/delta sequence.
  * - `LISTENER`: a listener registered by the application threw.
  * - `CLOSED`: the client or handle was closed.
+ * - `CACHE`: a cache entry was discarded (bad shape, wrong version, undecodable value), or the
+ *   cache failed to load, save or delete. The client carries on without it.
  */
 export type TablecastClientErrorCode =
   | 'CONNECTION'
@@ -15,6 +17,7 @@ export type TablecastClientErrorCode =
   | 'PROTOCOL'
   | 'LISTENER'
   | 'CLOSED'
+  | 'CACHE'
   | 'UNKNOWN'
   | ErrorCode;
 

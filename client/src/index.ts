@@ -1,6 +1,7 @@
 // The `tablecast/client` entry point: explicit exports only, so the public surface is reviewable here.
 export type { KeyFilter, Position } from '../../shared/src/protocol/messages.js';
 export { SUBPROTOCOL } from '../../shared/src/protocol/messages.js';
+export { parseBootstrap, type TableBootstrap } from './bootstrap.js';
 export type {
   BackoffOptions,
   ClientOptions,
@@ -13,7 +14,17 @@ export {
   type TablecastClientErrorCode,
   toClientError,
 } from './errors.js';
+export {
+  CACHE_FORMAT_VERSION,
+  type IndexedDbCacheOptions,
+  indexedDbCache,
+  memoryCache,
+  type StorageLike,
+  storageCache,
+  type TableCache,
+} from './table-cache.js';
 export type { TableHandle, TableOptions } from './table-handle.js';
 export type { TableChange, TableHandleStatus } from './table-status.js';
 export { TableStore, type TableStoreOptions } from './table-store.js';
+export type { VisibilitySource } from './visibility.js';
 export type { WebSocketLike, WebSocketLikeConstructor } from './websocket-like.js';

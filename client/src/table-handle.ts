@@ -1,4 +1,5 @@
 import type { Position } from '../../shared/src/protocol/messages.js';
+import type { TableBootstrap } from './bootstrap.js';
 import type { TableChange, TableHandleStatus } from './table-status.js';
 
 /** What `client.table()` returns: a live, read-only view of one (filtered) table. */
@@ -37,4 +38,12 @@ export interface TableOptions<V> {
   readonly keys?: readonly string[];
   /** Hold only keys starting with this. */
   readonly prefix?: string;
+  /**
+   * The table as the page's server read it (`GET /tables/:name?format=bootstrap`, or
+   * `parseBootstrap`): the handle holds it before `table()` returns, reports `caught_up` if the
+   * bootstrap was taken caught up, and subscribes from its position, so the bridge sends only
+   * newer changes. A malformed one throws TypeError. With `keys`/`prefix`, a whole-table
+   * bootstrap is narrowed to the filter. Ignored by a shared handle that already has data.
+   */
+  readonly bootstrap?: TableBootstrap;
 }

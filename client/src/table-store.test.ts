@@ -293,3 +293,50 @@ describe('TableStore reading', () => {
     expect(errors.map((error) => error.code)).toEqual(['LISTENER']);
   });
 });
+
+describe('hydrate and pause', () => {
+  it('paints once before any snapshot, vouched status holds until snapshot-end', () => {
+    const store = new TableStore<number>({ name: 'prices' });
+    const batches = vi.fn();
+    store.subscribe(batches);
+    expect(store.hydrate([['a', 1]], at(3), true)).toBe(true);
+    expect(batches).toHaveBeenCalledTimes(1);
+    expect(store.status).toBe('caught_up');
+    store.startSubscription();
+    expect(store.status).toBe('caught_up');
+    // Only into a store without a position: a second hydrate changes nothing.
+    expect(store.hydrate([['a', 0]], at(1), true)).toBe(false);
+    expect(store.get('a')).toBe(1);
+    store.snapshotBegin('resume');
+    store.snapshotEnd(at(4), 'loading');
+    expect(store.status).toBe('loading');
+  });
+
+  it('loses the vouched status on a lost connection, and pauses as degraded', () => {
+    const store = new TableStore<number>({ name: 'prices' });
+    store.hydrate([['a', 1]], at(3), true);
+    store.connectionLost();
+    expect(store.status).toBe('degraded');
+    store.startSubscription();
+    expect(store.status).toBe('loading');
+    store.pause('paused');
+    expect([store.status, store.statusReason]).toEqual(['degraded', 'paused']);
+    // Messages of the dropped subscription are ignored while paused.
+    expect(store.delta([['a', 2]], [], at(4))).toBe('ignored');
+    store.startSubscription();
+    expect(store.status).toBe('loading');
+    expect(store.get('a')).toBe(1);
+  });
+
+  it('tells the client about every applied batch, even one that changed nothing', () => {
+    const onApplied = vi.fn();
+    const store = new TableStore<number>({ name: 'prices', onApplied });
+    store.startSubscription();
+    store.snapshotBegin('reset');
+    store.snapshotEnd(at(1), 'caught_up');
+    store.delta([], [], at(2));
+    store.delta([], [], at(1));
+    expect(onApplied).toHaveBeenCalledTimes(2);
+    expect(store.toEntries()).toEqual([]);
+  });
+});

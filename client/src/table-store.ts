@@ -17,6 +17,11 @@ export interface TableStoreOptions<V> {
    * and calls `shutdown()` on the last release. Without it, `close()` shuts down directly.
    */
   readonly onClose?: () => void;
+  /**
+   * Called after every applied snapshot or delta, even one that changed no key (the position
+   * still moved). The client uses it to schedule cache saves.
+   */
+  readonly onApplied?: () => void;
 }
 
 /** What the store did with a protocol message: `resync` means its sequence broke (resubscribe). */
@@ -60,6 +65,7 @@ export class TableStore<V> {
   readonly #timers: TimerFunctions;
   readonly #onError: (error: TablecastClientError) => void;
   readonly #onClose: (() => void) | undefined;
+  readonly #onApplied: (() => void) | undefined;
 
   #map = new Map<string, V>();
   /** The current map was handed out by getSnapshot or an iterator: clone before mutating. */
@@ -75,6 +81,14 @@ export class TableStore<V> {
 
   #bridgeStatus: TableStatus = 'loading';
   #bridgeReason: string | undefined;
+  /**
+   * Hydrated from a bootstrap that was taken while the bridge was caught up: that data is what
+   * the bridge had when caught up, so `caught_up` holds until the first snapshot-end replaces
+   * this word with the bridge's own (a cache never sets it: cached data proves nothing).
+   */
+  #vouched = false;
+  /** Why the client stopped this subscription on purpose (page hidden); undefined otherwise. */
+  #paused: string | undefined;
   #disconnected = false;
   #failure: string | undefined;
   #closed = false;
@@ -95,6 +109,7 @@ export class TableStore<V> {
     this.#timers = options.timers ?? defaultTimers;
     this.#onError = options.onError ?? (() => {});
     this.#onClose = options.onClose;
+    this.#onApplied = options.onApplied;
   }
 
   // --- Reading -------------------------------------------------------------------------------
@@ -220,7 +235,27 @@ export class TableStore<V> {
     this.close();
   }
 
+  /** The entries as an array, without marking the map shared (so no copy on the next batch). */
+  toEntries(): [string, V][] {
+    return [...this.#map];
+  }
+
   // --- Fed by the client ----------------------------------------------------------------------
+
+  /**
+   * Paints data taken elsewhere (a bootstrap embedded in the page, or a cache) at `position`, as
+   * one batch, before any snapshot. Only into a store that has no position yet: a store that
+   * applied a snapshot holds data at least as fresh, and mixing the two would break I5. With
+   * `vouched`, the status is `caught_up` until the first snapshot-end. Returns whether it applied.
+   */
+  hydrate(sets: readonly DecodedSet<V>[], position: Position, vouched: boolean): boolean {
+    if (this.#closed || this.#position !== undefined || this.#forceReset) return false;
+    this.#position = position;
+    this.#vouched = vouched;
+    this.#notifyBatch(this.#replace(new Map(sets)));
+    this.#updateStatus();
+    return true;
+  }
 
   /** A subscribe message went out: wait for its snapshot; anything before is ignored (I6). */
   startSubscription(): void {
@@ -229,8 +264,19 @@ export class TableStore<V> {
     this.#clearBuffer();
     this.#disconnected = false;
     this.#failure = undefined;
+    this.#paused = undefined;
     this.#bridgeStatus = 'loading';
     this.#bridgeReason = undefined;
+    this.#updateStatus();
+  }
+
+  /** The client stopped the subscription on purpose (page hidden): keep data and position. */
+  pause(reason: string): void {
+    if (this.#closed) return;
+    this.#phase = 'idle';
+    this.#clearBuffer();
+    this.#vouched = false;
+    this.#paused = reason;
     this.#updateStatus();
   }
 
@@ -248,6 +294,7 @@ export class TableStore<V> {
   suspend(): void {
     if (this.#closed) return;
     this.#phase = 'idle';
+    this.#vouched = false;
     this.#clearBuffer();
     this.#updateStatus();
   }
@@ -293,6 +340,8 @@ export class TableStore<V> {
     this.#clearBuffer();
     this.#phase = 'live';
     this.#bridgeStatus = status;
+    // From here on the bridge's word on this subscription decides the status.
+    this.#vouched = false;
     if (result === 'applied') {
       this.#forceReset = false;
       this.#position = position;
@@ -300,6 +349,7 @@ export class TableStore<V> {
       this.#notifyBatch(changes);
     }
     this.#updateStatus();
+    if (result === 'applied') this.#onApplied?.();
     return result;
   }
 
@@ -317,6 +367,7 @@ export class TableStore<V> {
     }
     this.#position = position;
     this.#notifyBatch(this.#apply(sets, deletes));
+    this.#onApplied?.();
     return 'applied';
   }
 
@@ -333,6 +384,7 @@ export class TableStore<V> {
     if (this.#closed) return;
     this.#phase = 'idle';
     this.#clearBuffer();
+    this.#vouched = false;
     this.#disconnected = true;
     this.#updateStatus();
   }
@@ -342,6 +394,7 @@ export class TableStore<V> {
     if (this.#closed) return;
     this.#phase = 'idle';
     this.#clearBuffer();
+    this.#vouched = false;
     this.#failure = reason;
     this.#updateStatus();
   }
@@ -351,6 +404,7 @@ export class TableStore<V> {
     if (this.#closed) return;
     this.#phase = 'idle';
     this.#clearBuffer();
+    this.#vouched = false;
     this.#failure = reason;
     this.#updateStatus();
     this.#closed = true;
@@ -446,9 +500,11 @@ export class TableStore<V> {
       return ['failed', this.#bridgeReason ?? 'the table failed on the bridge'];
     }
     if (this.#disconnected) return ['degraded', 'connection lost'];
+    if (this.#paused !== undefined) return ['degraded', this.#paused];
     if (this.#bridgeStatus === 'degraded') {
       return ['degraded', this.#bridgeReason ?? 'the table is degraded on the bridge'];
     }
+    if (this.#vouched) return ['caught_up', undefined];
     // I4: caught up only with the snapshot applied on this subscription AND the bridge caught up.
     if (this.#phase === 'live' && this.#bridgeStatus === 'caught_up')
       return ['caught_up', undefined];

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toWireValue } from '../../../shared/src/protocol/index.js';
+import type { WireSet } from '../../../shared/src/protocol/messages.js';
 import type { KafkaTable } from '../kafka-table.js';
 
 interface HttpContext {
@@ -10,6 +12,11 @@ interface HttpContext {
 /**
  * The bridge's HTTP side: probes for orchestrators, Prometheus metrics, and plain reads of
  * tables behind the same authorization as the WebSocket.
+ *
+ * `GET /tables/:name?format=bootstrap` answers `{ table, status, position, sets }` with values as
+ * wire values (the shape of snapshot parts), for an app's server to embed in the page: the
+ * client hydrates from it and subscribes from `position`, so only later changes travel. The
+ * default format stays plain JSON (`data`), where superjson values lose their types.
  */
 export async function handleHttp(
   request: IncomingMessage,
@@ -43,7 +50,26 @@ export async function handleHttp(
   }
   if (table.status === 'unstarted')
     return send(response, 503, { error: `Table "${name}" is not started.` });
+  const format = url.searchParams.get('format') ?? 'json';
+  if (format !== 'json' && (format !== 'bootstrap' || match[2] !== undefined)) {
+    return send(response, 400, {
+      error: `Unknown format "${format}": use "json", or "bootstrap" for a whole table.`,
+    });
+  }
+  // Read in one synchronous run, like a snapshot: entries and position describe one moment.
   const position = { topicId: table.topicId ?? table.topic, offsets: table.position };
+  if (format === 'bootstrap') {
+    let sets: WireSet[];
+    try {
+      sets = [...table.entries()].map(([key, value]) => [key, toWireValue(value)] as const);
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      return send(response, 500, {
+        error: `Table "${name}" has a value the wire cannot carry: ${reason}`,
+      });
+    }
+    return send(response, 200, { table: name, status: table.status, position, sets });
+  }
   if (match[2] === undefined) {
     return send(response, 200, {
       table: name,
