@@ -122,11 +122,6 @@ interface Subscribable<T> {
   readonly getSnapshot: () => T;
 }
 
-const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
-/** Server render and hydration see a loading, empty table, so their markup always agrees. */
-const SERVER_STATE: TableState<never> = { data: EMPTY, status: 'loading', error: undefined };
-const serverState = (): TableState<never> => SERVER_STATE;
-
 /** One `useTable` view per handle: data and status as one snapshot, stable between changes. */
 const tableViews = new WeakMap<TableHandle<unknown>, Subscribable<TableState<unknown>>>();
 
@@ -256,7 +251,10 @@ export function useTableWith<V>(
 ): TableState<V> {
   const { lease, handle } = useHandle(fw, 'useTable', name, options);
   const view = tableView(handle);
-  const state = fw.useSyncExternalStore(view.subscribe, view.getSnapshot, serverState);
+  // Server render and hydration read the handle too: a table bootstrapped from the same
+  // embedded snapshot on both sides renders the same markup, and the first client paint
+  // already shows the real values instead of an empty table that then fills in.
+  const state = fw.useSyncExternalStore(view.subscribe, view.getSnapshot, view.getSnapshot);
   if (options.suspense === true) suspendUntilCaughtUp(handle, lease, options.timeoutMs);
   return state;
 }
@@ -272,12 +270,13 @@ export function useTableKeyWith<V>(
   const read = fw.useMemo(() => {
     // A default factory may build a new object per call: keep one while the key is missing.
     let fallback: { readonly value: V | undefined } | undefined;
-    const serverValue = { value: fallbackFactory?.(key) };
+    const getSnapshot = () =>
+      handle.has(key) ? handle.get(key) : (fallback ??= { value: handle.get(key) }).value;
     return {
       subscribe: (onChange: () => void) => handle.subscribeKey(key, onChange),
-      getSnapshot: () =>
-        handle.has(key) ? handle.get(key) : (fallback ??= { value: handle.get(key) }).value,
-      getServerSnapshot: () => serverValue.value,
+      getSnapshot,
+      // As in useTable: a bootstrapped handle renders the same on the server and in hydration.
+      getServerSnapshot: getSnapshot,
     };
   }, [handle, key]);
   return fw.useSyncExternalStore(read.subscribe, read.getSnapshot, read.getServerSnapshot);
@@ -296,20 +295,21 @@ export function useFlagWith<T>(
     table,
     options.client === undefined ? {} : { client: options.client },
   );
-  const read = fw.useMemo(
-    () => ({
+  const read = fw.useMemo(() => {
+    // A sentinel rather than the default, so a new default object per render is no change.
+    const getSnapshot = (): unknown => {
+      if (handle.status === 'caught_up') caughtUpOnce.add(handle);
+      else if (!caughtUpOnce.has(handle)) return NO_FLAG;
+      return handle.has(name) ? handle.get(name) : NO_FLAG;
+    };
+    return {
       subscribe: (onChange: () => void) =>
         both(handle.subscribeKey(name, onChange), handle.onStatus(onChange)),
-      // A sentinel rather than the default, so a new default object per render is no change.
-      getSnapshot: (): unknown => {
-        if (handle.status === 'caught_up') caughtUpOnce.add(handle);
-        else if (!caughtUpOnce.has(handle)) return NO_FLAG;
-        return handle.has(name) ? handle.get(name) : NO_FLAG;
-      },
-      getServerSnapshot: (): unknown => NO_FLAG,
-    }),
-    [handle, name],
-  );
+      getSnapshot,
+      // A flags table bootstrapped as caught up gives the real value in the first paint.
+      getServerSnapshot: getSnapshot,
+    };
+  }, [handle, name]);
   const value = fw.useSyncExternalStore(read.subscribe, read.getSnapshot, read.getServerSnapshot);
   if (value === NO_FLAG || value === undefined) return defaultValue;
   // A primitive default fixes the type: a mistyped value in the table must not leak through.

@@ -310,3 +310,34 @@ describe('a render that waits longer than the lease', () => {
     expect(container.textContent).toBe('caught_up||a=1');
   });
 });
+
+describe('server render and hydration of a table that already has data', () => {
+  it('renders the real values on the server and keeps them through hydration (no default flip)', async () => {
+    const { renderToString } = await import('react-dom/server');
+    const { hydrateRoot } = await import('react-dom/client');
+    const client = new FakeClient();
+    // The app holds the flags handle (as it would after bootstrapping it from the page).
+    const flags = client.table<boolean>('flags');
+    client.snapshot('flags', [['new-checkout', true]]);
+    function Flag() {
+      return `checkout=${String(useFlag('new-checkout', false))}`;
+    }
+    const html = renderToString(withClient(client, h(Flag)));
+    expect(html).toBe('checkout=true');
+
+    const container = document.createElement('div');
+    container.innerHTML = html;
+    const seen: string[] = [];
+    const observer = new MutationObserver(() => seen.push(container.textContent ?? ''));
+    observer.observe(container, { subtree: true, characterData: true, childList: true });
+    let hydrated: Root | undefined;
+    await act(async () => {
+      hydrated = hydrateRoot(container, withClient(client, h(Flag)));
+    });
+    observer.disconnect();
+    expect(container.textContent).toBe('checkout=true');
+    expect(seen.every((text) => text === 'checkout=true')).toBe(true);
+    act(() => hydrated?.unmount());
+    flags.close();
+  });
+});
