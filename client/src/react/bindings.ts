@@ -266,7 +266,6 @@ export function useTableKeyWith<V>(
   options: UseTableKeyOptions<V> = {},
 ): V | undefined {
   const { handle } = useHandle(fw, 'useTableKey', name, options);
-  const fallbackFactory = options.default;
   const read = fw.useMemo(() => {
     // A default factory may build a new object per call: keep one while the key is missing.
     let fallback: { readonly value: V | undefined } | undefined;
