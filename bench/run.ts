@@ -11,6 +11,18 @@ const BENCHMARKS: Readonly<Record<string, { script: string; about: string }>> = 
     script: 'catchup.ts',
     about: 'time to materialize a compacted topic: tablecast vs kcat vs ktables (real Kafka)',
   },
+  'initial-load': {
+    script: 'initial-load.ts',
+    about: 'client subscribe → caught_up on a 100k-key table: time, keys/s, wire bytes vs raw',
+  },
+  latency: {
+    script: 'latency.ts',
+    about: 'writer ack → client onChanges at 1k updates/s with 1/100/1000 clients (p50/p99)',
+  },
+  fanout: {
+    script: 'fanout.ts',
+    about: 'clients one bridge holds at 1k updates/s (1k…10k), vs a bare ws broadcast',
+  },
 };
 
 function usage(): string {

@@ -54,3 +54,40 @@ export function fmtBytes(bytes: number): string {
   }
   return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
 }
+
+/** Nearest-rank percentile (`p` in 0–100) of unsorted values; NaN when empty. */
+export function percentile(values: ArrayLike<number>, p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = Float64Array.from(values).sort();
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+}
+
+export interface Distribution {
+  readonly count: number;
+  readonly min: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+/** Count, min, p50, p90, p99, max and mean of unsorted values. */
+export function distribution(values: ArrayLike<number>): Distribution {
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  const at = (p: number): number =>
+    n === 0 ? Number.NaN : sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))]!;
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return {
+    count: n,
+    min: n === 0 ? Number.NaN : sorted[0]!,
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    max: n === 0 ? Number.NaN : sorted[n - 1]!,
+    mean: n === 0 ? Number.NaN : sum / n,
+  };
+}

@@ -1,0 +1,287 @@
+/**
+ * Initial-load benchmark: how long a client takes from subscribe to `caught_up` on a big table,
+ * and how many bytes that costs on the wire.
+ *
+ *   npm run bench initial-load                                  # 100k keys × ~200 B, 4 partitions, 5 runs
+ *   npm run bench initial-load -- --keys 10k --runs 2           # smoke run
+ *   KAFKA_BROKERS=127.0.0.1:9092 npm run bench initial-load     # use a running broker
+ *
+ * Processes: the broker; a bridge (bench/bridge-host.ts) serving the table; for every run a fresh
+ * client process (bench/initial-load-client.ts: `createClient` + `ws`, counting received bytes).
+ * The bridge is caught up before the first run, so a run measures snapshot transfer and apply.
+ *
+ * Options (or BENCH_<NAME> env): --keys --value-bytes --partitions --runs --seed --timeout-ms
+ * --broker-heap-mb --topic --keep-topic --out
+ */
+import * as path from 'node:path';
+import { Options } from './lib/args.js';
+import type { DatasetSpec } from './lib/data.js';
+import {
+  acquireBroker,
+  createCompactedTopic,
+  deleteTopic,
+  populateTopic,
+  withAdmin,
+} from './lib/kafka.js';
+import { Cleanups } from './lib/lifecycle.js';
+import { lastJsonLine, runChild } from './lib/proc.js';
+import { machineFacts, repoRoot, writeResult } from './lib/results.js';
+import { fmtBytes, fmtNumber, fmtRatio, max, median, min } from './lib/stats.js';
+import { renderTable } from './lib/table.js';
+import { startWorker, type WorkerMessage } from './lib/worker.js';
+
+const opts = new Options();
+const keys = opts.int('keys', 100_000, 1);
+const spec: DatasetSpec = {
+  records: keys,
+  keys,
+  valueBytes: opts.int('value-bytes', 200, 16),
+  seed: opts.int('seed', 42),
+};
+const partitions = opts.int('partitions', 4, 1);
+const runs = opts.int('runs', 5, 1);
+const timeoutMs = opts.int('timeout-ms', 120_000, 1_000);
+const brokerHeapMb = opts.int('broker-heap-mb', 1024, 256);
+const topic = opts.string('topic', `tablecast-bench-initial-load-${Date.now()}`);
+const keepTopic = opts.bool('keep-topic');
+const outFile = opts.string('out', 'initial-load.json');
+opts.assertNoUnknown();
+
+const TABLE = 'bench';
+const log = (message: string): void => {
+  process.stderr.write(`[bench:initial-load] ${message}\n`);
+};
+const cleanups = new Cleanups(log);
+
+interface Run {
+  readonly run: number;
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly seconds: number;
+  readonly connectSeconds: number | null;
+  readonly firstSnapshotFrameSeconds: number | null;
+  readonly keys: number | null;
+  readonly keysPerSecond: number;
+  readonly clientFrames: number | null;
+  readonly clientBytes: number | null;
+  readonly bridgeBytesSent: number;
+  readonly bridgeFramesSent: number;
+  readonly bridgeSnapshotMs: number | null;
+  readonly processWallSeconds: number;
+}
+
+async function main(): Promise<number> {
+  const broker = await acquireBroker({ heapMb: brokerHeapMb, log: (l) => log(`kafka: ${l}`) });
+  if (broker.owned) cleanups.add('stop broker', () => broker.stop());
+  const brokers = broker.brokers;
+  log(`Kafka at ${brokers}${broker.owned ? '' : ' (external)'}`);
+
+  await withAdmin(brokers, (admin) => createCompactedTopic(admin, topic, partitions));
+  if (!keepTopic) {
+    cleanups.add('delete topic', () => withAdmin(brokers, (admin) => deleteTopic(admin, topic)));
+  }
+  const haveKcat =
+    (await runChild('kcat', ['-V'], { timeoutMs: 10_000 }).catch(() => null))?.code === 0;
+  const producer = haveKcat ? 'kcat' : 'kafkajs';
+  log(`filling ${topic}: ${fmtNumber(keys)} keys × ~${spec.valueBytes} B with ${producer}`);
+  const population = await populateTopic(brokers, topic, spec, producer, timeoutMs * 5);
+  const payload = population.payload;
+  log(
+    `filled in ${population.seconds.toFixed(1)} s; raw key+value bytes ${fmtBytes(payload.finalPayloadBytes)}`,
+  );
+
+  const bridge = startWorker(
+    path.join(repoRoot, 'bench', 'bridge-host.ts'),
+    ['--brokers', brokers, '--topic', topic, '--table', TABLE, '--trace-snapshots'],
+    { timeoutMs: timeoutMs * (runs + 5), nodeFlags: ['--expose-gc'], label: '[bridge] ' },
+  );
+  cleanups.add('stop bridge', () => bridge.stop());
+  const ready = await bridge.next<
+    WorkerMessage & { url: string; catchUpSeconds: number; size: number; status: string }
+  >('ready', timeoutMs * 3);
+  log(
+    `bridge at ${ready.url}: table ${ready.status} with ${fmtNumber(ready.size)} keys in ${ready.catchUpSeconds.toFixed(2)} s`,
+  );
+  if (ready.size !== keys) throw new Error(`bridge table has ${ready.size} keys, expected ${keys}`);
+
+  type Stats = WorkerMessage & {
+    bytesSent: number;
+    framesSent: number;
+    snapshotMs: number[];
+    rss: number;
+    heapUsed: number;
+  };
+  const results: Run[] = [];
+  for (let run = 1; run <= runs; run++) {
+    if (cleanups.aborting) throw new Error('interrupted');
+    const before = await bridge.request<Stats>({ type: 'stats', gc: true }, 'stats', 30_000);
+    const child = await runChild(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(repoRoot, 'bench', 'initial-load-client.ts'),
+        '--url',
+        ready.url,
+        '--table',
+        TABLE,
+        '--timeout-ms',
+        String(timeoutMs),
+      ],
+      { timeoutMs: timeoutMs + 30_000, cwd: repoRoot },
+    );
+    const after = await bridge.request<Stats>({ type: 'stats' }, 'stats', 30_000);
+    const json = lastJsonLine(child.stdout);
+    const num = (v: unknown): number | null =>
+      typeof v === 'number' && Number.isFinite(v) ? v : null;
+    const seconds = num(json?.seconds) ?? Number.NaN;
+    const size = num(json?.size);
+    let error: string | undefined;
+    if (child.timedOut) error = 'timed out';
+    else if (child.code !== 0 || json === undefined)
+      error = `exit ${child.code ?? child.signal}: ${child.stderrTail.trim().split('\n').slice(-3).join(' | ')}`;
+    else if (json.ok !== true) error = `status ${String(json.status)}`;
+    else if (size !== keys) error = `client holds ${size} keys, expected ${keys}`;
+    const r: Run = {
+      run,
+      ok: error === undefined,
+      ...(error === undefined ? {} : { error }),
+      seconds,
+      connectSeconds: num(json?.connectSeconds),
+      firstSnapshotFrameSeconds: num(json?.firstSnapshotFrameSeconds),
+      keys: size,
+      keysPerSecond: size !== null ? size / seconds : Number.NaN,
+      clientFrames: num(json?.frames),
+      clientBytes: num(json?.bytes),
+      bridgeBytesSent: after.bytesSent - before.bytesSent,
+      bridgeFramesSent: after.framesSent - before.framesSent,
+      bridgeSnapshotMs: after.snapshotMs.length === 1 ? after.snapshotMs[0]! : null,
+      processWallSeconds: child.wallSeconds,
+    };
+    results.push(r);
+    log(
+      r.ok
+        ? `run ${run}/${runs}: ${seconds.toFixed(3)} s, ${fmtNumber(r.keysPerSecond)} keys/s, ` +
+            `${fmtBytes(r.clientBytes ?? Number.NaN)} received, bridge snapshot ${r.bridgeSnapshotMs?.toFixed(0) ?? '?'} ms`
+        : `run ${run}/${runs}: FAILED ${error}`,
+    );
+  }
+  const finalStats = await bridge.request<Stats>({ type: 'stats', gc: true }, 'stats', 30_000);
+  await bridge.stop();
+
+  const ok = results.filter((r) => r.ok);
+  const secs = ok.map((r) => r.seconds);
+  const medSeconds = median(secs);
+  const medClientBytes = median(ok.map((r) => r.clientBytes ?? Number.NaN));
+  const medBridgeBytes = median(ok.map((r) => r.bridgeBytesSent));
+  const snapshotMs = ok.map((r) => r.bridgeSnapshotMs).filter((v): v is number => v !== null);
+  const summary = {
+    okRuns: ok.length,
+    runs: results.length,
+    medianSeconds: medSeconds,
+    minSeconds: min(secs),
+    maxSeconds: max(secs),
+    keysPerSecond: keys / medSeconds,
+    medianConnectSeconds: median(ok.map((r) => r.connectSeconds ?? Number.NaN)),
+    medianFirstSnapshotFrameSeconds: median(
+      ok.map((r) => r.firstSnapshotFrameSeconds ?? Number.NaN),
+    ),
+    rawPayloadBytes: payload.finalPayloadBytes,
+    clientBytesReceived: medClientBytes,
+    bridgeBytesSent: medBridgeBytes,
+    wireToRawRatio: medClientBytes / payload.finalPayloadBytes,
+    wireMiBPerSecond: medClientBytes / 1024 / 1024 / medSeconds,
+    bridgeSnapshotMedianMs: snapshotMs.length > 0 ? median(snapshotMs) : null,
+    bridgeTableCatchUpSeconds: ready.catchUpSeconds,
+    bridgeRssAfterBytes: finalStats.rss,
+    bridgeHeapAfterBytes: finalStats.heapUsed,
+  };
+
+  const out: string[] = [''];
+  out.push(
+    `initial load: ${fmtNumber(keys)} keys × ~${spec.valueBytes} B JSON, ${partitions} partitions, ` +
+      `${runs} run(s), each a fresh Node client process (createClient + ws) — Kafka at ${brokers}`,
+  );
+  out.push(
+    `raw table: ${fmtBytes(payload.finalPayloadBytes)} key+value bytes ` +
+      `(${fmtNumber(payload.finalPayloadBytesPerKey, 1)} B/key); bridge table caught up in ${ready.catchUpSeconds.toFixed(2)} s`,
+  );
+  out.push('');
+  out.push(
+    renderTable(
+      [
+        { header: 'run', align: 'left' },
+        { header: 'subscribe→caught_up s' },
+        { header: 'keys/s' },
+        { header: 'connect ms' },
+        { header: 'first part ms' },
+        { header: 'bridge snapshot ms' },
+        { header: 'frames' },
+        { header: 'wire bytes' },
+        { header: 'wire/raw' },
+        { header: 'ok' },
+      ],
+      [
+        ...results.map((r) => [
+          String(r.run),
+          Number.isFinite(r.seconds) ? r.seconds.toFixed(3) : '—',
+          fmtNumber(r.keysPerSecond),
+          r.connectSeconds === null ? '—' : fmtNumber(r.connectSeconds * 1000, 1),
+          r.firstSnapshotFrameSeconds === null
+            ? '—'
+            : fmtNumber(r.firstSnapshotFrameSeconds * 1000, 1),
+          r.bridgeSnapshotMs === null ? '—' : fmtNumber(r.bridgeSnapshotMs, 0),
+          r.clientFrames === null ? '—' : fmtNumber(r.clientFrames),
+          r.clientBytes === null ? '—' : fmtBytes(r.clientBytes),
+          fmtRatio((r.clientBytes ?? Number.NaN) / payload.finalPayloadBytes),
+          r.ok ? '✓' : `✗ ${r.error ?? ''}`,
+        ]),
+        [
+          'median',
+          medSeconds.toFixed(3),
+          fmtNumber(summary.keysPerSecond),
+          fmtNumber(summary.medianConnectSeconds * 1000, 1),
+          fmtNumber(summary.medianFirstSnapshotFrameSeconds * 1000, 1),
+          summary.bridgeSnapshotMedianMs === null
+            ? '—'
+            : fmtNumber(summary.bridgeSnapshotMedianMs, 0),
+          '',
+          fmtBytes(medClientBytes),
+          fmtRatio(summary.wireToRawRatio),
+          `${ok.length}/${results.length}`,
+        ],
+      ],
+    ),
+  );
+  out.push('');
+  out.push(
+    'subscribe→caught_up: client.table() until whenCaughtUp() resolves, in the client process (includes ' +
+      'connect and welcome). wire bytes: payload of every frame the client received (WebSocket framing adds ' +
+      `2–10 B/frame); the bridge's metrics.bytesSent delta agrees: ${fmtBytes(medBridgeBytes)}. ` +
+      'bridge snapshot ms: from sending snapshot-begin to sending snapshot-end in the bridge process ' +
+      '(encode + hand to the socket, written synchronously).',
+  );
+  process.stdout.write(`${out.join('\n')}\n`);
+
+  const file = await writeResult(outFile, {
+    benchmark: 'initial-load',
+    machine: machineFacts(),
+    kafka: { brokers, startedByBench: broker.owned, version: broker.version ?? null },
+    parameters: { ...spec, partitions, runs, timeoutMs, topic, producer },
+    dataset: { payload, populateSeconds: population.seconds },
+    runs: results,
+    summary,
+  });
+  log(`wrote ${path.relative(process.cwd(), file)}`);
+  return ok.length === results.length ? 0 : 1;
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  log(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+} finally {
+  await cleanups.run();
+}
+process.exit(exitCode);

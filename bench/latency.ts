@@ -1,0 +1,348 @@
+/**
+ * Latency benchmark: writer ack → client change callback, through the bridge, at a paced write
+ * rate with 1, 100 and 1000 connected clients.
+ *
+ *   npm run bench latency                                          # 1k writes/s, 10 s per step
+ *   npm run bench latency -- --clients 1,10 --duration-ms 3000     # smoke run
+ *
+ * Processes: the broker; the bridge (bench/bridge-host.ts); the probe (bench/latency-probe.ts:
+ * writer + one createClient client + an in-process KafkaTable, one clock); and N−1 load
+ * subscribers in one more process (bench/load-clients.ts: raw ws sockets speaking the protocol).
+ * The in-process KafkaTable latency (writer ack → table.onChanges) is the reference: the
+ * difference is the bridge's hop (bridge consumer, encode, WebSocket, client decode and apply).
+ *
+ * Options (or BENCH_<NAME> env): --clients 1,100,1000 --rate --duration-ms --warmup-ms --keys
+ * --value-bytes --partitions --timeout-ms --broker-heap-mb --topic --keep-topic --out
+ */
+import * as path from 'node:path';
+import { Options } from './lib/args.js';
+import { acquireBroker, createCompactedTopic, deleteTopic, withAdmin } from './lib/kafka.js';
+import { Cleanups, sleep } from './lib/lifecycle.js';
+import { machineFacts, repoRoot, writeResult } from './lib/results.js';
+import type { Distribution } from './lib/stats.js';
+import { fmtNumber } from './lib/stats.js';
+import { renderTable } from './lib/table.js';
+import { startWorker, type Worker, type WorkerMessage } from './lib/worker.js';
+
+const opts = new Options();
+const clientSteps = opts.list('clients', ['1', '100', '1000']).map((s) => {
+  const n = Number(s);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 5_000) throw new Error(`--clients: bad count ${s}`);
+  return n;
+});
+const rate = opts.int('rate', 1_000, 1);
+const durationMs = opts.int('duration-ms', 10_000, 500);
+const warmupMs = opts.int('warmup-ms', 1_000, 0);
+const keys = opts.int('keys', 1_000, 1);
+const valueBytes = opts.int('value-bytes', 200, 32);
+const partitions = opts.int('partitions', 4, 1);
+const timeoutMs = opts.int('timeout-ms', 120_000, 10_000);
+const brokerHeapMb = opts.int('broker-heap-mb', 1024, 256);
+const topic = opts.string('topic', `tablecast-bench-latency-${Date.now()}`);
+const keepTopic = opts.bool('keep-topic');
+const outFile = opts.string('out', 'latency.json');
+opts.assertNoUnknown();
+
+const TABLE = 'bench';
+const AIM = { p50Ms: 2, p99Ms: 10 } as const;
+const log = (message: string): void => {
+  process.stderr.write(`[bench:latency] ${message}\n`);
+};
+const cleanups = new Cleanups(log);
+
+type Lat = Distribution & { missing: number; negative: number };
+type ProbeResult = WorkerMessage & {
+  sent: number;
+  measured: number;
+  writeErrors: number;
+  sendRate: number;
+  client: Lat;
+  table: Lat;
+  ack: Distribution;
+};
+type BridgeStats = WorkerMessage & {
+  connections: number;
+  subscriptions: number;
+  framesSent: number;
+  bytesSent: number;
+  slowClientEvents: number;
+  cpuShare: number;
+  loopDelayP99Ms: number;
+  rss: number;
+};
+type LoadReport = WorkerMessage & {
+  frames: number;
+  changes: number;
+  live: number;
+  minChanges: number;
+};
+
+interface Step {
+  readonly clients: number;
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly probe?: ProbeResult;
+  readonly load?: {
+    sockets: number;
+    live: number;
+    frames: number;
+    changes: number;
+    minChangesPerSocket: number;
+  };
+  readonly bridge?: {
+    cpuShare: number;
+    loopDelayP99Ms: number;
+    framesSent: number;
+    bytesSent: number;
+    slowClientEvents: number;
+    rss: number;
+  };
+}
+
+async function waitForConnections(bridge: Worker, want: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const s = await bridge.request<BridgeStats>({ type: 'stats' }, 'stats', 10_000);
+    if (s.connections <= want) return;
+    await sleep(200);
+  }
+  log(`warning: bridge still has connections above ${want}`);
+}
+
+async function runStep(
+  bridge: Worker,
+  url: string,
+  brokers: string,
+  clients: number,
+): Promise<Step> {
+  const stepTimeout = timeoutMs + 2 * (durationMs + warmupMs);
+  let load: Worker | undefined;
+  let probe: Worker | undefined;
+  try {
+    if (clients > 1) {
+      load = startWorker(
+        path.join(repoRoot, 'bench', 'load-clients.ts'),
+        ['--url', url, '--count', String(clients - 1), '--table', TABLE],
+        { timeoutMs: stepTimeout + 60_000, label: '[load] ' },
+      );
+      const ready = await load.next<
+        WorkerMessage & { live: number; failed: number; seconds: number }
+      >('ready', timeoutMs);
+      log(`  ${ready.live}/${clients - 1} load subscribers live in ${ready.seconds.toFixed(1)} s`);
+      if (ready.live !== clients - 1) throw new Error(`only ${ready.live} load subscribers live`);
+    }
+    probe = startWorker(
+      path.join(repoRoot, 'bench', 'latency-probe.ts'),
+      [
+        ...['--brokers', brokers, '--topic', topic, '--url', url, '--table', TABLE],
+        ...['--phase', `c${clients}-${Date.now()}`, '--rate', String(rate)],
+        ...['--duration-ms', String(durationMs), '--warmup-ms', String(warmupMs)],
+        ...['--keys', String(keys), '--value-bytes', String(valueBytes)],
+      ],
+      { timeoutMs: stepTimeout + 60_000, label: '[probe] ' },
+    );
+    await probe.next('ready', timeoutMs);
+    await load?.request({ type: 'reset' }, 'reset', 10_000);
+    const before = await bridge.request<BridgeStats>({ type: 'stats' }, 'stats', 10_000);
+    const result = await probe.request<ProbeResult>({ type: 'go' }, 'result', stepTimeout);
+    const after = await bridge.request<BridgeStats>({ type: 'stats' }, 'stats', 10_000);
+    const report = load
+      ? await load.request<LoadReport>({ type: 'report' }, 'report', 10_000)
+      : undefined;
+    return {
+      clients,
+      ok: result.client.count > 0,
+      probe: result,
+      ...(report
+        ? {
+            load: {
+              sockets: clients - 1,
+              live: report.live,
+              frames: report.frames,
+              changes: report.changes,
+              minChangesPerSocket: report.minChanges,
+            },
+          }
+        : {}),
+      bridge: {
+        cpuShare: after.cpuShare,
+        loopDelayP99Ms: after.loopDelayP99Ms,
+        framesSent: after.framesSent - before.framesSent,
+        bytesSent: after.bytesSent - before.bytesSent,
+        slowClientEvents: after.slowClientEvents - before.slowClientEvents,
+        rss: after.rss,
+      },
+    };
+  } catch (error) {
+    return { clients, ok: false, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    await probe?.stop();
+    await load?.stop();
+    await waitForConnections(bridge, 0);
+  }
+}
+
+const ms = (v: number | undefined): string =>
+  v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(2);
+
+async function main(): Promise<number> {
+  const broker = await acquireBroker({ heapMb: brokerHeapMb, log: (l) => log(`kafka: ${l}`) });
+  if (broker.owned) cleanups.add('stop broker', () => broker.stop());
+  const brokers = broker.brokers;
+  log(`Kafka at ${brokers}${broker.owned ? '' : ' (external)'}`);
+  await withAdmin(brokers, (admin) => createCompactedTopic(admin, topic, partitions));
+  if (!keepTopic) {
+    cleanups.add('delete topic', () => withAdmin(brokers, (admin) => deleteTopic(admin, topic)));
+  }
+
+  const bridge = startWorker(
+    path.join(repoRoot, 'bench', 'bridge-host.ts'),
+    ['--brokers', brokers, '--topic', topic, '--table', TABLE],
+    {
+      timeoutMs: clientSteps.length * (timeoutMs * 2 + 3 * (durationMs + warmupMs)) + 120_000,
+      nodeFlags: ['--expose-gc'],
+      label: '[bridge] ',
+    },
+  );
+  cleanups.add('stop bridge', () => bridge.stop());
+  const ready = await bridge.next<WorkerMessage & { url: string }>('ready', timeoutMs);
+  log(`bridge at ${ready.url}`);
+
+  const steps: Step[] = [];
+  for (const clients of clientSteps) {
+    if (cleanups.aborting) throw new Error('interrupted');
+    log(
+      `step: ${clients} client(s), ${rate} writes/s for ${durationMs} ms (+${warmupMs} ms warm-up)`,
+    );
+    const step = await runStep(bridge, ready.url, brokers, clients);
+    steps.push(step);
+    if (step.ok && step.probe) {
+      const p = step.probe;
+      log(
+        `  client p50 ${ms(p.client.p50)} p99 ${ms(p.client.p99)} max ${ms(p.client.max)} ms; ` +
+          `KafkaTable p50 ${ms(p.table.p50)} p99 ${ms(p.table.p99)} ms; missing ${p.client.missing}`,
+      );
+    } else {
+      log(`  FAILED: ${step.error ?? 'no samples'}`);
+    }
+  }
+  await bridge.stop();
+
+  const out: string[] = [''];
+  out.push(
+    `latency: writer ack → change callback, ${fmtNumber(rate)} writes/s paced for ${durationMs / 1000} s ` +
+      `(+${warmupMs / 1000} s warm-up, not counted), ${keys} keys × ~${valueBytes} B, ${partitions} partitions — Kafka at ${brokers}`,
+  );
+  out.push('');
+  out.push(
+    renderTable(
+      [
+        { header: 'clients', align: 'left' },
+        { header: 'path', align: 'left' },
+        { header: 'samples' },
+        { header: 'p50 ms' },
+        { header: 'p90 ms' },
+        { header: 'p99 ms' },
+        { header: 'max ms' },
+        { header: 'missing' },
+        { header: 'writes/s' },
+        { header: 'bridge cpu' },
+        { header: 'load deltas ok' },
+      ],
+      steps.flatMap((s) => {
+        if (!s.probe) return [[String(s.clients), `failed: ${s.error ?? '?'}`]];
+        const p = s.probe;
+        const loadOk = s.load
+          ? `${s.load.live}/${s.load.sockets} sockets, min ${fmtNumber(s.load.minChangesPerSocket)} changes`
+          : '—';
+        return [
+          [
+            String(s.clients),
+            'client via bridge',
+            fmtNumber(p.client.count),
+            ms(p.client.p50),
+            ms(p.client.p90),
+            ms(p.client.p99),
+            ms(p.client.max),
+            String(p.client.missing),
+            fmtNumber(p.sendRate),
+            s.bridge ? `${(s.bridge.cpuShare * 100).toFixed(0)}%` : '—',
+            loadOk,
+          ],
+          [
+            '',
+            'KafkaTable in-process',
+            fmtNumber(p.table.count),
+            ms(p.table.p50),
+            ms(p.table.p90),
+            ms(p.table.p99),
+            ms(p.table.max),
+            String(p.table.missing),
+            '',
+            '',
+            '',
+          ],
+          [
+            '',
+            'bridge hop (Δ)',
+            '',
+            ms(p.client.p50 - p.table.p50),
+            ms(p.client.p90 - p.table.p90),
+            ms(p.client.p99 - p.table.p99),
+            '',
+            '',
+            '',
+            '',
+            '',
+          ],
+        ];
+      }),
+    ),
+  );
+  out.push('');
+  const aims = steps.map((s) => {
+    const p = s.probe?.client;
+    const met = p ? p.p50 <= AIM.p50Ms && p.p99 <= AIM.p99Ms : null;
+    return `${s.clients}: ${met === null ? '—' : met ? '✓' : '✗'}`;
+  });
+  out.push(
+    `aim (reported, not asserted): client p50 ≤ ${AIM.p50Ms} ms and p99 ≤ ${AIM.p99Ms} ms — ${aims.join(', ')}`,
+  );
+  out.push(
+    'One process holds the writer, the measuring client (createClient + ws) and the reference KafkaTable, so both ' +
+      'latencies use one clock. The other N−1 clients are raw ws sockets in one more process that subscribe and count ' +
+      "deltas (cheaper than the client library). 'bridge hop' = client minus KafkaTable at the same percentile. " +
+      'Negative samples (seen before the ack resolved) are kept.',
+  );
+  process.stdout.write(`${out.join('\n')}\n`);
+
+  const file = await writeResult(outFile, {
+    benchmark: 'latency',
+    machine: machineFacts(),
+    kafka: { brokers, startedByBench: broker.owned, version: broker.version ?? null },
+    parameters: {
+      clients: clientSteps,
+      rate,
+      durationMs,
+      warmupMs,
+      keys,
+      valueBytes,
+      partitions,
+      topic,
+    },
+    aim: AIM,
+    steps,
+  });
+  log(`wrote ${path.relative(process.cwd(), file)}`);
+  return steps.every((s) => s.ok) ? 0 : 1;
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  log(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+} finally {
+  await cleanups.run();
+}
+process.exit(exitCode);
