@@ -273,9 +273,7 @@ export class TableStore<V> {
   /** The client stopped the subscription on purpose (page hidden): keep data and position. */
   pause(reason: string): void {
     if (this.#closed) return;
-    this.#phase = 'idle';
-    this.#clearBuffer();
-    this.#vouched = false;
+    this.#endSubscription();
     this.#paused = reason;
     this.#updateStatus();
   }
@@ -293,9 +291,7 @@ export class TableStore<V> {
   /** Not subscribed for a while (waiting to resubscribe): keep the data, ignore messages. */
   suspend(): void {
     if (this.#closed) return;
-    this.#phase = 'idle';
-    this.#vouched = false;
-    this.#clearBuffer();
+    this.#endSubscription();
     this.#updateStatus();
   }
 
@@ -382,9 +378,7 @@ export class TableStore<V> {
   /** The socket went away: keep the data, drop any half-received snapshot. */
   connectionLost(): void {
     if (this.#closed) return;
-    this.#phase = 'idle';
-    this.#clearBuffer();
-    this.#vouched = false;
+    this.#endSubscription();
     this.#disconnected = true;
     this.#updateStatus();
   }
@@ -392,9 +386,7 @@ export class TableStore<V> {
   /** The bridge refused or ended the subscription; it is retried on the next (re)subscribe. */
   fail(reason: string): void {
     if (this.#closed) return;
-    this.#phase = 'idle';
-    this.#clearBuffer();
-    this.#vouched = false;
+    this.#endSubscription();
     this.#failure = reason;
     this.#updateStatus();
   }
@@ -402,9 +394,7 @@ export class TableStore<V> {
   /** Final: status `failed` with `reason`, waiters resolve false, timers cleared; data stays. */
   shutdown(reason: string): void {
     if (this.#closed) return;
-    this.#phase = 'idle';
-    this.#clearBuffer();
-    this.#vouched = false;
+    this.#endSubscription();
     this.#failure = reason;
     this.#updateStatus();
     this.#closed = true;
@@ -416,6 +406,13 @@ export class TableStore<V> {
   }
 
   // --- Internals ------------------------------------------------------------------------------
+
+  /** The subscription is gone: a half-received snapshot is dropped and vouches for nothing. */
+  #endSubscription(): void {
+    this.#phase = 'idle';
+    this.#clearBuffer();
+    this.#vouched = false;
+  }
 
   #clearBuffer(): void {
     // Always fresh: a reset hands its buffer over as the map, so reusing an empty buffer would

@@ -2,18 +2,7 @@
 // `preact/compat`: importing it patches Preact's options for every app that loads us.
 import { type ComponentChildren, createContext, h } from 'preact';
 import { useContext, useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
-import {
-  type HookPrimitives,
-  type TableState,
-  type TypedHooks,
-  typedHooks,
-  type UseFlagOptions,
-  type UseTableKeyOptions,
-  type UseTableOptions,
-  useFlagWith,
-  useTableKeyWith,
-  useTableWith,
-} from '../react/bindings.js';
+import { bindHooks, type TablecastHooks, type TypedHooks } from '../react/bindings.js';
 import type { AnyTablecastClient } from '../typed-tables.js';
 
 export type {
@@ -78,34 +67,22 @@ function changed<T>(store: { value: T; getSnapshot: () => T }): boolean {
   return !Object.is(store.value, store.getSnapshot());
 }
 
-const primitives: HookPrimitives = {
+const hooks = bindHooks({
   useSyncExternalStore,
   useMemo,
   useState,
   useEffect,
   useClient: useTablecastClient,
-};
+});
 
 /** The table as of the last applied batch, with its status; re-renders once per batch. */
-export function useTable<V = unknown>(name: string, options?: UseTableOptions<V>): TableState<V> {
-  return useTableWith(primitives, name, options);
-}
+export const useTable: TablecastHooks['useTable'] = hooks.useTable;
 
 /** One key's value (or the default); re-renders only when that key changes. */
-export function useTableKey<V = unknown>(
-  name: string,
-  key: string,
-  options?: UseTableKeyOptions<V>,
-): V | undefined {
-  return useTableKeyWith(primitives, name, key, options);
-}
+export const useTableKey: TablecastHooks['useTableKey'] = hooks.useTableKey;
 
 /** A flag from the `flags` table; `defaultValue` until caught up, when missing or mistyped. */
-export function useFlag<T>(name: string, defaultValue: T, options?: UseFlagOptions): T {
-  return useFlagWith(primitives, name, defaultValue, options);
-}
+export const useFlag: TablecastHooks['useFlag'] = hooks.useFlag;
 
 /** The hooks typed by a declaration of the app's tables: `createTypedHooks<AppTables>()`. */
-export function createTypedHooks<T>(): TypedHooks<T> {
-  return typedHooks<T>({ useTable, useTableKey, useFlag });
-}
+export const createTypedHooks: <T>() => TypedHooks<T> = hooks.createTypedHooks;

@@ -207,6 +207,18 @@ export function typedHooks<T>(hooks: TablecastHooks): TypedHooks<T> {
   return hooks as TypedHooks<T>;
 }
 
+/** The hooks bound to one framework's primitives: what each entry point exports. */
+export function bindHooks(fw: HookPrimitives): TablecastHooks & {
+  createTypedHooks<T>(): TypedHooks<T>;
+} {
+  const hooks: TablecastHooks = {
+    useTable: (name, options) => useTableWith(fw, name, options),
+    useTableKey: (name, key, options) => useTableKeyWith(fw, name, key, options),
+    useFlag: (name, defaultValue, options) => useFlagWith(fw, name, defaultValue, options),
+  };
+  return { ...hooks, createTypedHooks: () => typedHooks(hooks) };
+}
+
 // The hooks, over a framework's primitives (`fw`): each entry point wraps them with its own.
 
 function useHandle<V>(

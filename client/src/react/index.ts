@@ -11,18 +11,7 @@ import {
   useSyncExternalStore,
 } from 'react';
 import type { AnyTablecastClient } from '../typed-tables.js';
-import {
-  type HookPrimitives,
-  type TableState,
-  type TypedHooks,
-  typedHooks,
-  type UseFlagOptions,
-  type UseTableKeyOptions,
-  type UseTableOptions,
-  useFlagWith,
-  useTableKeyWith,
-  useTableWith,
-} from './bindings.js';
+import { bindHooks, type TablecastHooks, type TypedHooks } from './bindings.js';
 
 export {
   type AnyTablecastClient,
@@ -57,34 +46,22 @@ export function useTablecastClient(): AnyTablecastClient | null {
   return useContext(ClientContext);
 }
 
-const primitives: HookPrimitives = {
+const hooks = bindHooks({
   useSyncExternalStore,
   useMemo,
   useState,
   useEffect,
   useClient: useTablecastClient,
-};
+});
 
 /** The table as of the last applied batch, with its status; re-renders once per batch. */
-export function useTable<V = unknown>(name: string, options?: UseTableOptions<V>): TableState<V> {
-  return useTableWith(primitives, name, options);
-}
+export const useTable: TablecastHooks['useTable'] = hooks.useTable;
 
 /** One key's value (or the default); re-renders only when that key changes. */
-export function useTableKey<V = unknown>(
-  name: string,
-  key: string,
-  options?: UseTableKeyOptions<V>,
-): V | undefined {
-  return useTableKeyWith(primitives, name, key, options);
-}
+export const useTableKey: TablecastHooks['useTableKey'] = hooks.useTableKey;
 
 /** A flag from the `flags` table; `defaultValue` until caught up, when missing or mistyped. */
-export function useFlag<T>(name: string, defaultValue: T, options?: UseFlagOptions): T {
-  return useFlagWith(primitives, name, defaultValue, options);
-}
+export const useFlag: TablecastHooks['useFlag'] = hooks.useFlag;
 
 /** The hooks typed by a declaration of the app's tables: `createTypedHooks<AppTables>()`. */
-export function createTypedHooks<T>(): TypedHooks<T> {
-  return typedHooks<T>({ useTable, useTableKey, useFlag });
-}
+export const createTypedHooks: <T>() => TypedHooks<T> = hooks.createTypedHooks;
