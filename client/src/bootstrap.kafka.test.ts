@@ -4,6 +4,7 @@ import { createBridge } from '../../server/src/bridge/create-bridge.js';
 import { KafkaTable } from '../../server/src/kafka-table.js';
 import { KafkaTableWriter } from '../../server/src/kafka-table-writer.js';
 import { codecs } from '../../shared/src/codecs/index.js';
+import { untilMap } from '../../test/client-fixtures.js';
 import { Cleanup } from '../../test/fixtures.js';
 import { brokers, uniqueTopic } from '../../test/kafka.js';
 import { parseBootstrap } from './bootstrap.js';
@@ -79,27 +80,6 @@ function client(url: string, extra: Partial<Parameters<typeof createClient>[0]> 
   return { client: c, errors };
 }
 
-function until<V>(
-  handle: TableHandle<V>,
-  predicate: (map: ReadonlyMap<string, V>) => boolean,
-  timeoutMs = 20_000,
-) {
-  return new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (!predicate(handle.getSnapshot())) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`not met; map ${JSON.stringify([...handle.getSnapshot()])}`));
-    }, timeoutMs);
-    const off = handle.subscribe(check);
-    check();
-  });
-}
-
 /** A Web Storage stand-in: a Map of strings, so entries go through JSON like localStorage. */
 function memoryStorage() {
   const items = new Map<string, string>();
@@ -132,7 +112,7 @@ describe('no flicker against a real bridge', () => {
     expect(flags.size).toBe(2);
     expect(flags.status).toBe('caught_up');
 
-    await until(flags, (m) => m.has('new'));
+    await untilMap(flags, (m) => m.has('new'));
     expect(rec.sent.find((m) => m.type === 'subscribe')).toMatchObject({
       table: 'flags',
       position: bootstrap.position,
@@ -145,7 +125,7 @@ describe('no flicker against a real bridge', () => {
     expect(flags.status).toBe('caught_up');
 
     await writer.set('dark', { on: true });
-    await until(flags, (m) => m.get('dark')?.on === true);
+    await untilMap(flags, (m) => m.get('dark')?.on === true);
     expect(errors).toEqual([]);
   });
 
@@ -203,7 +183,7 @@ describe('no flicker against a real bridge', () => {
     const rec = recording();
     const second = client(url, { cache: slow, WebSocket: rec.WebSocket });
     const t = second.client.table<number>('flags');
-    await until(t, (m) => m.get('b') === 2);
+    await untilMap(t, (m) => m.get('b') === 2);
     expect(rec.sent.find((m) => m.type === 'subscribe')).toHaveProperty('position');
     expect(rec.received.find((m) => m.type === 'snapshot-begin')?.mode).toBe('resume');
   });

@@ -7,6 +7,7 @@ import { KafkaTable } from '../../server/src/kafka-table.js';
 import { KafkaTableWriter } from '../../server/src/kafka-table-writer.js';
 import { kafkajsSource } from '../../server/src/source/kafkajs-source.js';
 import { codecs } from '../../shared/src/codecs/index.js';
+import { untilMap } from '../../test/client-fixtures.js';
 import { Cleanup, holdableSource } from '../../test/fixtures.js';
 import { brokers, uniqueTopic } from '../../test/kafka.js';
 import { createClient } from './create-client.js';
@@ -61,32 +62,6 @@ function client(url: string | (() => string)) {
   );
 }
 
-/** Resolves when the handle's map satisfies `predicate`, checked on every applied batch. */
-function until<V>(
-  handle: TableHandle<V>,
-  predicate: (map: ReadonlyMap<string, V>) => boolean,
-  timeoutMs = 20_000,
-) {
-  return new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (!predicate(handle.getSnapshot())) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      off();
-      reject(
-        new Error(
-          `condition not met within ${timeoutMs} ms; map: ${JSON.stringify([...handle.getSnapshot()])} status ${handle.status} position ${JSON.stringify(handle.position)}`,
-        ),
-      );
-    }, timeoutMs);
-    const off = handle.subscribe(check);
-    check();
-  });
-}
-
 describe('client against a real bridge', () => {
   it('holds a live table: snapshot, deltas, rx and signals, status gate', async () => {
     const { table, writer } = await topicTable();
@@ -117,7 +92,7 @@ describe('client against a real bridge', () => {
     expect(darkModeNotifications).toBe(1);
     stop();
     await writer.delete('dark-mode');
-    await until(flags, (m) => !m.has('dark-mode'));
+    await untilMap(flags, (m) => !m.has('dark-mode'));
   });
 
   it('serves many tables and filtered handles over one socket', async () => {
@@ -156,7 +131,7 @@ describe('client against a real bridge', () => {
     // The map stays readable while the bridge is away.
     expect(t.get('a')).toBe(1);
     await bridgeFor({ t: table }, first.port);
-    await until(t, (m) => m.get('a') === 2 && m.get('b') === 3);
+    await untilMap(t, (m) => m.get('a') === 2 && m.get('b') === 3);
     expect(states).toContain('reconnecting');
     expect(c.connection).toBe('open');
     expect(await t.whenCaughtUp({ timeoutMs: 10_000 })).toBe(true);
@@ -189,7 +164,7 @@ describe('client against a real bridge', () => {
     let target = fresh.url;
     const c = client(() => target);
     const t = c.table<string>('t');
-    await until(t, (m) => m.get('k') === 'v2');
+    await untilMap(t, (m) => m.get('k') === 'v2');
     const values: Array<string | undefined> = [];
     t.subscribe(() => values.push(t.get('k')));
 
@@ -198,7 +173,7 @@ describe('client against a real bridge', () => {
     await expect(lagging.waitFor({ partition: 0, offset: 1 }, 500)).resolves.toBe(false);
     held.release();
     await writer.set('k', 'v3');
-    await until(t, (m) => m.get('k') === 'v3');
+    await untilMap(t, (m) => m.get('k') === 'v3');
     expect(values).not.toContain('v1');
   });
 
@@ -232,7 +207,7 @@ describe('client against a real bridge', () => {
           }
         }
         expect(await table.barrier(10_000)).toBe(true);
-        await until(t, (m) => sameMap(m, model));
+        await untilMap(t, (m) => sameMap(m, model));
       }),
       { numRuns: 6, seed: 20261122 },
     );

@@ -28,6 +28,16 @@ export interface KafkajsSourceOptions extends KafkaConnectionOptions {
  * would fall back to the beginning of the log; the GROUP_JOIN handler seeks every partition to
  * the table's in-memory position instead.
  */
+const OFFSET_ATTEMPTS = 5;
+
+function isRetriable(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { retriable?: unknown }).retriable === true
+  );
+}
+
 export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
   const logger = options.logger ?? consoleLogger;
   const { kafka } = leaseKafka(options, logger);
@@ -50,14 +60,20 @@ export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
       // list answers at once.
       const topics = await client.listTopics();
       if (!topics.includes(topic)) throw new TopicNotFoundError(topic);
-      try {
-        const offsets = await client.fetchTopicOffsets(topic);
-        return offsets
-          .map((o) => ({ partition: o.partition, earliest: Number(o.low), end: Number(o.high) }))
-          .sort((a, b) => a.partition - b.partition);
-      } catch (error) {
-        if (isUnknownTopicError(error)) throw new TopicNotFoundError(topic, { cause: error });
-        throw error;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const offsets = await client.fetchTopicOffsets(topic);
+          return offsets
+            .map((o) => ({ partition: o.partition, earliest: Number(o.low), end: Number(o.high) }))
+            .sort((a, b) => a.partition - b.partition);
+        } catch (error) {
+          if (isUnknownTopicError(error)) throw new TopicNotFoundError(topic, { cause: error });
+          // Right after a topic is created or a leader moves, the admin's cached metadata names
+          // the wrong leader and its own retries keep asking it; refresh, then ask again.
+          if (!isRetriable(error) || attempt >= OFFSET_ATTEMPTS) throw error;
+          await client.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        }
       }
     },
 
