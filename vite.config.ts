@@ -1,8 +1,20 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// One config for the demo build (later) and the tests. Unit tests need nothing; integration
-// tests share one real Kafka broker started by the global setup (or KAFKA_BROKERS).
+// One config for the demo build and the tests. The dashboard (demo/) is built with
+// `root: 'demo'` passed by demo/server/build.ts (or `vite build demo --config vite.config.ts`);
+// the root stays the repository's here so the test globs keep their meaning. Unit tests need
+// nothing; integration and e2e tests share one real Kafka broker started by the global setup
+// (or KAFKA_BROKERS).
 export default defineConfig({
+  // JSX through Vite's own esbuild (React's automatic runtime); no React plugin.
+  esbuild: { jsx: 'automatic' },
+  build: {
+    outDir: fileURLToPath(new URL('./demo/dist', import.meta.url)),
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 1_000,
+  },
   test: {
     reporters: ['default', './test/summary-reporter.ts'],
     // The broker and the tests share two cores: one test file at a time keeps timings sane.
@@ -22,6 +34,17 @@ export default defineConfig({
           globalSetup: ['./test/kafka-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // Real Chromium (playwright-core) against the demo server, a real bridge and the same
+        // broker as the kafka project (the global setup shares one per run).
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.e2e.test.ts'],
+          globalSetup: ['./test/kafka-global-setup.ts', './e2e/build-setup.ts'],
+          testTimeout: 90_000,
+          hookTimeout: 180_000,
         },
       },
     ],

@@ -1,68 +1,69 @@
 /**
- * The demo: starts a local Kafka broker (unless KAFKA_BROKERS points at one), materializes a
- * feature-flag topic into a KafkaTable and prints every change while a writer flips flags.
- * Ctrl-C stops everything.
+ * The demo: a local Kafka broker (unless KAFKA_BROKERS points at one), two compacted topics — a
+ * handful of feature flags and a registry of twenty services — a bridge, and a dashboard in the
+ * browser that shows both live. A background writer keeps the registry moving for an hour.
+ * Ctrl-C stops the writer, the bridge, the tables and the broker.
  */
-import { codecs, KafkaTable, KafkaTableWriter } from '../server/src/index.js';
+import { buildDashboard } from '../demo/server/build.js';
+import { type DemoServer, startDemoServer } from '../demo/server/demo-server.js';
 import { type KafkaBroker, startKafka } from './kafka/broker.js';
 
-const TOPIC = 'demo-flags';
-const FLAGS = ['new-checkout', 'dark-mode', 'search-v2', 'beta-banner'];
-// A demo, not a load test: one write a second, and it ends by itself after an hour.
-const MAX_WRITES = 3_600;
+// PORT, when set, must be free; the default falls back to any free port.
+const port = Number(process.env.PORT ?? 5173);
+const external = process.env.KAFKA_BROKERS?.trim();
+const host = process.env.HOST ?? '127.0.0.1';
 
 let broker: KafkaBroker | undefined;
-const external = process.env.KAFKA_BROKERS?.trim();
-if (!external) {
-  console.log('Starting a local Kafka broker (the first run downloads it from Maven Central)...');
-  broker = await startKafka();
-}
-const brokers = (external ?? broker!.brokers).split(',');
-console.log(`Kafka at ${brokers.join(',')}`);
-
-const writer = new KafkaTableWriter({ brokers, topic: TOPIC, valueCodec: codecs.json<boolean>() });
-const table = new KafkaTable({
-  brokers,
-  topic: TOPIC,
-  valueCodec: codecs.json<boolean>(),
-  numPartitions: 3,
-});
-let timer: ReturnType<typeof setInterval> | undefined;
+let demo: DemoServer | undefined;
 let stopping = false;
 
-async function shutdown(code: number) {
+async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  clearInterval(timer);
-  await Promise.allSettled([writer.stop(), table.stop()]);
-  await broker?.stop();
+  console.log('\nStopping the writer, the bridge, the tables and the broker...');
+  await demo?.close().catch((error: unknown) => console.error(error));
+  await broker?.stop().catch((error: unknown) => console.error(error));
   process.exit(code);
 }
 process.once('SIGINT', () => void shutdown(0));
 process.once('SIGTERM', () => void shutdown(0));
 
 try {
-  table.onStatus((status) => console.log(`status: ${status}`));
-  await table.start();
-  await writer.start();
-  if (table.size === 0) {
-    for (const flag of FLAGS) await writer.set(flag, false);
-  }
-  await table.barrier(10_000);
-  console.log('flags:', Object.fromEntries(table.snapshot()));
-  table.onChanges((changes) => {
-    for (const c of changes) {
-      const what = c.deleted ? 'deleted' : JSON.stringify(c.value);
-      console.log(`  ${c.key} = ${what}  (partition ${c.partition}, offset ${c.offset})`);
-    }
+  console.log(
+    external
+      ? `Using Kafka at ${external}; building the dashboard...`
+      : 'Starting a local Kafka broker (the first run downloads it from Maven Central) and building the dashboard...',
+  );
+  // The broker and the Vite build take a few seconds each: side by side.
+  const [started, assetsDir] = await Promise.all([
+    external ? Promise.resolve(undefined) : startKafka(),
+    buildDashboard(),
+  ]);
+  broker = started;
+  if (stopping) process.exit(0);
+  const brokers = (external ?? broker!.brokers).split(',').map((b) => b.trim());
+  console.log(`Kafka at ${brokers.join(',')}`);
+  demo = await startDemoServer({
+    brokers,
+    port,
+    host,
+    assetsDir,
+    anyPortIfBusy: process.env.PORT === undefined,
   });
-  console.log('Flipping a flag every second; Ctrl-C to stop.');
-  let writes = 0;
-  timer = setInterval(() => {
-    if (++writes > MAX_WRITES) return void shutdown(0);
-    const flag = FLAGS[writes % FLAGS.length]!;
-    void writer.set(flag, !table.get(flag)).catch((error: unknown) => console.error(error));
-  }, 1_000);
+  console.log(`
+  tablecast demo: ${demo.url}
+
+  topics   ${demo.flagsTopic} (flags), ${demo.servicesTopic} (service registry)
+  bridge   ${demo.url.replace(/^http/, 'ws')}ws  ·  ${demo.url}tables/services  ·  ${demo.url}metrics
+  writer   a few registry updates a second, for an hour
+
+Ctrl-C to stop.`);
+  const writer = demo.registryWriter;
+  if (writer) {
+    void writer.done.then(() => {
+      if (!stopping) console.log(`The registry writer finished after ${writer.updates} updates.`);
+    });
+  }
 } catch (error) {
   console.error(error);
   await shutdown(1);

@@ -11,7 +11,6 @@ import { parseBootstrap } from './bootstrap.js';
 import { createClient } from './create-client.js';
 import type { TablecastClientError } from './errors.js';
 import { storageCache, type TableCache } from './table-cache.js';
-import type { TableHandle } from './table-handle.js';
 import type { WebSocketLikeConstructor } from './websocket-like.js';
 
 const quiet = { warn: () => {}, error: () => {} };

@@ -13,7 +13,6 @@ import { brokers, uniqueTopic } from '../../test/kafka.js';
 import { createClient } from './create-client.js';
 import { rx } from './rx/index.js';
 import { signals } from './signals/index.js';
-import type { TableHandle } from './table-handle.js';
 import type { WebSocketLikeConstructor } from './websocket-like.js';
 
 const quiet = { warn: () => {}, error: () => {} };

@@ -30,12 +30,17 @@ export interface KafkajsSourceOptions extends KafkaConnectionOptions {
  */
 const OFFSET_ATTEMPTS = 5;
 
+const JOIN_ATTEMPTS = 5;
+
+/** As kafkajs decides: retries ran out, or the root cause is marked retriable. */
 function isRetriable(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { retriable?: unknown }).retriable === true
-  );
+  let current: unknown = error;
+  for (let depth = 0; depth < 10 && typeof current === 'object' && current !== null; depth++) {
+    const e = current as { name?: unknown; retriable?: unknown; cause?: unknown };
+    if (e.name === 'KafkaJSNumberOfRetriesExceeded' || e.retriable === true) return true;
+    current = e.cause;
+  }
+  return false;
 }
 
 export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
@@ -43,6 +48,23 @@ export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
   const { kafka } = leaseKafka(options, logger);
   let admin: Promise<Admin> | undefined;
   const subscriptions = new Set<Subscription>();
+
+  const newConsumer = (topic: string) =>
+    kafka.consumer({
+      maxBytesPerPartition: 16 * 1024 * 1024,
+      maxBytes: 64 * 1024 * 1024,
+      maxWaitTimeInMs: 100,
+      // The group has one member, us. After a broker outage the rejoin waits out the old
+      // session, so a short one shortens recovery; brokers accept 6 s and up by default.
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      metadataMaxAge: 30_000,
+      allowAutoTopicCreation: false,
+      ...options.consumer,
+      groupId: `tablecast-${topic}-${randomUUID()}`,
+      readUncommitted: false,
+    });
 
   const getAdmin = () => {
     admin ??= (async () => {
@@ -78,35 +100,30 @@ export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
     },
 
     async consume(consume: ConsumeOptions): Promise<Subscription> {
-      const consumer = kafka.consumer({
-        maxBytesPerPartition: 16 * 1024 * 1024,
-        maxBytes: 64 * 1024 * 1024,
-        maxWaitTimeInMs: 100,
-        // The group has one member, us. After a broker outage the rejoin waits out the old
-        // session, so a short one shortens recovery; brokers accept 6 s and up by default.
-        sessionTimeout: 10_000,
-        rebalanceTimeout: 10_000,
-        heartbeatInterval: 1_000,
-        metadataMaxAge: 30_000,
-        allowAutoTopicCreation: false,
-        ...options.consumer,
-        groupId: `tablecast-${consume.topic}-${randomUUID()}`,
-        readUncommitted: false,
-      });
-      const subscription = subscribe(consumer, consume, logger);
-      subscriptions.add(subscription);
-      const close = subscription.close;
-      subscription.close = async () => {
-        subscriptions.delete(subscription);
-        await close();
-      };
-      try {
-        await subscription.ready;
-      } catch (error) {
-        await subscription.close();
-        throw error;
+      // A freshly started broker answers "coordinator is loading" for a while; joining again
+      // with a new consumer gets past it instead of failing the table at start.
+      for (let attempt = 1; ; attempt++) {
+        const subscription = subscribe(newConsumer(consume.topic), consume, logger);
+        subscriptions.add(subscription);
+        const close = subscription.close;
+        subscription.close = async () => {
+          subscriptions.delete(subscription);
+          await close();
+        };
+        try {
+          await subscription.ready;
+          return subscription;
+        } catch (error) {
+          await subscription.close();
+          if (!isRetriable(error) || attempt >= JOIN_ATTEMPTS) throw error;
+          logger.warn('Joining the consumer group failed; trying again.', {
+            topic: consume.topic,
+            attempt,
+            error: String(error),
+          });
+          await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+        }
       }
-      return subscription;
     },
 
     async topicId(topic: string): Promise<string | undefined> {
