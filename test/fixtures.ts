@@ -1,5 +1,8 @@
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import { KafkaTable } from '../server/src/kafka-table.js';
 import type { KafkaSource, RecordBatch } from '../server/src/source/kafka-source.js';
+import { kafkajsSource } from '../server/src/source/kafkajs-source.js';
+import { codecs } from '../shared/src/codecs/index.js';
 
 /** A kafkajs client for test setup: quiet, and with short retries so failures show quickly. */
 export function testKafka(brokers: readonly string[]): Kafka {
@@ -162,4 +165,26 @@ export function until(
       resolve();
     });
   });
+}
+
+const quietLogger = { warn: () => {}, error: () => {} };
+
+/**
+ * Another replica's table of `topic` (superjson values) whose batches the test can hold back:
+ * a bridge replica that lags behind. Not started: start it, or let a bridge do it.
+ */
+export function heldReplica(topic: string, brokers: string[], cleanup: Cleanup) {
+  const held = holdableSource(kafkajsSource({ brokers, logger: quietLogger }));
+  cleanup.add(held.source, (s) => s.close());
+  const table = cleanup.add(
+    new KafkaTable({
+      brokers,
+      topic,
+      valueCodec: codecs.superjson(),
+      source: held.source,
+      logger: quietLogger,
+    }),
+    (t) => t.stop(),
+  );
+  return { table, held };
 }

@@ -5,10 +5,9 @@ import WebSocket from 'ws';
 import { createBridge } from '../../server/src/bridge/create-bridge.js';
 import { KafkaTable } from '../../server/src/kafka-table.js';
 import { KafkaTableWriter } from '../../server/src/kafka-table-writer.js';
-import { kafkajsSource } from '../../server/src/source/kafkajs-source.js';
 import { codecs } from '../../shared/src/codecs/index.js';
 import { untilMap } from '../../test/client-fixtures.js';
-import { Cleanup, holdableSource } from '../../test/fixtures.js';
+import { Cleanup, heldReplica } from '../../test/fixtures.js';
 import { brokers, uniqueTopic } from '../../test/kafka.js';
 import { createClient } from './create-client.js';
 import { rx } from './rx/index.js';
@@ -140,18 +139,7 @@ describe('client against a real bridge', () => {
     const { topic, table, writer } = await topicTable(1);
     await writer.set('k', 'v1');
     await table.barrier(10_000);
-    const held = holdableSource(kafkajsSource({ brokers: brokers(), logger: quiet }));
-    cleanup.add(held.source, (s) => s.close());
-    const lagging = cleanup.add(
-      new KafkaTable({
-        brokers: brokers(),
-        topic,
-        valueCodec: codecs.superjson(),
-        source: held.source,
-        logger: quiet,
-      }),
-      (t) => t.stop(),
-    );
+    const { table: lagging, held } = heldReplica(topic, brokers(), cleanup);
     await lagging.start();
     const heldBatch = held.hold();
     await writer.set('k', 'v2');

@@ -3,7 +3,7 @@ import { codecs } from '../../../shared/src/codecs/index.js';
 import {
   Cleanup,
   connectProducer,
-  holdableSource,
+  heldReplica,
   produce,
   testKafka,
 } from '../../../test/fixtures.js';
@@ -11,7 +11,6 @@ import { brokers, uniqueTopic } from '../../../test/kafka.js';
 import { RawClient, replay } from '../../../test/raw-client.js';
 import { KafkaTable } from '../kafka-table.js';
 import { KafkaTableWriter } from '../kafka-table-writer.js';
-import { kafkajsSource } from '../source/kafkajs-source.js';
 import type { BridgeOptions } from './bridge-options.js';
 import { createBridge } from './create-bridge.js';
 
@@ -233,18 +232,7 @@ describe('bridge: resume', () => {
     await writer.set('k', 'v1');
     await table.barrier(10_000);
     // A second bridge replica whose table is held back behind a gate.
-    const held = holdableSource(kafkajsSource({ brokers: brokers(), logger: quiet }));
-    cleanup.add(held.source, (s) => s.close());
-    const lagging = cleanup.add(
-      new KafkaTable({
-        brokers: brokers(),
-        topic,
-        valueCodec: codecs.superjson(),
-        source: held.source,
-        logger: quiet,
-      }),
-      (t) => t.stop(),
-    );
+    const { table: lagging, held } = heldReplica(topic, brokers(), cleanup);
     await lagging.start();
     const fresh = await serve({ t: table });
     const slow = await serve({ t: lagging });
@@ -389,24 +377,13 @@ describe('bridge: HTTP', () => {
 
   it('reports not ready while a table is still loading', async () => {
     const { topic } = await fixture();
-    const held = holdableSource(kafkajsSource({ brokers: brokers(), logger: quiet }));
-    cleanup.add(held.source, (s) => s.close());
     const writer = cleanup.add(
       new KafkaTableWriter({ brokers: brokers(), topic, valueCodec: codecs.superjson() }),
       (w) => w.stop(),
     );
     await writer.start();
     await writer.set('a', 1);
-    const loading = cleanup.add(
-      new KafkaTable({
-        brokers: brokers(),
-        topic,
-        valueCodec: codecs.superjson(),
-        source: held.source,
-        logger: quiet,
-      }),
-      (t) => t.stop(),
-    );
+    const { table: loading, held } = heldReplica(topic, brokers(), cleanup);
     const heldBatch = held.hold();
     const { http } = await serve({ t: loading });
     await heldBatch;
