@@ -1,8 +1,10 @@
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { KafkaTable } from '../server/src/kafka-table.js';
+import { KafkaTableWriter } from '../server/src/kafka-table-writer.js';
 import type { KafkaSource, RecordBatch } from '../server/src/source/kafka-source.js';
 import { kafkajsSource } from '../server/src/source/kafkajs-source.js';
 import { codecs } from '../shared/src/codecs/index.js';
+import { brokers, uniqueTopic } from './kafka.js';
 
 /** A kafkajs client for test setup: quiet, and with short retries so failures show quickly. */
 export function testKafka(brokers: readonly string[]): Kafka {
@@ -187,4 +189,29 @@ export function heldReplica(topic: string, brokers: string[], cleanup: Cleanup) 
     (t) => t.stop(),
   );
   return { table, held };
+}
+
+/**
+ * A new topic on the test broker with a started superjson KafkaTable over it and a started
+ * writer, both closed by `cleanup`.
+ */
+export async function liveTopic(cleanup: Cleanup, prefix: string, numPartitions = 1) {
+  const topic = uniqueTopic(prefix);
+  const table = cleanup.add(
+    new KafkaTable({
+      brokers: brokers(),
+      topic,
+      valueCodec: codecs.superjson(),
+      numPartitions,
+      logger: quietLogger,
+    }),
+    (t) => t.stop(),
+  );
+  await table.start();
+  const writer = cleanup.add(
+    new KafkaTableWriter({ brokers: brokers(), topic, valueCodec: codecs.superjson() }),
+    (w) => w.stop(),
+  );
+  await writer.start();
+  return { topic, table, writer };
 }

@@ -1,12 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createBridge } from '../../server/src/bridge/create-bridge.js';
-import { KafkaTable } from '../../server/src/kafka-table.js';
-import { KafkaTableWriter } from '../../server/src/kafka-table-writer.js';
-import { codecs } from '../../shared/src/codecs/index.js';
 import { untilMap } from '../../test/client-fixtures.js';
-import { Cleanup } from '../../test/fixtures.js';
-import { brokers, uniqueTopic } from '../../test/kafka.js';
+import { Cleanup, liveTopic } from '../../test/fixtures.js';
 import { parseBootstrap } from './bootstrap.js';
 import { createClient } from './create-client.js';
 import type { TablecastClientError } from './errors.js';
@@ -21,23 +17,7 @@ beforeEach(() => {
 afterEach(() => cleanup.dispose());
 
 async function served() {
-  const topic = uniqueTopic('noflicker');
-  const table = cleanup.add(
-    new KafkaTable({
-      brokers: brokers(),
-      topic,
-      valueCodec: codecs.superjson(),
-      numPartitions: 2,
-      logger: quiet,
-    }),
-    (t) => t.stop(),
-  );
-  await table.start();
-  const writer = cleanup.add(
-    new KafkaTableWriter({ brokers: brokers(), topic, valueCodec: codecs.superjson() }),
-    (w) => w.stop(),
-  );
-  await writer.start();
+  const { table, writer } = await liveTopic(cleanup, 'noflicker', 2);
   const bridge = cleanup.add(createBridge({ tables: { flags: table }, logger: quiet }), (b) =>
     b.close({ graceMs: 100 }),
   );

@@ -3,12 +3,10 @@ import { firstValueFrom, filter as rxFilter } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createBridge } from '../../server/src/bridge/create-bridge.js';
-import { KafkaTable } from '../../server/src/kafka-table.js';
-import { KafkaTableWriter } from '../../server/src/kafka-table-writer.js';
-import { codecs } from '../../shared/src/codecs/index.js';
+import type { KafkaTable } from '../../server/src/kafka-table.js';
 import { untilMap } from '../../test/client-fixtures.js';
-import { Cleanup, heldReplica } from '../../test/fixtures.js';
-import { brokers, uniqueTopic } from '../../test/kafka.js';
+import { Cleanup, heldReplica, liveTopic } from '../../test/fixtures.js';
+import { brokers } from '../../test/kafka.js';
 import { createClient } from './create-client.js';
 import { rx } from './rx/index.js';
 import { signals } from './signals/index.js';
@@ -21,26 +19,7 @@ beforeEach(() => {
 });
 afterEach(() => cleanup.dispose());
 
-async function topicTable(partitions = 2) {
-  const topic = uniqueTopic('client');
-  const table = cleanup.add(
-    new KafkaTable({
-      brokers: brokers(),
-      topic,
-      valueCodec: codecs.superjson(),
-      numPartitions: partitions,
-      logger: quiet,
-    }),
-    (t) => t.stop(),
-  );
-  await table.start();
-  const writer = cleanup.add(
-    new KafkaTableWriter({ brokers: brokers(), topic, valueCodec: codecs.superjson() }),
-    (w) => w.stop(),
-  );
-  await writer.start();
-  return { topic, table, writer };
-}
+const topicTable = (partitions = 2) => liveTopic(cleanup, 'client', partitions);
 
 async function bridgeFor(tables: Record<string, KafkaTable<unknown>>, port = 0) {
   const bridge = cleanup.add(createBridge({ tables, logger: quiet }), (b) =>

@@ -1,12 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { codecs } from '../../../shared/src/codecs/index.js';
 import { fromWireValue } from '../../../shared/src/protocol/index.js';
 import type { WireSet } from '../../../shared/src/protocol/messages.js';
-import { Cleanup } from '../../../test/fixtures.js';
-import { brokers, uniqueTopic } from '../../../test/kafka.js';
+import { Cleanup, liveTopic } from '../../../test/fixtures.js';
 import { RawClient } from '../../../test/raw-client.js';
-import { KafkaTable } from '../kafka-table.js';
-import { KafkaTableWriter } from '../kafka-table-writer.js';
 import { createBridge } from './create-bridge.js';
 
 const quiet = { warn: () => {}, error: () => {} };
@@ -17,17 +13,7 @@ beforeEach(() => {
 afterEach(() => cleanup.dispose());
 
 async function fixture() {
-  const topic = uniqueTopic('bootstrap');
-  const writer = cleanup.add(
-    new KafkaTableWriter({ brokers: brokers(), topic, valueCodec: codecs.superjson() }),
-    (w) => w.stop(),
-  );
-  const table = cleanup.add(
-    new KafkaTable({ brokers: brokers(), topic, valueCodec: codecs.superjson(), logger: quiet }),
-    (t) => t.stop(),
-  );
-  await table.start();
-  await writer.start();
+  const { table, writer } = await liveTopic(cleanup, 'bootstrap');
   const bridge = cleanup.add(createBridge({ tables: { flags: table }, logger: quiet }), (b) =>
     b.close({ graceMs: 200 }),
   );

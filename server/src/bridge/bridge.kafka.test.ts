@@ -4,12 +4,12 @@ import {
   Cleanup,
   connectProducer,
   heldReplica,
+  liveTopic,
   produce,
   testKafka,
 } from '../../../test/fixtures.js';
-import { brokers, uniqueTopic } from '../../../test/kafka.js';
+import { brokers } from '../../../test/kafka.js';
 import { RawClient, replay } from '../../../test/raw-client.js';
-import { KafkaTable } from '../kafka-table.js';
 import { KafkaTableWriter } from '../kafka-table-writer.js';
 import type { BridgeOptions } from './bridge-options.js';
 import { createBridge } from './create-bridge.js';
@@ -21,26 +21,7 @@ beforeEach(() => {
 });
 afterEach(() => cleanup.dispose());
 
-async function fixture(partitions = 1) {
-  const topic = uniqueTopic('bridge');
-  const writer = cleanup.add(
-    new KafkaTableWriter({ brokers: brokers(), topic, valueCodec: codecs.superjson() }),
-    (w) => w.stop(),
-  );
-  const table = cleanup.add(
-    new KafkaTable({
-      brokers: brokers(),
-      topic,
-      valueCodec: codecs.superjson(),
-      numPartitions: partitions,
-      logger: quiet,
-    }),
-    (t) => t.stop(),
-  );
-  await table.start();
-  await writer.start();
-  return { topic, writer, table };
-}
+const fixture = (partitions = 1) => liveTopic(cleanup, 'bridge', partitions);
 
 async function serve(tables: BridgeOptions['tables'], extra: Partial<BridgeOptions> = {}) {
   const bridge = cleanup.add(createBridge({ tables, logger: quiet, ...extra }), (b) =>
