@@ -42,7 +42,8 @@ export function killAllChildren(signal: NodeJS.Signals = 'SIGKILL'): void {
   for (const pid of live) killGroup(pid, signal);
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
+/** Kills a child's process group (children start detached), or the child alone. */
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {

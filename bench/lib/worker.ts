@@ -7,6 +7,7 @@
  * the parent goes away, so no worker outlives its benchmark.
  */
 import { fork } from 'node:child_process';
+import { killGroup } from './proc.js';
 import { repoRoot } from './results.js';
 
 export interface WorkerMessage {
@@ -46,18 +47,6 @@ const live = new Map<number, Worker>();
 
 export function killAllWorkers(signal: NodeJS.Signals = 'SIGKILL'): void {
   for (const worker of live.values()) worker.kill(signal);
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  }
 }
 
 export function startWorker(
