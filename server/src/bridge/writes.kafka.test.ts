@@ -43,7 +43,7 @@ async function raw(url: string) {
 }
 
 describe('writes through the bridge', () => {
-  it('set and delete resolve once the handle itself shows the write (read-your-writes)', async () => {
+  it('I14: set and delete resolve once the handle itself shows the write (read-your-writes)', async () => {
     const { table, writer } = await liveTopic(cleanup, 'writes', 3);
     const { url } = await serve({ tables: { flags: table }, writers: { flags: writer } });
     const flags = client(url).table<{ on: boolean; at?: Date }>('flags');
@@ -109,7 +109,7 @@ describe('writes through the bridge', () => {
     expect(results.filter((m) => m.ok).length).toBeGreaterThanOrEqual(10);
   });
 
-  it('a retried write id is written once, on any connection to the bridge, with the first result', async () => {
+  it('I13: a retried write id is written once, on any connection to the bridge, with the first result', async () => {
     const { table, writer } = await liveTopic(cleanup, 'writes-dedup');
     const { url } = await serve({ tables: { flags: table }, writers: { flags: writer } });
     const first = await raw(url);
