@@ -10,11 +10,16 @@
  * client process (bench/initial-load-client.ts: `createClient` + `ws`, counting received bytes).
  * The bridge is caught up before the first run, so a run measures snapshot transfer and apply.
  *
+ * With `--client chromium` each run is a fresh real Chromium page instead (Playwright driving the
+ * distribution's browser, the client bundled for the browser), which also reports the main
+ * thread's long tasks (over 50 ms) while the table loads.
+ *
  * Options (or BENCH_<NAME> env): --keys --value-bytes --partitions --runs --seed --timeout-ms
- * --broker-heap-mb --topic --keep-topic --out
+ * --broker-heap-mb --topic --keep-topic --out --client node|chromium
  */
 import * as path from 'node:path';
 import { Options } from './lib/args.js';
+import { type BrowserLoader, browserLoader } from './lib/browser-load.js';
 import type { DatasetSpec } from './lib/data.js';
 import {
   acquireBroker,
@@ -44,7 +49,14 @@ const timeoutMs = opts.int('timeout-ms', 120_000, 1_000);
 const brokerHeapMb = opts.int('broker-heap-mb', 1024, 256);
 const topic = opts.string('topic', `tablecast-bench-initial-load-${Date.now()}`);
 const keepTopic = opts.bool('keep-topic');
-const outFile = opts.string('out', 'initial-load.json');
+const clientKind = opts.string('client', 'node');
+if (clientKind !== 'node' && clientKind !== 'chromium') {
+  throw new Error(`--client must be node or chromium, got ${JSON.stringify(clientKind)}`);
+}
+const outFile = opts.string(
+  'out',
+  clientKind === 'chromium' ? 'initial-load-chromium.json' : 'initial-load.json',
+);
 opts.assertNoUnknown();
 
 const TABLE = 'bench';
@@ -68,6 +80,42 @@ interface Run {
   readonly bridgeFramesSent: number;
   readonly bridgeSnapshotMs: number | null;
   readonly processWallSeconds: number;
+  /** Chromium only: main-thread tasks over 50 ms while loading. */
+  readonly longTasks: ReadonlyArray<{
+    readonly startMs: number;
+    readonly durationMs: number;
+  }> | null;
+}
+
+function longTaskCell(tasks: Run['longTasks']): string {
+  if (tasks === null) return '—';
+  if (tasks.length === 0) return '0';
+  return `${tasks.length} (${fmtNumber(Math.max(...tasks.map((t) => t.durationMs)), 0)})`;
+}
+
+/** One Chromium run, shaped like a client process's result so both share the bookkeeping. */
+async function inBrowser(browser: BrowserLoader, url: string) {
+  const t0 = performance.now();
+  try {
+    const result = await browser.run(url, TABLE, timeoutMs);
+    return {
+      code: result.ok ? 0 : 3,
+      signal: null,
+      timedOut: false,
+      stdout: `${JSON.stringify(result)}\n`,
+      stderrTail: '',
+      wallSeconds: (performance.now() - t0) / 1000,
+    };
+  } catch (error) {
+    return {
+      code: 1,
+      signal: null,
+      timedOut: false,
+      stdout: '',
+      stderrTail: error instanceof Error ? error.message : String(error),
+      wallSeconds: (performance.now() - t0) / 1000,
+    };
+  }
 }
 
 async function main(): Promise<number> {
@@ -112,24 +160,28 @@ async function main(): Promise<number> {
     heapUsed: number;
   };
   const results: Run[] = [];
+  const browser = clientKind === 'chromium' ? await browserLoader() : undefined;
+  if (browser) cleanups.add('stop page server', () => browser.close());
   for (let run = 1; run <= runs; run++) {
     if (cleanups.aborting) throw new Error('interrupted');
     const before = await bridge.request<Stats>({ type: 'stats', gc: true }, 'stats', 30_000);
-    const child = await runChild(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(repoRoot, 'bench', 'initial-load-client.ts'),
-        '--url',
-        ready.url,
-        '--table',
-        TABLE,
-        '--timeout-ms',
-        String(timeoutMs),
-      ],
-      { timeoutMs: timeoutMs + 30_000, cwd: repoRoot },
-    );
+    const child = browser
+      ? await inBrowser(browser, ready.url)
+      : await runChild(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            path.join(repoRoot, 'bench', 'initial-load-client.ts'),
+            '--url',
+            ready.url,
+            '--table',
+            TABLE,
+            '--timeout-ms',
+            String(timeoutMs),
+          ],
+          { timeoutMs: timeoutMs + 30_000, cwd: repoRoot },
+        );
     const after = await bridge.request<Stats>({ type: 'stats' }, 'stats', 30_000);
     const json = lastJsonLine(child.stdout);
     const num = (v: unknown): number | null =>
@@ -157,6 +209,7 @@ async function main(): Promise<number> {
       bridgeFramesSent: after.framesSent - before.framesSent,
       bridgeSnapshotMs: after.snapshotMs.length === 1 ? after.snapshotMs[0]! : null,
       processWallSeconds: child.wallSeconds,
+      longTasks: Array.isArray(json?.longTasks) ? (json.longTasks as Run['longTasks']) : null,
     };
     results.push(r);
     log(
@@ -195,12 +248,16 @@ async function main(): Promise<number> {
     bridgeTableCatchUpSeconds: ready.catchUpSeconds,
     bridgeRssAfterBytes: finalStats.rss,
     bridgeHeapAfterBytes: finalStats.heapUsed,
+    longestTaskMs:
+      clientKind === 'chromium'
+        ? Math.max(0, ...ok.flatMap((r) => (r.longTasks ?? []).map((t) => t.durationMs)))
+        : null,
   };
 
   const out: string[] = [''];
   out.push(
     `initial load: ${fmtNumber(keys)} keys × ~${spec.valueBytes} B JSON, ${partitions} partitions, ` +
-      `${runs} run(s), each a fresh Node client process (createClient + ws) — Kafka at ${brokers}`,
+      `${runs} run(s), each ${clientKind === 'chromium' ? 'a fresh Chromium page (Playwright, client bundled by esbuild)' : 'a fresh Node client process (createClient + ws)'} — Kafka at ${brokers}`,
   );
   out.push(
     `raw table: ${fmtBytes(payload.finalPayloadBytes)} key+value bytes ` +
@@ -219,6 +276,7 @@ async function main(): Promise<number> {
         { header: 'frames' },
         { header: 'wire bytes' },
         { header: 'wire/raw' },
+        { header: 'long tasks (max ms)' },
         { header: 'ok' },
       ],
       [
@@ -234,6 +292,7 @@ async function main(): Promise<number> {
           r.clientFrames === null ? '—' : fmtNumber(r.clientFrames),
           r.clientBytes === null ? '—' : fmtBytes(r.clientBytes),
           fmtRatio((r.clientBytes ?? Number.NaN) / payload.finalPayloadBytes),
+          longTaskCell(r.longTasks),
           r.ok ? '✓' : `✗ ${r.error ?? ''}`,
         ]),
         [
@@ -248,6 +307,7 @@ async function main(): Promise<number> {
           '',
           fmtBytes(medClientBytes),
           fmtRatio(summary.wireToRawRatio),
+          '',
           `${ok.length}/${results.length}`,
         ],
       ],
@@ -267,7 +327,7 @@ async function main(): Promise<number> {
     benchmark: 'initial-load',
     machine: machineFacts(),
     kafka: { brokers, startedByBench: broker.owned, version: broker.version ?? null },
-    parameters: { ...spec, partitions, runs, timeoutMs, topic, producer },
+    parameters: { ...spec, partitions, runs, timeoutMs, topic, producer, client: clientKind },
     dataset: { payload, populateSeconds: population.seconds },
     runs: results,
     summary,

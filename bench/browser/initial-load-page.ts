@@ -1,0 +1,70 @@
+/**
+ * The page side of `npm run bench initial-load -- --client chromium`: bundled for the browser
+ * (bench/lib/browser-load.ts) and driven by Playwright. The same measurement as
+ * bench/initial-load-client.ts, with the browser's own WebSocket, plus the main thread's long
+ * tasks (over 50 ms) while the table loads.
+ */
+import { createClient } from '../../client/src/index.js';
+
+interface LongTask {
+  readonly startMs: number;
+  readonly durationMs: number;
+}
+
+async function runInitialLoad(url: string, table: string, timeoutMs: number) {
+  let frames = 0;
+  let bytes = 0;
+  let openedAt: number | undefined;
+  let firstSnapshotFrameAt: number | undefined;
+  const encoder = new TextEncoder();
+  class CountingWebSocket extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols);
+      this.addEventListener('open', () => {
+        openedAt ??= performance.now();
+      });
+      this.addEventListener('message', (event: MessageEvent) => {
+        frames++;
+        // Byte length, as on the wire: values may hold non-ASCII text.
+        bytes +=
+          typeof event.data === 'string'
+            ? encoder.encode(event.data).byteLength
+            : (event.data as ArrayBuffer).byteLength;
+        if (firstSnapshotFrameAt === undefined && frames > 1)
+          firstSnapshotFrameAt = performance.now();
+      });
+    }
+  }
+  const longTasks: LongTask[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      longTasks.push({ startMs: entry.startTime, durationMs: entry.duration });
+    }
+  });
+  observer.observe({ type: 'longtask', buffered: false });
+  const t0 = performance.now();
+  const client = createClient({ url, WebSocket: CountingWebSocket });
+  const handle = client.table(table);
+  const ok = await handle.whenCaughtUp({ timeoutMs });
+  const t1 = performance.now();
+  // Tasks are reported after they end: give the observer one more turn.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  observer.disconnect();
+  const result = {
+    ok,
+    status: handle.status,
+    seconds: (t1 - t0) / 1000,
+    connectSeconds: openedAt === undefined ? null : (openedAt - t0) / 1000,
+    firstSnapshotFrameSeconds:
+      firstSnapshotFrameAt === undefined ? null : (firstSnapshotFrameAt - t0) / 1000,
+    size: handle.size,
+    frames,
+    bytes,
+    longTasks: longTasks.filter((t) => t.startMs >= t0 && t.startMs <= t1 + 1),
+  };
+  client.close();
+  return result;
+}
+
+(globalThis as unknown as { runInitialLoad: typeof runInitialLoad }).runInitialLoad =
+  runInitialLoad;

@@ -1,0 +1,76 @@
+/**
+ * Runs bench/browser/initial-load-page.ts in real Chromium (the e2e tests' launcher): the client
+ * library bundled for the browser by esbuild, served from loopback, one fresh browser profile
+ * per run.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { build } from 'esbuild';
+import { launchBrowser } from '../../e2e/browser.js';
+import { repoRoot } from './results.js';
+
+export interface BrowserLoadResult {
+  readonly ok: boolean;
+  readonly status: string;
+  readonly seconds: number;
+  readonly connectSeconds: number | null;
+  readonly firstSnapshotFrameSeconds: number | null;
+  readonly size: number;
+  readonly frames: number;
+  readonly bytes: number;
+  readonly longTasks: ReadonlyArray<{ readonly startMs: number; readonly durationMs: number }>;
+}
+
+export interface BrowserLoader {
+  run(wsUrl: string, table: string, timeoutMs: number): Promise<BrowserLoadResult>;
+  close(): Promise<void>;
+}
+
+export async function browserLoader(): Promise<BrowserLoader> {
+  const bundle = await build({
+    entryPoints: [path.join(repoRoot, 'bench', 'browser', 'initial-load-page.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    write: false,
+    logLevel: 'error',
+  });
+  const script = bundle.outputFiles[0]!.text;
+  const html =
+    '<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>';
+  const server: Server = createServer((request, response) => {
+    const isScript = request.url === '/page.js';
+    response.writeHead(200, {
+      'content-type': isScript ? 'text/javascript' : 'text/html',
+      'cache-control': 'no-store',
+    });
+    response.end(isScript ? script : html);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const pageUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return {
+    async run(wsUrl, table, timeoutMs) {
+      const browser = await launchBrowser();
+      try {
+        const page = await browser.context.newPage();
+        await page.goto(pageUrl);
+        await page.waitForFunction(() => 'runInitialLoad' in globalThis);
+        return await page.evaluate(
+          ([url, name, ms]) =>
+            (
+              globalThis as unknown as {
+                runInitialLoad: (u: string, t: string, m: number) => Promise<BrowserLoadResult>;
+              }
+            ).runInitialLoad(url, name, ms),
+          [wsUrl, table, timeoutMs] as const,
+        );
+      } finally {
+        await browser.close();
+      }
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
