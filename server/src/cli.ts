@@ -4,11 +4,14 @@
  * (comma-separated, overrides the config), PORT and HOST.
  */
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseBridgeConfig, tablesFromConfig } from './bridge/bridge-config.js';
 import { createBridge } from './bridge/create-bridge.js';
+import { serveCluster } from './bridge/serve-cluster.js';
 
-const USAGE = 'usage: tablecast serve --config <file.json> [--port N] [--host H]';
+const USAGE =
+  'usage: tablecast serve --config <file.json> [--port N] [--host H] [--workers N|auto]';
 
 async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -18,6 +21,7 @@ async function main(argv: string[]): Promise<void> {
       config: { type: 'string', short: 'c' },
       port: { type: 'string' },
       host: { type: 'string' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -26,10 +30,33 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = values.help ? 0 : 2;
     return;
   }
-  const config = parseBridgeConfig(
-    JSON.parse(await readFile(values.config, 'utf8')),
-    values.config,
-  );
+  const workers = parseWorkers(values.workers ?? process.env.TABLECAST_WORKERS);
+  if (workers > 1) {
+    const configPath = values.config;
+    await serveCluster({ workers }, () => serve(configPath, values));
+    return;
+  }
+  await serve(values.config, values);
+}
+
+/** `auto` is one bridge process per core; a number is that many; absent is one. */
+function parseWorkers(value: string | undefined): number {
+  if (value === undefined || value === '') return 1;
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new Error(
+      `--workers must be a whole number from 1 to 256 or "auto", got ${JSON.stringify(value)}.`,
+    );
+  }
+  return n;
+}
+
+async function serve(
+  configPath: string,
+  values: { readonly port?: string | undefined; readonly host?: string | undefined },
+): Promise<void> {
+  const config = parseBridgeConfig(JSON.parse(await readFile(configPath, 'utf8')), configPath);
   const brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean) ?? config.brokers;
   if (!brokers || brokers.length === 0) {
     throw new Error('No Kafka brokers: set KAFKA_BROKERS or "brokers" in the config file.');
@@ -43,7 +70,7 @@ async function main(argv: string[]): Promise<void> {
   const host = values.host ?? process.env.HOST ?? config.host ?? '127.0.0.1';
   const address = await bridge.listen({ port, host });
   console.log(
-    `tablecast bridge listening on ${address.url} (tables: ${Object.keys(tables).join(', ')})`,
+    `tablecast bridge listening on ${address.url} (tables: ${Object.keys(tables).join(', ')}; pid ${process.pid})`,
   );
   const stop = async () => {
     await bridge.close();
