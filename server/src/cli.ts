@@ -1,30 +1,55 @@
 #!/usr/bin/env node
 /**
  * `tablecast serve --config tablecast.json`: runs a bridge. Environment: KAFKA_BROKERS
- * (comma-separated, overrides the config), PORT and HOST.
+ * (comma-separated, overrides the config), PORT and HOST. `--help` describes the config file.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { parseBridgeConfig, tablesFromConfig } from './bridge/bridge-config.js';
+import {
+  bridgeLimitsFromConfig,
+  parseBridgeConfig,
+  tablesFromConfig,
+} from './bridge/bridge-config.js';
 import { createBridge } from './bridge/create-bridge.js';
+import { cliHelp, packageVersion, USAGE } from './cli-help.js';
 
-const USAGE = 'usage: tablecast serve --config <file.json> [--port N] [--host H]';
+/** A mistake on the command line: reported with the usage, exit code 2. */
+class UsageError extends Error {}
+
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (error) {
+    // node:util's messages ("Unknown option '--x'...") are clear; its stack trace is not.
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
 
 async function main(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help || positionals[0] !== 'serve' || values.config === undefined) {
-    console.log(USAGE);
-    process.exitCode = values.help ? 0 : 2;
-    return;
+  const { positionals, values } = parseCommandLine(argv);
+  if (values.help) return void console.log(cliHelp());
+  if (values.version) return void console.log(packageVersion());
+  if (positionals[0] !== 'serve') {
+    throw new UsageError(
+      positionals[0] === undefined ? 'No command.' : `Unknown command "${positionals[0]}".`,
+    );
+  }
+  if (values.config === undefined) throw new UsageError('serve needs --config <file.json>.');
+  const port = Number(values.port ?? process.env.PORT ?? Number.NaN);
+  if (!Number.isNaN(port) && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) {
+    throw new UsageError(
+      `The port must be a number from 0 to 65535, got "${values.port ?? process.env.PORT}".`,
+    );
   }
   const config = parseBridgeConfig(
     JSON.parse(await readFile(values.config, 'utf8')),
@@ -38,10 +63,13 @@ async function main(argv: string[]): Promise<void> {
   const bridge = createBridge({
     tables,
     ...(config.allowedOrigins ? { allowedOrigins: config.allowedOrigins } : {}),
+    ...bridgeLimitsFromConfig(config),
   });
-  const port = Number(values.port ?? process.env.PORT ?? config.port ?? 8080);
   const host = values.host ?? process.env.HOST ?? config.host ?? '127.0.0.1';
-  const address = await bridge.listen({ port, host });
+  const address = await bridge.listen({
+    port: Number.isNaN(port) ? (config.port ?? 8080) : port,
+    host,
+  });
   console.log(
     `tablecast bridge listening on ${address.url} (tables: ${Object.keys(tables).join(', ')})`,
   );
@@ -55,6 +83,10 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`tablecast: ${error.message}\n${USAGE}\n(tablecast --help says more)`);
+    process.exit(2);
+  }
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

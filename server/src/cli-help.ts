@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { BRIDGE_LIMIT_DEFAULTS } from './bridge/bridge-options.js';
+
+export const USAGE = `usage: tablecast serve --config <file.json> [--port N] [--host H]
+       tablecast --help | --version`;
+
+/** `tablecast --help`: everything needed to run a bridge without reading the README. */
+export function cliHelp(): string {
+  const limits = Object.entries(BRIDGE_LIMIT_DEFAULTS)
+    .map(([key, value]) => `    ${`"${key}"`.padEnd(33)} default ${value}`)
+    .join('\n');
+  return `${USAGE}
+
+Runs a bridge: one KafkaTable per configured table (a compacted topic replayed into memory),
+served to clients over WebSocket, with /healthz, /readyz, /metrics and GET /tables/:name.
+
+Options:
+  -c, --config <file>  the JSON config file (below); required
+      --port <n>       listen port; else PORT, else the config's "port", else 8080
+      --host <h>       listen address; else HOST, else the config's "host", else 127.0.0.1
+  -h, --help           this text
+  -v, --version        the version of tablecast
+
+Environment:
+  KAFKA_BROKERS  bootstrap brokers, comma-separated (127.0.0.1:9092,10.0.0.2:9092);
+                 overrides the config's "brokers". One of the two is required.
+  PORT, HOST     listen port and address (the options above win)
+
+Config file (JSON):
+  {
+    "brokers": ["127.0.0.1:9092"],
+    "tables": {
+      "flags": { "topic": "flags", "value": "json" },
+      "registry": { "topic": "services", "catchupTimeoutMs": 60000 }
+    },
+    "allowedOrigins": ["https://app.example.com"],
+    "maxMessageBytes": 65536
+  }
+  "tables" (required): table name (as clients ask for it) → { "topic" (required),
+    "value": "json" | "superjson" | "utf8" | "bytes" (default "json"), "numPartitions",
+    "ensureTopic" (default true), "onPolicyMismatch": "warn" | "raise" | "reconcile",
+    "catchupTimeoutMs" (default 30000) }
+  "brokers", "port", "host", "allowedOrigins" (default: any origin)
+  bridge limits, positive integers:
+${limits}
+  Unknown fields are errors.`;
+}
+
+/** The version in tablecast's package.json, found from this file in the sources or in dist. */
+export function packageVersion(): string {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    const file = new URL('package.json', dir);
+    try {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'tablecast' && pkg.version) return pkg.version;
+    } catch {
+      // not here: look one level up
+    }
+    if (dir.pathname === '/') throw new Error('tablecast: package.json not found.');
+  }
+}
