@@ -1,5 +1,4 @@
 import { WebSocket as WsWebSocket } from 'ws';
-import { defaultWebSocket } from './default-websocket.js';
 import type { WebSocketLikeConstructor } from './websocket-like.js';
 
 /**
@@ -9,7 +8,7 @@ import type { WebSocketLikeConstructor } from './websocket-like.js';
  */
 export function nodeWebSocket(
   wantsHeaders: boolean,
-  runtime: WebSocketLikeConstructor | undefined = defaultWebSocket(),
+  runtime: WebSocketLikeConstructor | undefined,
 ): WebSocketLikeConstructor {
   if (runtime !== undefined && !wantsHeaders) return runtime;
   return WsWebSocket as unknown as WebSocketLikeConstructor;

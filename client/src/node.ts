@@ -3,6 +3,7 @@
 // bundlers resolve index.ts instead, so `ws` never reaches a browser bundle.
 import type { ClientOptions } from './client-options.js';
 import { createClient as createClientWith, type TablecastClient } from './create-client.js';
+import { defaultWebSocket } from './default-websocket.js';
 import { nodeWebSocket } from './node-websocket.js';
 
 export * from './index.js';
@@ -12,5 +13,6 @@ export function createClient(options: ClientOptions): TablecastClient {
   if (typeof options !== 'object' || options === null || options.WebSocket !== undefined) {
     return createClientWith(options);
   }
-  return createClientWith({ ...options, WebSocket: nodeWebSocket(options.headers !== undefined) });
+  const WebSocket = nodeWebSocket(options.headers !== undefined, defaultWebSocket());
+  return createClientWith({ ...options, WebSocket });
 }
