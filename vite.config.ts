@@ -31,9 +31,21 @@ export default defineConfig({
         test: {
           name: 'kafka',
           include: ['{server,shared,client,test}/**/*.kafka.test.ts', 'test/**/*.test.ts'],
+          exclude: ['test/package/**', '**/node_modules/**'],
           globalSetup: ['./test/kafka-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // The package as published: `npm run build`, then a consumer project that installed it
+        // (declarations, browser bundle, packed files, README snippets, other runtimes).
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          globalSetup: ['./test/kafka-global-setup.ts', './test/package/build-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
       {

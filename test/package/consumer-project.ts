@@ -1,0 +1,60 @@
+import { execFile } from 'node:child_process';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+export const REPO_ROOT = new URL('../../', import.meta.url);
+
+/** A project that installed tablecast: `.cache/consumer`, with the repository as its dependency. */
+export const CONSUMER_DIR = fileURLToPath(new URL('.cache/consumer/', REPO_ROOT));
+
+/**
+ * Creates the consumer project (idempotent): a package.json, and node_modules/tablecast linked to
+ * the repository, so `tablecast/client` resolves through the package's `exports` to `dist/`
+ * exactly as it would after `npm install tablecast`. Its other imports (rxjs, react, ws) resolve
+ * from the repository's node_modules, where an app would have installed them.
+ */
+export async function consumerProject(): Promise<string> {
+  await mkdir(`${CONSUMER_DIR}node_modules`, { recursive: true });
+  await writeFile(
+    `${CONSUMER_DIR}package.json`,
+    `${JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { tablecast: '*' } }, null, 2)}\n`,
+  );
+  await symlink(fileURLToPath(REPO_ROOT), `${CONSUMER_DIR}node_modules/tablecast`).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    },
+  );
+  return CONSUMER_DIR;
+}
+
+export interface Exit {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command to its end and returns its exit code and output, whatever the code. */
+export async function runToEnd(
+  file: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Exit> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(file, [...args], {
+      cwd: options.cwd ?? CONSUMER_DIR,
+      env: options.env ?? process.env,
+      timeout: options.timeoutMs ?? 60_000,
+      killSignal: 'SIGKILL',
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number | string; stdout?: string; stderr?: string };
+    return {
+      code: typeof e.code === 'number' ? e.code : 1,
+      stdout: e.stdout ?? '',
+      stderr: `${e.stderr ?? ''}${typeof e.code === 'number' ? '' : String(error)}`,
+    };
+  }
+}
