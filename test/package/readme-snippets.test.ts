@@ -41,6 +41,15 @@ describe('the README code snippets', () => {
     expect(shown.map((b) => b.snippet).sort()).toEqual(files.map((f) => SNIPPETS + f).sort());
   });
 
+  it('start with the install and exactly two commands, the ones CI runs', () => {
+    const first = readmeBlocks().find((b) => b.lang === 'sh');
+    const commands = first?.body.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    expect(commands).toEqual(['npm ci', 'npm run demo', 'npm test']);
+    const ci = readFileSync(`${ROOT}.ci/run`, 'utf8');
+    expect(ci).toMatch(/^npm ci\b/m);
+    expect(ci.trimEnd().split('\n').at(-1)).toBe('npm test');
+  });
+
   it('type-check against the built package', async () => {
     const { code, stdout } = await runToEnd(process.execPath, [TSC, '-p', `${ROOT}${SNIPPETS}`]);
     expect(stdout).toBe('');
