@@ -11,7 +11,8 @@ import {
   tablesFromConfig,
 } from './bridge/bridge-config.js';
 import { createBridge } from './bridge/create-bridge.js';
-import { cliHelp, packageVersion, USAGE } from './cli-help.js';
+import { cliHelp, USAGE } from './cli-help.js';
+import { packageVersion } from './package-version.js';
 
 /** A mistake on the command line: reported with the usage, exit code 2. */
 class UsageError extends Error {}

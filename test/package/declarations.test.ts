@@ -2,7 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONSUMER_DIR, runToEnd } from './consumer-project.js';
+import { CONSUMER_DIR } from './consumer-project.js';
+import { runToEnd } from './run-to-end.js';
 
 const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, runToEnd } from './consumer-project.js';
+import { REPO_ROOT } from './consumer-project.js';
+import { runToEnd } from './run-to-end.js';
 
 interface PackJson {
   readonly files: readonly { readonly path: string }[];

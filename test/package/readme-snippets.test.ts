@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { brokers } from '../kafka.js';
-import { REPO_ROOT, runToEnd } from './consumer-project.js';
+import { REPO_ROOT } from './consumer-project.js';
+import { runToEnd } from './run-to-end.js';
 
 const ROOT = fileURLToPath(REPO_ROOT);
 const SNIPPETS = 'docs/snippets/';

@@ -9,7 +9,8 @@ import { KafkaTableWriter } from '../../server/src/kafka-table-writer.js';
 import { codecs } from '../../shared/src/codecs/index.js';
 import { Cleanup } from '../fixtures.js';
 import { brokers, uniqueTopic } from '../kafka.js';
-import { CONSUMER_DIR, REPO_ROOT, runToEnd } from './consumer-project.js';
+import { CONSUMER_DIR, REPO_ROOT } from './consumer-project.js';
+import { runToEnd } from './run-to-end.js';
 
 // The README's client snippet, built from the published package, on every runtime the README
 // names: the Node that runs the tests (20: no WebSocket of its own, so `ws`), Node 22 and 24
