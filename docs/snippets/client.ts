@@ -1,4 +1,5 @@
-// A Node script (Node 20+, Deno, Bun); in a browser, the same with your bridge's wss:// URL.
+// A Node script (Node 20+, Deno, Bun). In a browser: the same, with your bridge's wss:// URL
+// in place of the environment variables.
 import process from 'node:process';
 import { map } from 'rxjs';
 import { createClient } from 'tablecast/client';
