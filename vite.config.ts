@@ -4,8 +4,8 @@ import { defineConfig } from 'vitest/config';
 // One config for the demo build and the tests. The dashboard (demo/) is built with
 // `root: 'demo'` passed by demo/server/build.ts (or `vite build demo --config vite.config.ts`);
 // the root stays the repository's here so the test globs keep their meaning. Unit tests need
-// nothing; integration and e2e tests share one real Kafka broker started by the global setup
-// (or KAFKA_BROKERS).
+// nothing; integration, package and e2e tests share one real Kafka broker started by the global
+// setup (or KAFKA_BROKERS); package tests build dist/ first.
 export default defineConfig({
   // JSX through Vite's own esbuild (React's automatic runtime); no React plugin.
   esbuild: { jsx: 'automatic' },
@@ -31,9 +31,21 @@ export default defineConfig({
         test: {
           name: 'kafka',
           include: ['{server,shared,client,test}/**/*.kafka.test.ts', 'test/**/*.test.ts'],
+          exclude: ['test/package/**', '**/node_modules/**'],
           globalSetup: ['./test/kafka-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // The package as published: `npm run build`, then a consumer project that installed it
+        // (declarations, browser bundle, packed files, README snippets, other runtimes).
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          globalSetup: ['./test/kafka-global-setup.ts', './test/package/build-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
       {

@@ -1,3 +1,4 @@
+import { defaultWebSocket } from './default-websocket.js';
 import type { TablecastClientError } from './errors.js';
 import type { TableCache } from './table-cache.js';
 import { documentVisibility, type VisibilitySource } from './visibility.js';
@@ -24,7 +25,11 @@ export interface TimerFunctions {
 export interface ClientOptions {
   /** The bridge's WebSocket URL, or a function resolving it on every (re)connect (e.g. to pick a replica). */
   readonly url: string | (() => string | Promise<string>);
-  /** The WebSocket constructor. Default `globalThis.WebSocket`; in Node < 22 pass `ws`'s. */
+  /**
+   * The WebSocket constructor. Default: the runtime's (`globalThis.WebSocket`); in Node, where
+   * `tablecast/client` resolves to its Node build, the runtime's (Node 22+) or else `ws`'s, and
+   * `ws`'s whenever `headers` is set.
+   */
   readonly WebSocket?: WebSocketLikeConstructor;
   /**
    * Re-evaluated on every (re)connect and sent as the `token` query parameter, because browsers
@@ -104,10 +109,10 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   } else if (typeof url !== 'function') {
     throw new TypeError('createClient: `url` must be a string or a function returning one');
   }
-  const WebSocket = options.WebSocket ?? globalWebSocket();
+  const WebSocket = options.WebSocket ?? defaultWebSocket();
   if (typeof WebSocket !== 'function') {
     throw new TypeError(
-      'createClient: no WebSocket available. Pass `WebSocket` (in Node: `import { WebSocket } from "ws"`).',
+      'createClient: this runtime has no WebSocket. Pass `WebSocket` (e.g. `import { WebSocket } from "ws"`).',
     );
   }
   for (const name of ['token', 'headers', 'random', 'onError'] as const) {
@@ -192,8 +197,4 @@ function duration(
     throw new RangeError(`createClient: \`${name}\` must be a finite number >= 0`);
   }
   return value;
-}
-
-function globalWebSocket(): WebSocketLikeConstructor | undefined {
-  return (globalThis as { WebSocket?: WebSocketLikeConstructor }).WebSocket;
 }

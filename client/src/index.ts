@@ -26,5 +26,11 @@ export {
 export type { TableHandle, TableOptions } from './table-handle.js';
 export type { TableChange, TableHandleStatus } from './table-status.js';
 export { TableStore, type TableStoreOptions } from './table-store.js';
+export {
+  type AnyTablecastClient,
+  type TableName,
+  type TypedClient,
+  typedClient,
+} from './typed-tables.js';
 export type { VisibilitySource } from './visibility.js';
 export type { WebSocketLike, WebSocketLikeConstructor } from './websocket-like.js';

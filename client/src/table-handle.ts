@@ -1,3 +1,4 @@
+import './disposable-symbols.js';
 import type { Position } from '../../shared/src/protocol/messages.js';
 import type { TableBootstrap } from './bootstrap.js';
 import type { WriteReceipt } from './pending-writes.js';

@@ -10,12 +10,15 @@ import { RawClient } from '../../test/raw-client.js';
 import { parseBridgeConfig } from './bridge/bridge-config.js';
 
 describe('tablecast serve', () => {
-  it('runs a bridge from a config file and stops cleanly on SIGTERM', async () => {
+  it('runs a bridge from a config file, with its limits, and stops cleanly on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tablecast-cli-'));
     const config = join(dir, 'tablecast.json');
     await writeFile(
       config,
-      JSON.stringify({ tables: { flags: { topic: uniqueTopic('cli'), numPartitions: 2 } } }),
+      JSON.stringify({
+        tables: { flags: { topic: uniqueTopic('cli'), numPartitions: 2 } },
+        maxMessageBytes: 1024,
+      }),
     );
     const child = spawn(
       process.execPath,
@@ -38,6 +41,11 @@ describe('tablecast serve', () => {
       const end = await client.next('snapshot-end');
       if (end.status !== 'caught_up') await client.next('status', (s) => s.status === 'caught_up');
       await client.close();
+      // The config file's limit reached the bridge: a larger frame closes the socket with 1009.
+      const big = await RawClient.connect(url!);
+      big.send(JSON.stringify({ type: 'subscribe', sub: 'x'.repeat(2048), table: 'flags' }));
+      await big.closed();
+      expect(big.closeCode).toBe(1009);
       child.kill('SIGTERM');
       const [code] = await once(child, 'exit');
       expect(code).toBe(0);

@@ -1,42 +1,66 @@
 #!/usr/bin/env node
 /**
  * `tablecast serve --config tablecast.json`: runs a bridge. Environment: KAFKA_BROKERS
- * (comma-separated, overrides the config), PORT and HOST.
+ * (comma-separated, overrides the config), PORT and HOST. `--help` describes the config file.
  */
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { parseBridgeConfig, tablesFromConfig } from './bridge/bridge-config.js';
+import {
+  bridgeLimitsFromConfig,
+  parseBridgeConfig,
+  tablesFromConfig,
+  writersFromConfig,
+} from './bridge/bridge-config.js';
 import { createBridge } from './bridge/create-bridge.js';
 import { serveCluster } from './bridge/serve-cluster.js';
+import { cliHelp, USAGE } from './cli-help.js';
+import { packageVersion } from './package-version.js';
 
-const USAGE =
-  'usage: tablecast serve --config <file.json> [--port N] [--host H] [--workers N|auto]';
+/** A mistake on the command line: reported with the usage, exit code 2. */
+class UsageError extends Error {}
+
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        workers: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (error) {
+    // node:util's messages ("Unknown option '--x'...") are clear; its stack trace is not.
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
 
 async function main(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      workers: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help || positionals[0] !== 'serve' || values.config === undefined) {
-    console.log(USAGE);
-    process.exitCode = values.help ? 0 : 2;
-    return;
+  const { positionals, values } = parseCommandLine(argv);
+  if (values.help) return void console.log(cliHelp());
+  if (values.version) return void console.log(packageVersion());
+  if (positionals[0] !== 'serve') {
+    throw new UsageError(
+      positionals[0] === undefined ? 'No command.' : `Unknown command "${positionals[0]}".`,
+    );
+  }
+  if (values.config === undefined) throw new UsageError('serve needs --config <file.json>.');
+  const port = Number(values.port ?? process.env.PORT ?? Number.NaN);
+  if (!Number.isNaN(port) && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) {
+    throw new UsageError(
+      `The port must be a number from 0 to 65535, got "${values.port ?? process.env.PORT}".`,
+    );
   }
   const workers = parseWorkers(values.workers ?? process.env.TABLECAST_WORKERS);
-  if (workers > 1) {
-    const configPath = values.config;
-    await serveCluster({ workers }, () => serve(configPath, values));
-    return;
-  }
-  await serve(values.config, values);
+  const configPath = values.config;
+  const serve = () => serveOne(configPath, values.host, port);
+  if (workers > 1) await serveCluster({ workers }, serve);
+  else await serve();
 }
 
 /** `auto` is one bridge process per core; a number is that many; absent is one. */
@@ -45,16 +69,17 @@ function parseWorkers(value: string | undefined): number {
   if (value === 'auto') return availableParallelism();
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 256) {
-    throw new Error(
+    throw new UsageError(
       `--workers must be a whole number from 1 to 256 or "auto", got ${JSON.stringify(value)}.`,
     );
   }
   return n;
 }
 
-async function serve(
+async function serveOne(
   configPath: string,
-  values: { readonly port?: string | undefined; readonly host?: string | undefined },
+  hostOption: string | undefined,
+  port: number,
 ): Promise<void> {
   const config = parseBridgeConfig(JSON.parse(await readFile(configPath, 'utf8')), configPath);
   const brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean) ?? config.brokers;
@@ -62,19 +87,27 @@ async function serve(
     throw new Error('No Kafka brokers: set KAFKA_BROKERS or "brokers" in the config file.');
   }
   const tables = tablesFromConfig(config, brokers);
+  const writers = writersFromConfig(config, brokers);
   const bridge = createBridge({
     tables,
+    writers,
     ...(config.allowedOrigins ? { allowedOrigins: config.allowedOrigins } : {}),
+    ...bridgeLimitsFromConfig(config),
   });
-  const port = Number(values.port ?? process.env.PORT ?? config.port ?? 8080);
-  const host = values.host ?? process.env.HOST ?? config.host ?? '127.0.0.1';
-  const address = await bridge.listen({ port, host });
+  const host = hostOption ?? process.env.HOST ?? config.host ?? '127.0.0.1';
+  const address = await bridge.listen({
+    port: Number.isNaN(port) ? (config.port ?? 8080) : port,
+    host,
+  });
   console.log(
     `tablecast bridge listening on ${address.url} (tables: ${Object.keys(tables).join(', ')}; pid ${process.pid})`,
   );
   const stop = async () => {
     await bridge.close();
-    await Promise.allSettled(Object.values(tables).map((t) => t.stop()));
+    await Promise.allSettled([
+      ...Object.values(tables).map((t) => t.stop()),
+      ...Object.values(writers).map((w) => w.stop()),
+    ]);
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
@@ -82,6 +115,10 @@ async function serve(
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`tablecast: ${error.message}\n${USAGE}\n(tablecast --help says more)`);
+    process.exit(2);
+  }
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

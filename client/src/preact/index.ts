@@ -2,7 +2,12 @@
 // `preact/compat`: importing it patches Preact's options for every app that loads us.
 import { type ComponentChildren, createContext, h } from 'preact';
 import { useContext, useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
-import { bindHooks, type TablecastHooks, type TypedHooks } from '../react/bindings.js';
+import {
+  bindHooks,
+  type ProviderValue,
+  type TablecastHooks,
+  type TypedHooks,
+} from '../react/bindings.js';
 import { bindWriteHook, type TableWriter, type UseWriteOptions } from '../react/write-hook.js';
 import type { AnyTablecastClient } from '../typed-tables.js';
 
@@ -22,21 +27,32 @@ export {
   typedClient,
 } from '../typed-tables.js';
 
-const ClientContext = createContext<AnyTablecastClient | null>(null);
+const ProviderContext = createContext<ProviderValue | null>(null);
 
 export interface TablecastProviderProps {
   readonly client: AnyTablecastClient;
+  /** The table `useFlag` reads when its options name none. Default `'flags'`. */
+  readonly flagsTable?: string;
   readonly children?: ComponentChildren;
 }
 
-/** Makes `client` the default of every tablecast hook below it. */
-export function TablecastProvider({ client, children }: TablecastProviderProps): ComponentChildren {
-  return h(ClientContext.Provider, { value: client }, children);
+/** Makes `client` (and `flagsTable`) the default of every tablecast hook below it. */
+export function TablecastProvider({
+  client,
+  flagsTable,
+  children,
+}: TablecastProviderProps): ComponentChildren {
+  const value = useMemo(() => ({ client, flagsTable }), [client, flagsTable]);
+  return h(ProviderContext.Provider, { value }, children);
 }
 
 /** The provider's client, or null outside any provider. */
 export function useTablecastClient(): AnyTablecastClient | null {
-  return useContext(ClientContext);
+  return useContext(ProviderContext)?.client ?? null;
+}
+
+function useFlagsTable(): string | undefined {
+  return useContext(ProviderContext)?.flagsTable;
 }
 
 /**
@@ -74,6 +90,7 @@ const hooks = bindHooks({
   useState,
   useEffect,
   useClient: useTablecastClient,
+  useFlagsTable,
 });
 
 /** The table as of the last applied batch, with its status; re-renders once per batch. */
@@ -82,7 +99,7 @@ export const useTable: TablecastHooks['useTable'] = hooks.useTable;
 /** One key's value (or the default); re-renders only when that key changes. */
 export const useTableKey: TablecastHooks['useTableKey'] = hooks.useTableKey;
 
-/** A flag from the `flags` table; `defaultValue` until caught up, when missing or mistyped. */
+/** A flag from the provider's `flagsTable` (default `flags`); `defaultValue` until caught up, when missing or mistyped. */
 export const useFlag: TablecastHooks['useFlag'] = hooks.useFlag;
 
 /** The hooks typed by a declaration of the app's tables: `createTypedHooks<AppTables>()`. */

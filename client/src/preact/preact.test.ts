@@ -156,4 +156,14 @@ describe('preact useTableKey and useFlag', () => {
     act(() => client.store('flags').bridgeStatus('caught_up', undefined));
     expect(element.textContent).toBe('true,7');
   });
+
+  it("reads the provider's flagsTable when the hook names none", () => {
+    const client = new FakeClient();
+    function Beta() {
+      return h('p', null, String(useFlag('beta', false)));
+    }
+    const element = mount(h(TablecastProvider, { client, flagsTable: 'features' }, h(Beta, null)));
+    act(() => client.snapshot('features', [['beta', true]]));
+    expect(element.textContent).toBe('true');
+  });
 });

@@ -16,6 +16,14 @@ export interface HookPrimitives {
   useState<T>(initial: T): [T, (next: T) => void];
   useEffect(effect: () => () => void, deps: readonly unknown[]): void;
   useClient(): AnyTablecastClient | null;
+  /** The provider's `flagsTable`, or undefined outside any provider or when it sets none. */
+  useFlagsTable(): string | undefined;
+}
+
+/** What a `TablecastProvider` puts in its context. */
+export interface ProviderValue {
+  readonly client: AnyTablecastClient;
+  readonly flagsTable: string | undefined;
 }
 
 export interface ClientOption {
@@ -39,7 +47,7 @@ export interface UseTableOptions<V> extends TableOptions<V>, ClientOption {
 export type UseTableKeyOptions<V> = TableOptions<V> & ClientOption;
 
 export interface UseFlagOptions extends ClientOption {
-  /** The table holding the flags; `'flags'` when absent. */
+  /** The table holding the flags; else the provider's `flagsTable`, else `'flags'`. */
   readonly table?: string;
 }
 
@@ -299,7 +307,8 @@ export function useFlagWith<T>(
   defaultValue: T,
   options: UseFlagOptions = {},
 ): T {
-  const table = options.table ?? 'flags';
+  const providerTable = fw.useFlagsTable(); // a hook: called on every render
+  const table = options.table ?? providerTable ?? 'flags';
   const { handle } = useHandle<unknown>(
     fw,
     'useFlag',

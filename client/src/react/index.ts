@@ -11,7 +11,7 @@ import {
   useSyncExternalStore,
 } from 'react';
 import type { AnyTablecastClient } from '../typed-tables.js';
-import { bindHooks, type TablecastHooks, type TypedHooks } from './bindings.js';
+import { bindHooks, type ProviderValue, type TablecastHooks, type TypedHooks } from './bindings.js';
 import { bindWriteHook, type TableWriter, type UseWriteOptions } from './write-hook.js';
 
 export {
@@ -30,21 +30,32 @@ export type {
   UseTableOptions,
 } from './bindings.js';
 
-const ClientContext = createContext<AnyTablecastClient | null>(null);
+const ProviderContext = createContext<ProviderValue | null>(null);
 
 export interface TablecastProviderProps {
   readonly client: AnyTablecastClient;
+  /** The table `useFlag` reads when its options name none. Default `'flags'`. */
+  readonly flagsTable?: string;
   readonly children?: ReactNode;
 }
 
-/** Makes `client` the default of every tablecast hook below it. */
-export function TablecastProvider({ client, children }: TablecastProviderProps): ReactElement {
-  return createElement(ClientContext.Provider, { value: client }, children);
+/** Makes `client` (and `flagsTable`) the default of every tablecast hook below it. */
+export function TablecastProvider({
+  client,
+  flagsTable,
+  children,
+}: TablecastProviderProps): ReactElement {
+  const value = useMemo(() => ({ client, flagsTable }), [client, flagsTable]);
+  return createElement(ProviderContext.Provider, { value }, children);
 }
 
 /** The provider's client, or null outside any provider. */
 export function useTablecastClient(): AnyTablecastClient | null {
-  return useContext(ClientContext);
+  return useContext(ProviderContext)?.client ?? null;
+}
+
+function useFlagsTable(): string | undefined {
+  return useContext(ProviderContext)?.flagsTable;
 }
 
 const hooks = bindHooks({
@@ -53,6 +64,7 @@ const hooks = bindHooks({
   useState,
   useEffect,
   useClient: useTablecastClient,
+  useFlagsTable,
 });
 
 /** The table as of the last applied batch, with its status; re-renders once per batch. */
@@ -61,7 +73,7 @@ export const useTable: TablecastHooks['useTable'] = hooks.useTable;
 /** One key's value (or the default); re-renders only when that key changes. */
 export const useTableKey: TablecastHooks['useTableKey'] = hooks.useTableKey;
 
-/** A flag from the `flags` table; `defaultValue` until caught up, when missing or mistyped. */
+/** A flag from the provider's `flagsTable` (default `flags`); `defaultValue` until caught up, when missing or mistyped. */
 export const useFlag: TablecastHooks['useFlag'] = hooks.useFlag;
 
 /** The hooks typed by a declaration of the app's tables: `createTypedHooks<AppTables>()`. */

@@ -285,6 +285,16 @@ describe('useFlag', () => {
     act(() => client.snapshot('settings', [['limit', 20]]));
     expect(container.textContent).toBe('20');
   });
+
+  it("reads the provider's flagsTable when the hook names none", () => {
+    const client = new FakeClient();
+    const container = mount(
+      h(TablecastProvider, { client, flagsTable: 'features' }, h(Flag, { name: 'beta' })),
+    );
+    act(() => client.snapshot('features', [['beta', true]]));
+    expect(container.textContent).toBe('true');
+    expect(client.created.map((store) => store.name)).toEqual(['features']);
+  });
 });
 
 describe('a render that waits longer than the lease', () => {

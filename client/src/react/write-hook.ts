@@ -30,53 +30,62 @@ interface WriterState {
  * write goes through that same shared handle and resolves when that very map shows it.
  */
 export function bindWriteHook(
-  fw: Pick<HookPrimitives, 'useMemo' | 'useState' | 'useClient'>,
+  fw: WritePrimitives,
 ): <V = unknown>(name: string, options?: UseWriteOptions) => TableWriter<V> {
-  return function useWrite<V>(name: string, options: UseWriteOptions = {}): TableWriter<V> {
-    const contextClient = fw.useClient();
-    const found = (options.client ?? contextClient) as TablecastClient | null;
-    if (found === null) {
-      throw new Error(
-        `tablecast: useWrite('${name}') has no client. Wrap the tree in ` +
-          '<TablecastProvider client={client}>, or pass { client } in the hook options.',
-      );
-    }
-    const client: TablecastClient = found;
-    const [, setVersion] = fw.useState(0);
-    const timeoutMs = options.timeoutMs;
-    return fw.useMemo(() => {
-      const state: WriterState = { pending: new Set(), error: undefined, version: 0 };
-      const changed = () => setVersion(++state.version);
-      const run = async (
-        key: string,
-        write: (handle: ReturnType<typeof client.table<V>>) => Promise<WriteReceipt>,
-      ) => {
-        state.pending.add(key);
-        state.error = undefined;
+  return (name, options) => useWriteWith(fw, name, options);
+}
+
+type WritePrimitives = Pick<HookPrimitives, 'useMemo' | 'useState' | 'useClient'>;
+
+/** `useWrite` over one framework's hooks. */
+export function useWriteWith<V>(
+  fw: WritePrimitives,
+  name: string,
+  options: UseWriteOptions = {},
+): TableWriter<V> {
+  const contextClient = fw.useClient();
+  const found = (options.client ?? contextClient) as TablecastClient | null;
+  if (found === null) {
+    throw new Error(
+      `tablecast: useWrite('${name}') has no client. Wrap the tree in ` +
+        '<TablecastProvider client={client}>, or pass { client } in the hook options.',
+    );
+  }
+  const client: TablecastClient = found;
+  const [, setVersion] = fw.useState(0);
+  const timeoutMs = options.timeoutMs;
+  return fw.useMemo(() => {
+    const state: WriterState = { pending: new Set(), error: undefined, version: 0 };
+    const changed = () => setVersion(++state.version);
+    const run = async (
+      key: string,
+      write: (handle: ReturnType<typeof client.table<V>>) => Promise<WriteReceipt>,
+    ) => {
+      state.pending.add(key);
+      state.error = undefined;
+      changed();
+      const handle = client.table<V>(name);
+      try {
+        return await write(handle);
+      } catch (error) {
+        state.error = toClientError(error);
+        throw state.error;
+      } finally {
+        handle.close();
+        state.pending.delete(key);
         changed();
-        const handle = client.table<V>(name);
-        try {
-          return await write(handle);
-        } catch (error) {
-          state.error = toClientError(error);
-          throw state.error;
-        } finally {
-          handle.close();
-          state.pending.delete(key);
-          changed();
-        }
-      };
-      const writeOptions = timeoutMs === undefined ? {} : { timeoutMs };
-      return {
-        set: (key: string, value: V) => run(key, (h) => h.set(key, value, writeOptions)),
-        delete: (key: string) => run(key, (h) => h.delete(key, writeOptions)),
-        get pending() {
-          return state.pending as ReadonlySet<string>;
-        },
-        get error() {
-          return state.error;
-        },
-      };
-    }, [client, name, timeoutMs]);
-  };
+      }
+    };
+    const writeOptions = timeoutMs === undefined ? {} : { timeoutMs };
+    return {
+      set: (key: string, value: V) => run(key, (h) => h.set(key, value, writeOptions)),
+      delete: (key: string) => run(key, (h) => h.delete(key, writeOptions)),
+      get pending() {
+        return state.pending as ReadonlySet<string>;
+      },
+      get error() {
+        return state.error;
+      },
+    };
+  }, [client, name, timeoutMs]);
 }

@@ -3,9 +3,14 @@ import { codecs } from '../../../shared/src/codecs/index.js';
 import type { PolicyMismatchMode } from '../ensure-topic.js';
 import type { Logger } from '../environment.js';
 import { KafkaTable } from '../kafka-table.js';
+import { KafkaTableWriter } from '../kafka-table-writer.js';
+import { BRIDGE_LIMITS, type BridgeLimit, type BridgeOptions } from './bridge-options.js';
 
-/** The JSON config file of `tablecast serve`. */
-export interface BridgeConfig {
+/**
+ * The JSON config file of `tablecast serve`: where to listen, the tables, and the bridge's
+ * limits (`maxMessageBytes`, ...: the `createBridge` options of the same names and defaults).
+ */
+export interface BridgeConfig extends Partial<Readonly<Record<BridgeLimit, number>>> {
   readonly brokers?: readonly string[];
   readonly port?: number;
   readonly host?: string;
@@ -21,7 +26,25 @@ export interface TableConfig {
   readonly ensureTopic?: boolean;
   readonly onPolicyMismatch?: PolicyMismatchMode;
   readonly catchupTimeoutMs?: number;
+  /** Clients may write it through the bridge (`handle.set`), with the same codec. Default false. */
+  readonly writable?: boolean;
 }
+
+const TOP_LEVEL_FIELDS = ['brokers', 'port', 'host', 'allowedOrigins', 'tables'];
+const TABLE_FIELDS = [
+  'topic',
+  'value',
+  'numPartitions',
+  'ensureTopic',
+  'onPolicyMismatch',
+  'catchupTimeoutMs',
+  'writable',
+];
+const POLICY_MODES: readonly string[] = [
+  'warn',
+  'raise',
+  'reconcile',
+] satisfies PolicyMismatchMode[];
 
 const VALUE_CODECS: Record<string, () => Codec<unknown>> = {
   json: () => codecs.json(),
@@ -43,8 +66,12 @@ export function parseBridgeConfig(raw: unknown, source = 'config'): BridgeConfig
     fail('must be a JSON object with "tables".');
   const config = raw as Record<string, unknown>;
   for (const key of Object.keys(config)) {
-    if (!['brokers', 'port', 'host', 'allowedOrigins', 'tables'].includes(key))
-      fail(`unknown field "${key}".`);
+    if (!TOP_LEVEL_FIELDS.includes(key) && !isLimit(key))
+      fail(`unknown field "${key}". Known: ${[...TOP_LEVEL_FIELDS, ...BRIDGE_LIMITS].join(', ')}.`);
+  }
+  for (const key of BRIDGE_LIMITS) {
+    if (config[key] !== undefined && !isPositiveInteger(config[key]))
+      fail(`"${key}" must be a positive integer, got ${JSON.stringify(config[key])}.`);
   }
   const tables = config.tables;
   if (typeof tables !== 'object' || tables === null || Object.keys(tables).length === 0) {
@@ -53,10 +80,24 @@ export function parseBridgeConfig(raw: unknown, source = 'config'): BridgeConfig
   for (const [name, table] of Object.entries(tables as Record<string, unknown>)) {
     if (typeof table !== 'object' || table === null) fail(`tables.${name} must be an object.`);
     const t = table as Record<string, unknown>;
+    for (const key of Object.keys(t)) {
+      if (!TABLE_FIELDS.includes(key))
+        fail(`unknown field "tables.${name}.${key}". Known: ${TABLE_FIELDS.join(', ')}.`);
+    }
     if (typeof t.topic !== 'string') fail(`tables.${name}.topic must be a string.`);
     if (t.value !== undefined && !(String(t.value) in VALUE_CODECS)) {
       fail(`tables.${name}.value must be one of ${Object.keys(VALUE_CODECS).join(', ')}.`);
     }
+    for (const key of ['numPartitions', 'catchupTimeoutMs']) {
+      if (t[key] !== undefined && !isPositiveInteger(t[key]))
+        fail(`tables.${name}.${key} must be a positive integer.`);
+    }
+    for (const key of ['ensureTopic', 'writable']) {
+      if (t[key] !== undefined && typeof t[key] !== 'boolean')
+        fail(`tables.${name}.${key} must be true or false.`);
+    }
+    if (t.onPolicyMismatch !== undefined && !POLICY_MODES.includes(String(t.onPolicyMismatch)))
+      fail(`tables.${name}.onPolicyMismatch must be one of ${POLICY_MODES.join(', ')}.`);
   }
   if (
     config.port !== undefined &&
@@ -67,6 +108,21 @@ export function parseBridgeConfig(raw: unknown, source = 'config'): BridgeConfig
   if (config.brokers !== undefined && !Array.isArray(config.brokers))
     fail('"brokers" must be an array.');
   return config as unknown as BridgeConfig;
+}
+
+/** The bridge limits the config sets, as `createBridge` options (unset ones keep their defaults). */
+export function bridgeLimitsFromConfig(config: BridgeConfig): Partial<BridgeOptions> {
+  return Object.fromEntries(
+    BRIDGE_LIMITS.filter((key) => config[key] !== undefined).map((key) => [key, config[key]]),
+  );
+}
+
+function isLimit(key: string): key is BridgeLimit {
+  return (BRIDGE_LIMITS as readonly string[]).includes(key);
+}
+
+function isPositiveInteger(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) > 0;
 }
 
 /** One KafkaTable per configured table; constructing does not connect. */
@@ -89,5 +145,26 @@ export function tablesFromConfig(
         ...(logger ? { logger } : {}),
       }),
     ]),
+  );
+}
+
+/** A writer for every table the config marks `writable`; the bridge starts them. */
+export function writersFromConfig(
+  config: BridgeConfig,
+  brokers: readonly string[],
+  logger?: Logger,
+): Record<string, KafkaTableWriter<unknown>> {
+  return Object.fromEntries(
+    Object.entries(config.tables)
+      .filter(([, t]) => t.writable === true)
+      .map(([name, t]) => [
+        name,
+        new KafkaTableWriter<unknown>({
+          brokers,
+          topic: t.topic,
+          valueCodec: VALUE_CODECS[t.value ?? 'json']!(),
+          ...(logger ? { logger } : {}),
+        }),
+      ]),
   );
 }

@@ -61,6 +61,23 @@ export interface BridgeOptions {
   readonly timers?: Timers;
 }
 
+/** The bridge's numeric limits and their defaults: also what a `tablecast serve` config may set. */
+export const BRIDGE_LIMIT_DEFAULTS = {
+  maxMessageBytes: 65_536,
+  maxSubscriptionsPerConnection: 100,
+  heartbeatIntervalMs: 30_000,
+  snapshotPartSize: 1_000,
+  slowClientBytes: 4 * 1024 * 1024,
+  slowClientTimeoutMs: 60_000,
+  behindTimeoutMs: 30_000,
+  maxWritesPerSecond: 20,
+  writeTimeoutMs: 10_000,
+} as const satisfies Partial<Record<keyof BridgeOptions, number>>;
+
+export type BridgeLimit = keyof typeof BRIDGE_LIMIT_DEFAULTS;
+
+export const BRIDGE_LIMITS = Object.keys(BRIDGE_LIMIT_DEFAULTS) as readonly BridgeLimit[];
+
 export interface ResolvedBridgeOptions
   extends Required<
     Omit<BridgeOptions, 'authorize' | 'authorizeWrite' | 'allowedOrigins' | 'logger' | 'timers'>
@@ -97,30 +114,19 @@ export function resolveBridgeOptions(options: BridgeOptions): ResolvedBridgeOpti
   const resolved = {
     tables: options.tables,
     writers: options.writers ?? {},
-    maxWritesPerSecond: options.maxWritesPerSecond ?? 20,
-    writeTimeoutMs: options.writeTimeoutMs ?? 10_000,
-    maxMessageBytes: options.maxMessageBytes ?? 65_536,
-    maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? 100,
-    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 30_000,
-    snapshotPartSize: options.snapshotPartSize ?? 1_000,
-    slowClientBytes: options.slowClientBytes ?? 4 * 1024 * 1024,
-    slowClientTimeoutMs: options.slowClientTimeoutMs ?? 60_000,
-    behindTimeoutMs: options.behindTimeoutMs ?? 30_000,
+    maxWritesPerSecond: options.maxWritesPerSecond ?? BRIDGE_LIMIT_DEFAULTS.maxWritesPerSecond,
+    writeTimeoutMs: options.writeTimeoutMs ?? BRIDGE_LIMIT_DEFAULTS.writeTimeoutMs,
+    maxMessageBytes: options.maxMessageBytes ?? BRIDGE_LIMIT_DEFAULTS.maxMessageBytes,
+    maxSubscriptionsPerConnection:
+      options.maxSubscriptionsPerConnection ?? BRIDGE_LIMIT_DEFAULTS.maxSubscriptionsPerConnection,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? BRIDGE_LIMIT_DEFAULTS.heartbeatIntervalMs,
+    snapshotPartSize: options.snapshotPartSize ?? BRIDGE_LIMIT_DEFAULTS.snapshotPartSize,
+    slowClientBytes: options.slowClientBytes ?? BRIDGE_LIMIT_DEFAULTS.slowClientBytes,
+    slowClientTimeoutMs: options.slowClientTimeoutMs ?? BRIDGE_LIMIT_DEFAULTS.slowClientTimeoutMs,
+    behindTimeoutMs: options.behindTimeoutMs ?? BRIDGE_LIMIT_DEFAULTS.behindTimeoutMs,
     bridgeId: options.bridgeId ?? Math.random().toString(36).slice(2, 10),
   };
-  for (const key of [
-    'maxMessageBytes',
-    'maxSubscriptionsPerConnection',
-    'heartbeatIntervalMs',
-    'snapshotPartSize',
-    'slowClientBytes',
-    'slowClientTimeoutMs',
-    'behindTimeoutMs',
-    'maxWritesPerSecond',
-    'writeTimeoutMs',
-  ] as const) {
-    validatePositiveInteger(key, resolved[key]);
-  }
+  for (const key of BRIDGE_LIMITS) validatePositiveInteger(key, resolved[key]);
   return {
     ...resolved,
     authorize: options.authorize,

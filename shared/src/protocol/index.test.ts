@@ -9,6 +9,7 @@ describe('protocol index', () => {
       'SUBPROTOCOL',
       'encodeMessage',
       'fromWireValue',
+      'keyMatcher',
       'parseClientMessage',
       'parseServerMessage',
       'positionCovers',

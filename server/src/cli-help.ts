@@ -1,0 +1,48 @@
+import { BRIDGE_LIMIT_DEFAULTS } from './bridge/bridge-options.js';
+
+export const USAGE = `usage: tablecast serve --config <file.json> [--port N] [--host H] [--workers N|auto]
+       tablecast --help | --version`;
+
+/** `tablecast --help`: everything needed to run a bridge without reading the README. */
+export function cliHelp(): string {
+  const limits = Object.entries(BRIDGE_LIMIT_DEFAULTS)
+    .map(([key, value]) => `    ${`"${key}"`.padEnd(33)} default ${value}`)
+    .join('\n');
+  return `${USAGE}
+
+Runs a bridge: one KafkaTable per configured table (a compacted topic replayed into memory),
+served to clients over WebSocket, with /healthz, /readyz, /metrics and GET /tables/:name.
+
+Options:
+  -c, --config <file>  the JSON config file (below); required
+      --port <n>       listen port; else PORT, else the config's "port", else 8080
+      --host <h>       listen address; else HOST, else the config's "host", else 127.0.0.1
+      --workers <n>    bridge processes sharing the port, each with its own table replicas;
+                       "auto" is one per core; else TABLECAST_WORKERS, else 1
+  -h, --help           this text
+  -v, --version        the version of tablecast
+
+Environment:
+  KAFKA_BROKERS  bootstrap brokers, comma-separated (127.0.0.1:9092,10.0.0.2:9092);
+                 overrides the config's "brokers". One of the two is required.
+  PORT, HOST     listen port and address (the options above win)
+
+Config file (JSON):
+  {
+    "brokers": ["127.0.0.1:9092"],
+    "tables": {
+      "flags": { "topic": "flags", "value": "json" },
+      "registry": { "topic": "services", "catchupTimeoutMs": 60000 }
+    },
+    "allowedOrigins": ["https://app.example.com"],
+    "maxMessageBytes": 65536
+  }
+  "tables" (required): table name (as clients ask for it) → { "topic" (required),
+    "value": "json" | "superjson" | "utf8" | "bytes" (default "json"), "numPartitions",
+    "ensureTopic" (default true), "onPolicyMismatch": "warn" | "raise" | "reconcile",
+    "catchupTimeoutMs" (default 30000), "writable" (default false: clients may write it) }
+  "brokers", "port", "host", "allowedOrigins" (default: any origin)
+  bridge limits, positive integers:
+${limits}
+  Unknown fields are errors.`;
+}
