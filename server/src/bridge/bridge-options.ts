@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { type ArrowSchemaSpec, declaredColumns } from '../../../shared/src/arrow/arrow-columns.js';
 import type { Logger, Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
 import { validatePositiveInteger } from '../kafka-table-options.js';
@@ -39,6 +40,11 @@ export interface BridgeOptions {
   readonly slowClientTimeoutMs?: number;
   /** How long a subscribe from a client ahead of this bridge waits for the table to get there. Default 30000. */
   readonly behindTimeoutMs?: number;
+  /**
+   * Columns of `GET /tables/:name?format=arrow` per table name: a column type for the value, or
+   * field → type for object values. Tables without one get columns inferred from their values.
+   */
+  readonly arrowSchemas?: Readonly<Record<string, ArrowSchemaSpec>>;
   /** Sent in `welcome` and metrics; default a random id. */
   readonly bridgeId?: string;
   readonly logger?: Logger;
@@ -46,8 +52,11 @@ export interface BridgeOptions {
 }
 
 export interface ResolvedBridgeOptions
-  extends Required<Omit<BridgeOptions, 'authorize' | 'allowedOrigins' | 'logger' | 'timers'>> {
+  extends Required<
+    Omit<BridgeOptions, 'authorize' | 'allowedOrigins' | 'arrowSchemas' | 'logger' | 'timers'>
+  > {
   readonly authorize: BridgeOptions['authorize'];
+  readonly arrowSchemas: BridgeOptions['arrowSchemas'];
   readonly allowedOrigins: readonly string[] | undefined;
 }
 
@@ -87,5 +96,15 @@ export function resolveBridgeOptions(options: BridgeOptions): ResolvedBridgeOpti
   ] as const) {
     validatePositiveInteger(key, resolved[key]);
   }
-  return { ...resolved, authorize: options.authorize, allowedOrigins: options.allowedOrigins };
+  for (const [name, spec] of Object.entries(options.arrowSchemas ?? {})) {
+    if (!names.includes(name))
+      throw new TypeError(`arrowSchemas names "${name}", which is not a table.`);
+    declaredColumns(spec);
+  }
+  return {
+    ...resolved,
+    authorize: options.authorize,
+    allowedOrigins: options.allowedOrigins,
+    arrowSchemas: options.arrowSchemas,
+  };
 }
