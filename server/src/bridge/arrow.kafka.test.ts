@@ -1,11 +1,9 @@
-import type { ServerResponse } from 'node:http';
 import { tableFromIPC } from 'apache-arrow';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Cleanup, liveTopic } from '../../../test/fixtures.js';
 import { interopPython } from '../../../test/python-env.js';
 import { runPythonJson } from '../../../test/python-interop.js';
-import type { KafkaTable } from '../kafka-table.js';
-import { ARROW_STREAM_TYPE, sendArrow } from './arrow-response.js';
+import { ARROW_STREAM_TYPE } from './arrow-response.js';
 import { createBridge } from './create-bridge.js';
 
 const quiet = { warn: () => {}, error: () => {} };
@@ -130,27 +128,5 @@ describe('bridge: GET /tables/:name?format=arrow', () => {
     const head = await fetch(`${http}/tables/prices?format=arrow&token=all`, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(Number(head.headers.get('content-length'))).toBeGreaterThan(0);
-  });
-
-  it('answers 501 with what to install when apache-arrow is missing', async () => {
-    const written: { status?: number; body?: string | undefined } = {};
-    const response = {
-      req: { method: 'GET' },
-      writeHead(status: number) {
-        written.status = status;
-        return this;
-      },
-      end(body?: string) {
-        written.body = body;
-      },
-    } as unknown as ServerResponse;
-    const missing = Object.assign(new Error("Cannot find package 'apache-arrow'"), {
-      code: 'ERR_MODULE_NOT_FOUND',
-    });
-    await sendArrow(response, 't', {} as KafkaTable<unknown>, undefined, () =>
-      Promise.reject(missing),
-    );
-    expect(written.status).toBe(501);
-    expect(written.body).toContain('npm install apache-arrow');
   });
 });
