@@ -69,8 +69,12 @@ export function inferColumns(values: Iterable<unknown>): ValueColumn[] {
       allObjects = false;
       continue;
     }
-    for (const [field, fieldValue] of Object.entries(value)) {
-      fieldTypes.set(field, merge(fieldTypes.get(field), typeOf(fieldValue)));
+    // for-in, not Object.entries: no pair arrays per value (plain objects, own keys only).
+    for (const field in value) {
+      const known = fieldTypes.get(field);
+      if (known === 'json') continue;
+      const next = merge(known, typeOf(value[field]));
+      if (next !== known || !fieldTypes.has(field)) fieldTypes.set(field, next);
     }
   }
   if (count === 0) return [column('value', 'json', (v) => v)];

@@ -71,9 +71,50 @@ export function entriesToArrow(
 }
 
 function build<T>(type: DataType, rows: readonly T[], cell: (row: T) => unknown) {
+  if (type instanceof Utf8) return utf8Data(rows, cell);
   const builder = makeBuilder({ type, nullValues: [null, undefined] });
   for (const row of rows) builder.append(cell(row));
   return builder.finish().flush();
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A utf8 column written straight into its buffers: Arrow's Utf8Builder took about five times
+ * the CPU (100-170 ms per 100k short strings against 15-60 ms), time in which a bridge serves
+ * no socket.
+ */
+function utf8Data<T>(rows: readonly T[], cell: (row: T) => unknown) {
+  const length = rows.length;
+  const offsets = new Int32Array(length + 1);
+  const validity = new Uint8Array((length + 7) >> 3);
+  let bytes = new Uint8Array(Math.max(1024, length * 16));
+  let end = 0;
+  let nullCount = 0;
+  for (let i = 0; i < length; i++) {
+    const text = cell(rows[i]!);
+    if (typeof text === 'string') {
+      validity[i >> 3]! |= 1 << (i & 7);
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
+      if (end + text.length * 3 > bytes.length) {
+        const grown = new Uint8Array(Math.max(end + text.length * 3, bytes.length * 2));
+        grown.set(bytes.subarray(0, end));
+        bytes = grown;
+      }
+      end += encoder.encodeInto(text, bytes.subarray(end)).written;
+    } else {
+      nullCount++;
+    }
+    offsets[i + 1] = end;
+  }
+  return makeData({
+    type: new Utf8(),
+    length,
+    nullCount,
+    nullBitmap: nullCount > 0 ? validity : null,
+    valueOffsets: offsets,
+    data: bytes.subarray(0, end),
+  });
 }
 
 function arrowType(type: ArrowColumnType): DataType {
