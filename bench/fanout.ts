@@ -17,7 +17,7 @@
  *
  * Options (or BENCH_<NAME> env): --clients 1000,2000,5000,10000 --rate --window-ms --keys
  * --value-bytes --partitions --client-processes --connect-timeout-ms --max-rss-mb
- * --timeout-ms --broker-heap-mb --topic --keep-topic --out
+ * --timeout-ms --broker-heap-mb --topic --keep-topic --out --load-client go|node
  */
 import { execSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -26,6 +26,8 @@ import { codecs, KafkaTableWriter } from '../server/src/index.js';
 import { Options } from './lib/args.js';
 import { acquireBroker, createCompactedTopic, deleteTopic, withAdmin } from './lib/kafka.js';
 import { Cleanups, sleep } from './lib/lifecycle.js';
+import { parseLoadClientKind, startLoadClient } from './lib/load-client.js';
+import { machineCpu } from './lib/machine-cpu.js';
 import { machineFacts, repoRoot, writeResult } from './lib/results.js';
 import { fmtBytes, fmtNumber, fmtRatio } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
@@ -50,9 +52,11 @@ const brokerHeapMb = opts.int('broker-heap-mb', 1024, 256);
 const topic = opts.string('topic', `tablecast-bench-fanout-${Date.now()}`);
 const keepTopic = opts.bool('keep-topic');
 const outFile = opts.string('out', 'fanout.json');
+const loadClient = parseLoadClientKind(opts.string('load-client', 'go'));
 opts.assertNoUnknown();
 
 const TABLE = 'bench';
+const pct = (share: number) => (Number.isFinite(share) ? `${(share * 100).toFixed(0)}%` : '—');
 const AIM = { clients: 10_000, vsBare: 0.7 } as const;
 const log = (message: string): void => {
   process.stderr.write(`[bench:fanout] ${message}\n`);
@@ -86,6 +90,7 @@ type Report = WorkerMessage & {
   minChanges: number;
   maxChanges: number;
   closeCodes: Record<string, number>;
+  cpuSeconds: number;
 };
 
 interface Measure {
@@ -112,6 +117,10 @@ interface Measure {
   readonly serverLoopDelayP99Ms: number;
   readonly slowClientEvents: number;
   readonly clientRssBytes: number;
+  /** CPU of the load-generating processes over the window (1 core = 1). */
+  readonly clientsCpuShare: number;
+  /** CPU of the whole machine over the window (2 cores = 2): broker, writer and the rest too. */
+  readonly machineCpuShare: number;
 }
 
 // --- the writer: paced, in this process, for the whole run ---------------------------------------
@@ -184,6 +193,8 @@ async function measure(
     serverLoopDelayP99Ms: Number.NaN,
     slowClientEvents: 0,
     clientRssBytes: Number.NaN,
+    clientsCpuShare: Number.NaN,
+    machineCpuShare: Number.NaN,
     ...extra,
   });
   try {
@@ -191,8 +202,8 @@ async function measure(
     for (let i = 0; i < procs; i++) {
       const count = Math.floor(clients / procs) + (i < clients % procs ? 1 : 0);
       workers.push(
-        startWorker(
-          path.join(repoRoot, 'bench', 'load-clients.ts'),
+        startLoadClient(
+          loadClient,
           [
             ...['--url', url, '--count', String(count), '--table', TABLE],
             ...['--source-addresses', '16', '--first-address', String(2 + 16 * i)],
@@ -218,7 +229,10 @@ async function measure(
     const rssPerConnection = (connected.rss - base.rss) / clients;
     const heapPerConnection = (connected.heapUsed - base.heapUsed) / clients;
 
-    await Promise.all(workers.map((w) => w.request({ type: 'reset' }, 'reset', 60_000)));
+    const resets = await Promise.all(
+      workers.map((w) => w.request<Report>({ type: 'reset' }, 'reset', 60_000)),
+    );
+    const machine0 = machineCpu();
     const startStats = await serverStats(server);
     const w0 = performance.now();
     const acked0 = acked;
@@ -237,8 +251,11 @@ async function measure(
       workers.map((w) => w.request<Report>({ type: 'report' }, 'report', 60_000)),
     );
     const windowSeconds = (performance.now() - w0) / 1000;
+    const machineShare = machineCpu().since(machine0);
     const end = await serverStats(server);
     const sum = (f: (r: Report) => number) => reports.reduce((s, r) => s + f(r), 0);
+    const clientsCpuShare =
+      (sum((r) => r.cpuSeconds) - resets.reduce((s, r) => s + r.cpuSeconds, 0)) / windowSeconds;
     const writtenPerSecond = (acked - acked0) / windowSeconds;
     const changesPerSecond = sum((r) => r.changes) / windowSeconds;
     const expected = writtenPerSecond * clients;
@@ -275,6 +292,8 @@ async function measure(
       serverLoopDelayP99Ms: end.loopDelayP99Ms,
       slowClientEvents,
       clientRssBytes: sum((r) => (typeof r.rss === 'number' ? r.rss : 0)),
+      clientsCpuShare,
+      machineCpuShare: machineShare,
     };
   } catch (error) {
     return fail(error instanceof Error ? error.message : String(error));
@@ -409,7 +428,9 @@ async function main(): Promise<number> {
                 fmtBytes(m.rssPerConnection),
                 fmtBytes(m.heapPerConnection),
                 fmtBytes(m.peakRss),
-                Number.isFinite(m.serverCpuShare) ? `${(m.serverCpuShare * 100).toFixed(0)}%` : '—',
+                pct(m.serverCpuShare),
+                pct(m.clientsCpuShare),
+                pct(m.machineCpuShare),
                 fmtNumber(m.serverLoopDelayP99Ms, 0),
                 ratio,
                 m.ok ? '✓' : `✗ ${m.reason ?? ''}`,
@@ -440,6 +461,8 @@ async function main(): Promise<number> {
         { header: 'heap/conn' },
         { header: 'peak RSS' },
         { header: 'cpu' },
+        { header: 'clients cpu' },
+        { header: 'machine cpu' },
         { header: 'loop p99 ms' },
         { header: 'tc/bare' },
         { header: 'ok', align: 'left' },
@@ -460,13 +483,14 @@ async function main(): Promise<number> {
       `${best >= AIM.clients && ratioBest >= AIM.vsBare ? '✓' : '✗'}`,
   );
   out.push(
-    'Clients are raw ws sockets speaking the protocol (subscribe, wait for snapshot-end, count deltas; changes ' +
+    `Clients (${loadClient === 'go' ? 'bench/loadclient, compiled Go' : 'bench/load-clients.ts, Node'}) are raw sockets speaking the protocol (subscribe, wait for snapshot-end, count deltas; changes ` +
       'counted by a marker in the bytes, no JSON parse), not the client library, to keep the client side cheap. ' +
       "The bare server relays the bridge's own delta frames (one upstream subscription) to its sockets, so both send " +
       'the same bytes (frames that queue up while it is busy are merged into one delta, as the bridge batches). changes/s = changes received by all sockets per second; of written = ' +
       'changes/s ÷ (acked writes/s × clients), below 100% when sockets fall behind or deltas compact repeated keys. ' +
       'RSS/heap per connection: server process after GC with N sockets live minus before. cpu: server process CPU ' +
-      'time over the window (1 core = 100%). Everything, including broker, writer and clients, shares this machine.',
+      'time over the window (1 core = 100%); clients cpu: the load-client processes; machine cpu: every process ' +
+      '(2 cores = 200%), so machine − server − clients is what the broker and the writer took.',
   );
   process.stdout.write(`${out.join('\n')}\n`);
 

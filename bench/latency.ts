@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { Options } from './lib/args.js';
 import { acquireBroker, createCompactedTopic, deleteTopic, withAdmin } from './lib/kafka.js';
 import { Cleanups, sleep } from './lib/lifecycle.js';
+import { parseLoadClientKind, startLoadClient } from './lib/load-client.js';
 import { machineFacts, repoRoot, writeResult } from './lib/results.js';
 import type { Distribution } from './lib/stats.js';
 import { fmtNumber } from './lib/stats.js';
@@ -41,6 +42,7 @@ const brokerHeapMb = opts.int('broker-heap-mb', 1024, 256);
 const topic = opts.string('topic', `tablecast-bench-latency-${Date.now()}`);
 const keepTopic = opts.bool('keep-topic');
 const outFile = opts.string('out', 'latency.json');
+const loadClient = parseLoadClientKind(opts.string('load-client', 'go'));
 opts.assertNoUnknown();
 
 const TABLE = 'bench';
@@ -120,8 +122,8 @@ async function runStep(
   let probe: Worker | undefined;
   try {
     if (clients > 1) {
-      load = startWorker(
-        path.join(repoRoot, 'bench', 'load-clients.ts'),
+      load = startLoadClient(
+        loadClient,
         ['--url', url, '--count', String(clients - 1), '--table', TABLE],
         { timeoutMs: stepTimeout + 60_000, label: '[load] ' },
       );

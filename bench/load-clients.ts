@@ -52,6 +52,11 @@ const channel = workerChannel(async () => {
   for (const s of sockets) s.terminate();
 });
 
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 function countMarker(buf: Buffer): number {
   let n = 0;
   let at = buf.indexOf(marker);
@@ -133,7 +138,7 @@ channel.on('reset', () => {
   bytes = 0;
   changes = 0;
   changesPerSocket.fill(0);
-  channel.send({ type: 'reset', live });
+  channel.send({ type: 'reset', live, cpuSeconds: cpuSeconds() });
 });
 
 channel.on('report', () => {
@@ -157,5 +162,6 @@ channel.on('report', () => {
     closeCodes: Object.fromEntries(closeCodes),
     errors: Object.fromEntries(errors),
     rss: process.memoryUsage().rss,
+    cpuSeconds: cpuSeconds(),
   });
 });

@@ -160,23 +160,15 @@ describe('the demo dashboard', () => {
       .poll(async () => (await flagTexts(page))['search-v2'], WAIT)
       .toBe(before === 'On' ? 'Off' : 'On');
 
-    // Page → Kafka, read back by a table of our own.
+    // Page → Kafka through the bridge (handle.set over the WebSocket), read back by a table of
+    // our own. The switch is busy while the write is in flight and flips from the live table.
     const key = 'recommendations';
     const was = (await flagTexts(page))[key];
-    // The admin endpoint's answer is held back from the page: the switch can only flip from
-    // the live data that comes over the WebSocket, not from the response (nor optimistically).
-    let answer!: () => void;
-    const answered = new Promise<void>((resolve) => {
-      answer = resolve;
-    });
-    await page.route('**/api/flags/**', async (route) => {
-      const response = await route.fetch(); // written, and applied by the server's table
-      await answered;
-      await route.fulfill({ response });
-    });
     await page.locator(`[data-flag-toggle="${key}"]`).click();
     await expect.poll(async () => (await flagTexts(page))[key], WAIT).not.toBe(was);
-    answer();
+    await expect
+      .poll(() => attr(page, `[data-flag-toggle="${key}"]`, 'aria-busy'), WAIT)
+      .toBe('false');
     const now = (await flagTexts(page))[key];
     expect(await page.locator(`[data-flag-toggle="${key}"]`).getAttribute('aria-checked')).toBe(
       String(now === 'On'),

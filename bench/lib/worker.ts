@@ -6,7 +6,7 @@
  * Child side: {@link workerChannel} receives and sends `{ type, ... }` messages and exits when
  * the parent goes away, so no worker outlives its benchmark.
  */
-import { fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { killGroup } from './proc.js';
 import { repoRoot } from './results.js';
 
@@ -20,6 +20,12 @@ export interface WorkerOptions {
   readonly timeoutMs: number;
   /** Extra node flags, e.g. `--expose-gc`, `--max-old-space-size=4096`. */
   readonly nodeFlags?: readonly string[];
+  /**
+   * `script` is an executable, not a TypeScript file: it is spawned as is, with the IPC channel
+   * on the descriptor named by NODE_CHANNEL_FD (newline-delimited JSON), e.g. the compiled load
+   * client of bench/loadclient.
+   */
+  readonly executable?: boolean;
   readonly env?: NodeJS.ProcessEnv;
   /** Prefix for the worker's stderr (and stdout) lines echoed to our stderr. */
   readonly label: string;
@@ -54,13 +60,21 @@ export function startWorker(
   args: readonly string[],
   options: WorkerOptions,
 ): Worker {
-  const child = fork(script, [...args], {
-    cwd: repoRoot,
-    env: options.env ?? process.env,
-    execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
+  const child: ChildProcess = options.executable
+    ? spawn(script, [...args], {
+        cwd: repoRoot,
+        env: options.env ?? process.env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        serialization: 'json',
+      })
+    : fork(script, [...args], {
+        cwd: repoRoot,
+        env: options.env ?? process.env,
+        execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${script}`);
   const echo = (chunk: Buffer) => {

@@ -1,4 +1,5 @@
 import { fromWireValue } from '../../shared/src/protocol/index.js';
+import { keyMatcher } from '../../shared/src/protocol/key-filter.js';
 import type {
   KeyFilter,
   Position,
@@ -81,26 +82,14 @@ export function decodeSets(
   sets: readonly WireSet[],
   filter: KeyFilter | undefined,
 ): DecodedSet<unknown>[] {
-  const keep = filterMatcher(filter);
+  // A whole-table snapshot restricted to a filter is the filtered table at the same position, so
+  // a filtered handle may resume from an unfiltered bootstrap (never the other way round).
+  const keep = keyMatcher(filter);
   const decoded: DecodedSet<unknown>[] = [];
   for (const [key, wire] of sets) {
     if (keep === undefined || keep(key)) decoded.push([key, fromWireValue(wire)]);
   }
   return decoded;
-}
-
-/**
- * A whole-table snapshot restricted to a filter is the filtered table at the same position, so
- * a filtered handle may resume from an unfiltered bootstrap (never the other way round).
- */
-function filterMatcher(filter: KeyFilter | undefined): ((key: string) => boolean) | undefined {
-  if (filter === undefined) return undefined;
-  if ('keys' in filter) {
-    const keys = new Set(filter.keys);
-    return (key) => keys.has(key);
-  }
-  const { prefix } = filter;
-  return (key) => key.startsWith(prefix);
 }
 
 /** Runs protocol checks, turning their ProtocolError into the TypeError an API caller expects. */

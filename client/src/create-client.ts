@@ -4,13 +4,16 @@ import {
   parseServerMessage,
   toWireValue,
 } from '../../shared/src/protocol/index.js';
+import { keyMatcher } from '../../shared/src/protocol/key-filter.js';
 import type {
   ClientMessage,
   KeyFilter,
   Position,
   ServerMessage,
   WireSet,
+  WireValue,
 } from '../../shared/src/protocol/messages.js';
+import { AppliedWaiters } from './applied-waiters.js';
 import { Backoff } from './backoff.js';
 import { asTypeError, decodeSets, parseBootstrap } from './bootstrap.js';
 import {
@@ -20,6 +23,7 @@ import {
 } from './client-options.js';
 import { Connection, type ConnectionState } from './connection.js';
 import { TablecastClientError, toClientError } from './errors.js';
+import { PendingWrites, type WriteReceipt } from './pending-writes.js';
 import {
   CACHE_FORMAT_VERSION,
   type CacheEntry,
@@ -27,7 +31,7 @@ import {
   isThenable,
   readCacheEntry,
 } from './table-cache.js';
-import type { TableHandle, TableOptions } from './table-handle.js';
+import type { TableHandle, TableOptions, WriteOptions } from './table-handle.js';
 import { type DecodedSet, type FeedResult, TableStore } from './table-store.js';
 
 export interface TablecastClient {
@@ -63,6 +67,8 @@ interface Entry {
   /** Applied changes not saved to the cache yet, and the timer that will save them. */
   dirty: boolean;
   saveTimer: unknown;
+  /** Writes through this handle waiting to show in its map. */
+  readonly applied: AppliedWaiters;
 }
 
 const PAUSED_REASON = 'paused while the page is hidden';
@@ -87,9 +93,16 @@ class Client implements TablecastClient {
   #paused = false;
   #hideTimer: unknown;
   #offVisibility: (() => void) | undefined;
+  readonly #writes: PendingWrites;
 
   constructor(options: ResolvedClientOptions) {
     this.#options = options;
+    this.#writes = new PendingWrites({
+      send: (message) => this.#connection.send(encodeMessage(message)),
+      setTimeout: options.timers.setTimeout,
+      clearTimeout: options.timers.clearTimeout,
+      newId: () => newWriteId(options.random),
+    });
     this.#connection = new Connection(options, {
       open: () => this.#onOpen(),
       message: (text) => this.#onMessage(text),
@@ -135,7 +148,11 @@ class Client implements TablecastClient {
       timers: this.#options.timers,
       onError: (error) => this.#report(error),
       onClose: () => this.#release(entry),
-      onApplied: () => this.#scheduleSave(entry),
+      onApplied: () => {
+        this.#scheduleSave(entry);
+        entry.applied.check(entry.store.position);
+      },
+      write: (key, value, writeOptions) => this.#write(entry, key, value, writeOptions),
     });
     const entry: Entry = {
       id,
@@ -155,6 +172,7 @@ class Client implements TablecastClient {
       cacheWaitTimer: undefined,
       dirty: false,
       saveTimer: undefined,
+      applied: new AppliedWaiters(this.#options.timers),
     };
     this.#entries.set(id, entry);
     // Before the handle is returned, so the first render (getSnapshot) already has the data.
@@ -183,10 +201,12 @@ class Client implements TablecastClient {
       this.#clearCacheWait(entry);
       this.#flushSave(entry);
       entry.sub = undefined;
+      entry.applied.clear();
       entry.store.shutdown('client closed');
     }
     this.#entries.clear();
     this.#bySub.clear();
+    this.#writes.failAll(new TablecastClientError('CLOSED', 'The client was closed.'));
     this.#connection.close();
   }
 
@@ -485,6 +505,7 @@ class Client implements TablecastClient {
   #onOpen(): void {
     this.#bySub.clear();
     for (const entry of this.#entries.values()) this.#subscribe(entry, false);
+    this.#writes.opened();
   }
 
   #onLost(): void {
@@ -562,6 +583,9 @@ class Client implements TablecastClient {
           new TablecastClientError('CONNECTION', `The bridge is going away: ${message.reason}`),
         );
         this.#connection.reconnect(message.retryAfterMs);
+        return;
+      case 'write-result':
+        this.#writes.settle(message);
         return;
       default:
         message satisfies never;
@@ -664,6 +688,38 @@ class Client implements TablecastClient {
     );
   }
 
+  /** A write through the bridge that settles once this entry's map shows it. */
+  async #write(
+    entry: Entry,
+    key: string,
+    value: unknown,
+    options: WriteOptions,
+  ): Promise<WriteReceipt> {
+    const timeoutMs = options.timeoutMs ?? 15_000;
+    const deadline = performance.now() + timeoutMs;
+    let wire: WireValue | undefined;
+    if (value !== undefined) {
+      try {
+        wire = toWireValue(value);
+      } catch (cause) {
+        throw new TablecastClientError('INVALID', `The value for "${key}" cannot be sent.`, {
+          cause,
+          table: entry.table,
+        });
+      }
+    }
+    const receipt = await this.#writes.submit(entry.table, key, wire, timeoutMs);
+    // A key outside the handle's filter never shows in its map: Kafka's word is all there is.
+    if (entry.filter !== undefined && !keyMatcher(entry.filter)!(key)) return receipt;
+    const left = Math.max(1, Math.ceil(deadline - performance.now()));
+    if (await entry.applied.add(entry.store.position, receipt, left)) return receipt;
+    throw new TablecastClientError(
+      'TIMEOUT',
+      `The write of "${key}" landed at partition ${receipt.partition}, offset ${receipt.offset}, but this handle did not show it within ${timeoutMs} ms.`,
+      { table: entry.table },
+    );
+  }
+
   #send(message: ClientMessage): void {
     this.#connection.send(encodeMessage(message));
   }
@@ -731,4 +787,13 @@ function readHint(text: string): { sub?: string; table?: string; harmless: boole
     ...(typeof table === 'string' ? { table } : {}),
     harmless,
   };
+}
+
+/** A write id: random, so ids from many tabs and reloads do not collide at the bridge. */
+function newWriteId(random: () => number): string {
+  const uuid = globalThis.crypto?.randomUUID?.();
+  if (uuid !== undefined) return uuid;
+  let id = '';
+  for (let i = 0; i < 4; i++) id += Math.floor(random() * 2 ** 32).toString(36);
+  return id;
 }

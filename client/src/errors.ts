@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../shared/src/protocol/messages.js';
+import type { ErrorCode, WriteErrorCode } from '../../shared/src/protocol/messages.js';
 
 /**
  * Stable codes so callers branch on `error.code`, never on messages. Server error codes pass
@@ -10,6 +10,8 @@ import type { ErrorCode } from '../../shared/src/protocol/messages.js';
  * - `CLOSED`: the client or handle was closed.
  * - `CACHE`: a cache entry was discarded (bad shape, wrong version, undecodable value), or the
  *   cache failed to load, save or delete. The client carries on without it.
+ * - A refused write carries the bridge's reason: `NOT_WRITABLE`, `FORBIDDEN`, `INVALID`,
+ *   `RATE_LIMITED`, `TIMEOUT` (no answer in time: the write may still land), `KAFKA_UNAVAILABLE`.
  */
 export type TablecastClientErrorCode =
   | 'CONNECTION'
@@ -19,7 +21,8 @@ export type TablecastClientErrorCode =
   | 'CLOSED'
   | 'CACHE'
   | 'UNKNOWN'
-  | ErrorCode;
+  | ErrorCode
+  | WriteErrorCode;
 
 export class TablecastClientError extends Error {
   readonly code: TablecastClientErrorCode;

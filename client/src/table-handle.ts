@@ -1,5 +1,6 @@
 import type { Position } from '../../shared/src/protocol/messages.js';
 import type { TableBootstrap } from './bootstrap.js';
+import type { WriteReceipt } from './pending-writes.js';
 import type { TableChange, TableHandleStatus } from './table-status.js';
 
 /** What `client.table()` returns: a live, read-only view of one (filtered) table. */
@@ -22,9 +23,25 @@ export interface TableHandle<V> extends Iterable<[string, V]> {
   onStatus(listener: (status: TableHandleStatus, reason: string | undefined) => void): () => void;
   subscribeKey(key: string, listener: () => void): () => void;
   whenCaughtUp(options?: { readonly timeoutMs?: number }): Promise<boolean>;
+  /**
+   * Writes `value` under `key` through the bridge (a table the bridge serves as writable).
+   * Resolves once this handle's own map shows the write (read-your-writes) with where it landed;
+   * for a key outside the handle's filter, once Kafka acknowledged it. Rejects with a
+   * TablecastClientError: NOT_WRITABLE, FORBIDDEN, INVALID, RATE_LIMITED, TIMEOUT,
+   * KAFKA_UNAVAILABLE or CLOSED. A write interrupted by a reconnect is retried with the same id,
+   * so it lands once.
+   */
+  set(key: string, value: V, options?: WriteOptions): Promise<WriteReceipt>;
+  /** Deletes `key` (a tombstone) through the bridge; settles like `set`. */
+  delete(key: string, options?: WriteOptions): Promise<WriteReceipt>;
   /** Releases one reference; the last release unsubscribes. Data stays readable. */
   close(): void;
   [Symbol.dispose](): void;
+}
+
+export interface WriteOptions {
+  /** How long to wait for the bridge and then for the map to show the write. Default 15000. */
+  readonly timeoutMs?: number;
 }
 
 /** Options of `client.table()`. `keys` and `prefix` are exclusive. */

@@ -2,6 +2,8 @@ import { positionCovers } from '../../shared/src/protocol/index.js';
 import type { Position, TableStatus } from '../../shared/src/protocol/messages.js';
 import type { TimerFunctions } from './client-options.js';
 import { TablecastClientError } from './errors.js';
+import type { WriteReceipt } from './pending-writes.js';
+import type { WriteOptions } from './table-handle.js';
 import type { TableChange, TableHandleStatus } from './table-status.js';
 
 export interface TableStoreOptions<V> {
@@ -22,6 +24,12 @@ export interface TableStoreOptions<V> {
    * still moved). The client uses it to schedule cache saves.
    */
   readonly onApplied?: () => void;
+  /** Carries `set`/`delete` to the bridge; without it writes reject with NOT_WRITABLE. */
+  readonly write?: (
+    key: string,
+    value: V | undefined,
+    options: WriteOptions,
+  ) => Promise<WriteReceipt>;
 }
 
 /** What the store did with a protocol message: `resync` means its sequence broke (resubscribe). */
@@ -96,6 +104,7 @@ export class TableStore<V> {
   #statusReason: string | undefined;
 
   readonly #listeners = new Set<Listener<() => void>>();
+  readonly #write: TableStoreOptions<V>['write'];
   readonly #changeListeners = new Set<Listener<(changes: readonly TableChange<V>[]) => void>>();
   readonly #statusListeners = new Set<
     Listener<(status: TableHandleStatus, reason: string | undefined) => void>
@@ -110,6 +119,29 @@ export class TableStore<V> {
     this.#onError = options.onError ?? (() => {});
     this.#onClose = options.onClose;
     this.#onApplied = options.onApplied;
+    this.#write = options.write;
+  }
+
+  // --- Writing -------------------------------------------------------------------------------
+
+  set(key: string, value: V, options: WriteOptions = {}): Promise<WriteReceipt> {
+    return this.#writeThrough(key, value, options);
+  }
+
+  delete(key: string, options: WriteOptions = {}): Promise<WriteReceipt> {
+    return this.#writeThrough(key, undefined, options);
+  }
+
+  #writeThrough(key: string, value: V | undefined, options: WriteOptions): Promise<WriteReceipt> {
+    if (typeof key !== 'string') return Promise.reject(new TypeError('Keys are strings.'));
+    if (this.#write === undefined) {
+      return Promise.reject(
+        new TablecastClientError('NOT_WRITABLE', `Table "${this.name}" has no writer.`, {
+          table: this.name,
+        }),
+      );
+    }
+    return this.#write(key, value, options);
   }
 
   // --- Reading -------------------------------------------------------------------------------

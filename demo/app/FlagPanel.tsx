@@ -1,8 +1,8 @@
-import { useEffect, useState } from 'react';
-import { useTable } from '../../client/src/react/index.js';
+import { useState } from 'react';
+import { useTable, useWrite } from '../../client/src/react/index.js';
 import { FLAGS, FLAGS_TABLE, type FlagInfo } from '../data.js';
 
-/** The flags, as the live table has them. Toggling writes to Kafka through the demo server. */
+/** The flags, as the live table has them. Toggling writes to Kafka through the bridge. */
 export function FlagPanel() {
   const { data, status } = useTable<boolean>(FLAGS_TABLE);
   const known = new Set(FLAGS.map((f) => f.key));
@@ -39,32 +39,18 @@ function FlagRow({
   readonly flag: FlagInfo;
   readonly value: boolean | undefined;
 }) {
-  // The value asked for while the write is in flight. The switch shows it as pending and
-  // flips only when the table delivers the new value.
-  const [wanted, setWanted] = useState<boolean | undefined>(undefined);
+  // The switch shows a pending look while the write is in flight and flips only when the live
+  // table shows the new value: `set` resolves once this page's own map has it.
+  const writer = useWrite<boolean>(FLAGS_TABLE);
+  const pending = writer.pending.has(flag.key);
   const [error, setError] = useState<string | undefined>(undefined);
 
-  useEffect(() => {
-    if (wanted !== undefined && value === wanted) setWanted(undefined);
-  }, [value, wanted]);
-
   const toggle = async () => {
-    if (value === undefined || wanted !== undefined) return;
-    const next = !value;
-    setWanted(next);
+    if (value === undefined || pending) return;
     setError(undefined);
     try {
-      const response = await fetch(`/api/flags/${encodeURIComponent(flag.key)}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ value: next }),
-      });
-      if (!response.ok) {
-        const body = (await response.json().catch(() => ({}))) as { error?: string };
-        throw new Error(body.error ?? `HTTP ${response.status}`);
-      }
+      await writer.set(flag.key, !value);
     } catch (cause) {
-      setWanted(undefined);
       setError(cause instanceof Error ? cause.message : String(cause));
     }
   };
@@ -84,10 +70,10 @@ function FlagRow({
         role="switch"
         aria-checked={value === true}
         aria-label={`${flag.label}: turn ${value ? 'off' : 'on'}`}
-        aria-busy={wanted !== undefined}
-        className={`switch${value ? ' is-on' : ''}${wanted !== undefined ? ' is-pending' : ''}`}
+        aria-busy={pending}
+        className={`switch${value ? ' is-on' : ''}${pending ? ' is-pending' : ''}`}
         data-flag-toggle={flag.key}
-        disabled={value === undefined || wanted !== undefined}
+        disabled={value === undefined || pending}
         onClick={() => void toggle()}
       >
         <span className="knob" />

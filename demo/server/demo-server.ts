@@ -35,7 +35,7 @@ export interface DemoServerOptions {
    * pass the directory `buildDashboard()` returned to skip that.
    */
   readonly assetsDir?: string;
-  /** How long an admin write waits for the table to show it. Default 10 000. */
+  /** How long a write from the page waits for Kafka. Default 10 000. */
   readonly writeTimeoutMs?: number;
   readonly logger?: Logger;
 }
@@ -78,9 +78,8 @@ const FLAG_KEY = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /**
  * The demo: a bridge over the flags and service-registry tables, mounted on one HTTP server that
- * also serves the dashboard (with each table's bootstrap embedded in the HTML) and a small admin
- * endpoint, `POST /api/flags/:key`, which writes through a KafkaTableWriter and answers once the
- * table shows the write.
+ * also serves the dashboard (with each table's bootstrap embedded in the HTML). The page's flag
+ * switches write through the bridge itself (`useWrite`), which serves the flags table writable.
  */
 export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
   const brokers = [...options.brokers];
@@ -132,6 +131,12 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         string,
         KafkaTable<unknown>
       >,
+      // The page's flag switches write through the bridge (handle.set), only known flag keys
+      // and only booleans: the JSON codec alone would take any value.
+      writers: { [FLAGS_TABLE]: flagWriter as KafkaTableWriter<unknown> },
+      authorizeWrite: (_request, write) =>
+        FLAG_KEY.test(write.key) && (write.delete || typeof write.value === 'boolean'),
+      writeTimeoutMs,
       heartbeatIntervalMs: 15_000,
       ...(logger ? { logger } : {}),
     });
@@ -282,7 +287,6 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://demo.invalid');
     const path = url.pathname;
-    if (path.startsWith('/api/flags/')) return setFlag(request, response, path);
     if (
       path === '/healthz' ||
       path === '/readyz' ||
@@ -343,39 +347,6 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     });
     response.end(body);
   }
-
-  async function setFlag(
-    request: IncomingMessage,
-    response: ServerResponse,
-    path: string,
-  ): Promise<void> {
-    if (request.method !== 'POST') {
-      return json(response, 405, { error: 'POST {"value": boolean}.' }, { allow: 'POST' });
-    }
-    const key = decodeURIComponent(path.slice('/api/flags/'.length));
-    if (!FLAG_KEY.test(key)) return json(response, 400, { error: 'Bad flag key.' });
-    // A JSON content type cannot be sent cross-site without a CORS preflight we never allow.
-    if (!String(request.headers['content-type']).startsWith('application/json')) {
-      return json(response, 415, { error: 'Send application/json.' });
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(await readBody(request, 1_024));
-    } catch {
-      return json(response, 400, { error: 'The body must be JSON, at most 1 KiB.' });
-    }
-    const value = (body as { value?: unknown } | null)?.value;
-    if (typeof value !== 'boolean') {
-      return json(response, 400, { error: '"value" must be a boolean.' });
-    }
-    const table = live?.flags;
-    if (!table) return json(response, 503, { error: 'The bridge is restarting.' });
-    const written = await flagWriter.set(key, value);
-    // Read-your-writes: answer once the table the bridge serves has applied it, so the page
-    // flips from the live data rather than from this response.
-    const applied = await table.waitFor(written, writeTimeoutMs);
-    return json(response, applied ? 200 : 504, { key, value, ...written, applied });
-  }
 }
 
 function bootstrapOf<V>(name: string, table: KafkaTable<V>) {
@@ -400,24 +371,6 @@ function json(
     ...headers,
   });
   response.end(JSON.stringify(body));
-}
-
-function readBody(request: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((done, fail) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        fail(new Error('body too large'));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', fail);
-  });
 }
 
 function refuse(socket: NodeJS.WritableStream & { destroy(): void }, status: number, text: string) {

@@ -53,6 +53,16 @@ export class KafkaTableWriter<V> {
     this.#lease = leaseKafka(options, options.logger ?? consoleLogger);
   }
 
+  /** `new` until start(), then `starting`, `started`, and `stopped` after stop(). */
+  get state(): 'new' | 'starting' | 'started' | 'stopped' {
+    return this.#state;
+  }
+
+  /** The codec values are written with; the bridge validates client writes with it. */
+  get valueCodec(): Codec<V> {
+    return this.#options.valueCodec;
+  }
+
   async start(): Promise<void> {
     if (this.#state !== 'new') {
       throw new TablecastError(

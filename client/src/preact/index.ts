@@ -3,6 +3,7 @@
 import { type ComponentChildren, createContext, h } from 'preact';
 import { useContext, useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import { bindHooks, type TablecastHooks, type TypedHooks } from '../react/bindings.js';
+import { bindWriteHook, type TableWriter, type UseWriteOptions } from '../react/write-hook.js';
 import type { AnyTablecastClient } from '../typed-tables.js';
 
 export type {
@@ -90,3 +91,12 @@ export const useGroup: TablecastHooks['useGroup'] = hooks.useGroup;
 
 /** The hooks typed by a declaration of the app's tables: `createTypedHooks<AppTables>()`. */
 export const createTypedHooks: <T>() => TypedHooks<T> = hooks.createTypedHooks;
+
+export type { TableWriter, UseWriteOptions };
+
+/**
+ * Writes to a table through the bridge: `set`/`delete` resolve once the table shows the write;
+ * `pending` holds the keys in flight and `error` the last failure.
+ */
+export const useWrite: <V = unknown>(name: string, options?: UseWriteOptions) => TableWriter<V> =
+  bindWriteHook({ useMemo, useState, useClient: useTablecastClient });

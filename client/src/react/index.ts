@@ -12,6 +12,7 @@ import {
 } from 'react';
 import type { AnyTablecastClient } from '../typed-tables.js';
 import { bindHooks, type TablecastHooks, type TypedHooks } from './bindings.js';
+import { bindWriteHook, type TableWriter, type UseWriteOptions } from './write-hook.js';
 
 export {
   type AnyTablecastClient,
@@ -69,3 +70,12 @@ export const useGroup: TablecastHooks['useGroup'] = hooks.useGroup;
 
 /** The hooks typed by a declaration of the app's tables: `createTypedHooks<AppTables>()`. */
 export const createTypedHooks: <T>() => TypedHooks<T> = hooks.createTypedHooks;
+
+export type { TableWriter, UseWriteOptions };
+
+/**
+ * Writes to a table through the bridge: `set`/`delete` resolve once the table shows the write;
+ * `pending` holds the keys in flight and `error` the last failure.
+ */
+export const useWrite: <V = unknown>(name: string, options?: UseWriteOptions) => TableWriter<V> =
+  bindWriteHook({ useMemo, useState, useClient: useTablecastClient });

@@ -4,8 +4,16 @@
 import { act, createElement as h, type ReactNode, StrictMode, Suspense } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TablecastClientError } from '../errors.js';
 import { RENDER_LEASE_MS, type TableState } from './bindings.js';
-import { TablecastProvider, useFlag, useTable, useTableKey } from './index.js';
+import {
+  TablecastProvider,
+  type TableWriter,
+  useFlag,
+  useTable,
+  useTableKey,
+  useWrite,
+} from './index.js';
 import { FakeClient } from './test/fake-client.js';
 
 declare global {
@@ -339,5 +347,39 @@ describe('server render and hydration of a table that already has data', () => {
     expect(seen.every((text) => text === 'checkout=true')).toBe(true);
     act(() => hydrated?.unmount());
     flags.close();
+  });
+});
+
+describe('useWrite', () => {
+  it('marks keys pending while their writes are in flight and keeps the last error', async () => {
+    const client = new FakeClient();
+    let writer: TableWriter<boolean> | undefined;
+    function Panel() {
+      writer = useWrite<boolean>('flags');
+      return `${[...writer.pending].join(',')}|${writer.error?.code ?? ''}`;
+    }
+    const view = mount(h(TablecastProvider, { client }, h(Panel)));
+    expect(view.textContent).toBe('|');
+    let done: Promise<unknown> | undefined;
+    act(() => {
+      done = writer!.set('dark-mode', true);
+    });
+    expect(view.textContent).toBe('dark-mode|');
+    expect(client.writes.map((w) => [w.table, w.key, w.value])).toEqual([
+      ['flags', 'dark-mode', true],
+    ]);
+    await act(async () => {
+      client.writes[0]!.settle();
+      await done;
+    });
+    expect(view.textContent).toBe('|');
+    // The handle taken for the write was released with it.
+    expect(client.refs('flags')).toBe(0);
+    await act(async () => {
+      const failed = writer!.delete('dark-mode').catch((e: unknown) => e);
+      client.writes[1]!.settle(new TablecastClientError('FORBIDDEN', 'no'));
+      expect(await failed).toMatchObject({ code: 'FORBIDDEN' });
+    });
+    expect(view.textContent).toBe('|FORBIDDEN');
   });
 });

@@ -58,13 +58,3 @@ export class BatchFrames {
     return this.#deletes;
   }
 }
-
-export function keyMatcher(filter: KeyFilter | undefined): ((key: string) => boolean) | undefined {
-  if (filter === undefined) return undefined;
-  if ('prefix' in filter) {
-    const prefix = filter.prefix;
-    return (key) => key.startsWith(prefix);
-  }
-  const keys = new Set(filter.keys);
-  return (key) => keys.has(key);
-}

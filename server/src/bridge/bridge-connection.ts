@@ -12,13 +12,16 @@ import {
   type SubscribeMessage,
   toWireValue,
   type WireSet,
+  type WriteMessage,
 } from '../../../shared/src/protocol/index.js';
+import { keyMatcher } from '../../../shared/src/protocol/key-filter.js';
 import type { Logger, Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
 import type { BatchFrames } from './batch-frames.js';
-import { keyMatcher } from './batch-frames.js';
 import type { BridgeMetrics } from './bridge-metrics.js';
-import type { ResolvedBridgeOptions } from './bridge-options.js';
+import type { AuthorizeRequest, ResolvedBridgeOptions } from './bridge-options.js';
+import { TokenBucket } from './token-bucket.js';
+import type { WriteService } from './write-service.js';
 
 interface Subscription {
   readonly id: string;
@@ -37,6 +40,7 @@ export interface ConnectionHost {
   readonly metrics: BridgeMetrics;
   readonly timers: Timers;
   readonly logger: Logger;
+  readonly writes: WriteService;
   table(name: string): KafkaTable<unknown> | undefined;
   join(table: string, connection: BridgeConnection): void;
   leave(table: string, connection: BridgeConnection): void;
@@ -48,16 +52,26 @@ export class BridgeConnection {
   readonly #socket: WebSocket;
   readonly #host: ConnectionHost;
   readonly #allowed: ReadonlySet<string> | 'all';
+  readonly #request: AuthorizeRequest;
+  readonly #writeLimit: TokenBucket;
   /** Set when the socket stopped draining; deltas are skipped until it catches up. */
   #stalledSince: number | undefined;
   #drainTimer: unknown;
   #closed = false;
   alive = true;
 
-  constructor(socket: WebSocket, host: ConnectionHost, allowed: ReadonlySet<string> | 'all') {
+  constructor(
+    socket: WebSocket,
+    host: ConnectionHost,
+    allowed: ReadonlySet<string> | 'all',
+    request: AuthorizeRequest,
+  ) {
     this.#socket = socket;
     this.#host = host;
     this.#allowed = allowed;
+    this.#request = request;
+    const perSecond = host.options.maxWritesPerSecond;
+    this.#writeLimit = new TokenBucket(perSecond, 2 * perSecond);
   }
 
   get subscriptionCount(): number {
@@ -108,7 +122,28 @@ export class BridgeConnection {
       case 'unsubscribe':
         this.#unsubscribe(message.sub, true);
         return;
+      case 'write':
+        await this.#write(message);
+        return;
+      default:
+        message satisfies never;
     }
+  }
+
+  async #write(message: WriteMessage): Promise<void> {
+    if (!this.#writeLimit.take()) {
+      this.send({
+        type: 'write-result',
+        id: message.id,
+        ok: false,
+        code: 'RATE_LIMITED',
+        message: `At most ${this.#host.options.maxWritesPerSecond} writes per second per connection; retry later.`,
+      });
+      return;
+    }
+    this.send(
+      await this.#host.writes.write(message, { request: this.#request, readable: this.#allowed }),
+    );
   }
 
   async #subscribe(message: SubscribeMessage): Promise<void> {

@@ -3,6 +3,8 @@ import { type ArrowSchemaSpec, declaredColumns } from '../../../shared/src/arrow
 import type { Logger, Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
 import { validatePositiveInteger } from '../kafka-table-options.js';
+import type { KafkaTableWriter } from '../kafka-table-writer.js';
+import type { AuthorizeWrite } from './write-service.js';
 
 /** What an `authorize` hook sees of a WebSocket upgrade or an HTTP read. */
 export interface AuthorizeRequest {
@@ -45,6 +47,20 @@ export interface BridgeOptions {
    * field → type for object values. Tables without one get columns inferred from their values.
    */
   readonly arrowSchemas?: Readonly<Record<string, ArrowSchemaSpec>>;
+  /**
+   * Tables clients may write to (`handle.set` / `handle.delete`): table name → the writer of
+   * that table's topic. The bridge starts writers that are not started. Default: none.
+   */
+  readonly writers?: Readonly<Record<string, KafkaTableWriter<unknown>>>;
+  /**
+   * Decides each write, after the value passed the table's codec. Default: a connection may
+   * write every writable table it may read.
+   */
+  readonly authorizeWrite?: AuthorizeWrite;
+  /** Writes per second per connection (bursts up to twice as many). Default 20. */
+  readonly maxWritesPerSecond?: number;
+  /** How long a write waits for Kafka's acknowledgement before answering TIMEOUT. Default 10000. */
+  readonly writeTimeoutMs?: number;
   /** Sent in `welcome` and metrics; default a random id. */
   readonly bridgeId?: string;
   readonly logger?: Logger;
@@ -53,9 +69,13 @@ export interface BridgeOptions {
 
 export interface ResolvedBridgeOptions
   extends Required<
-    Omit<BridgeOptions, 'authorize' | 'allowedOrigins' | 'arrowSchemas' | 'logger' | 'timers'>
+    Omit<
+      BridgeOptions,
+      'authorize' | 'authorizeWrite' | 'allowedOrigins' | 'arrowSchemas' | 'logger' | 'timers'
+    >
   > {
   readonly authorize: BridgeOptions['authorize'];
+  readonly authorizeWrite: BridgeOptions['authorizeWrite'];
   readonly arrowSchemas: BridgeOptions['arrowSchemas'];
   readonly allowedOrigins: readonly string[] | undefined;
 }
@@ -74,8 +94,21 @@ export function resolveBridgeOptions(options: BridgeOptions): ResolvedBridgeOpti
   if (options.authorize !== undefined && typeof options.authorize !== 'function') {
     throw new TypeError('authorize must be a function.');
   }
+  for (const name of Object.keys(options.writers ?? {})) {
+    if (!names.includes(name)) {
+      throw new TypeError(
+        `writers.${name} has no table of that name; a writable table is served too.`,
+      );
+    }
+  }
+  if (options.authorizeWrite !== undefined && typeof options.authorizeWrite !== 'function') {
+    throw new TypeError('authorizeWrite must be a function.');
+  }
   const resolved = {
     tables: options.tables,
+    writers: options.writers ?? {},
+    maxWritesPerSecond: options.maxWritesPerSecond ?? 20,
+    writeTimeoutMs: options.writeTimeoutMs ?? 10_000,
     maxMessageBytes: options.maxMessageBytes ?? 65_536,
     maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? 100,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 30_000,
@@ -93,6 +126,8 @@ export function resolveBridgeOptions(options: BridgeOptions): ResolvedBridgeOpti
     'slowClientBytes',
     'slowClientTimeoutMs',
     'behindTimeoutMs',
+    'maxWritesPerSecond',
+    'writeTimeoutMs',
   ] as const) {
     validatePositiveInteger(key, resolved[key]);
   }
@@ -104,6 +139,7 @@ export function resolveBridgeOptions(options: BridgeOptions): ResolvedBridgeOpti
   return {
     ...resolved,
     authorize: options.authorize,
+    authorizeWrite: options.authorizeWrite,
     allowedOrigins: options.allowedOrigins,
     arrowSchemas: options.arrowSchemas,
   };

@@ -16,6 +16,7 @@ import {
   resolveBridgeOptions,
 } from './bridge-options.js';
 import { handleHttp } from './http-routes.js';
+import { WriteService } from './write-service.js';
 
 export interface Bridge {
   /** Starts the tables that are not started yet and listens. Resolves with the bound address. */
@@ -57,6 +58,7 @@ class BridgeServer implements Bridge, ConnectionHost {
   readonly #connections = new Map<WebSocket, BridgeConnection>();
   readonly #wss: WebSocketServer;
   readonly #unsubscribeTables: Array<() => void> = [];
+  readonly writes: WriteService;
   #server: Server | undefined;
   #heartbeat: unknown;
   #starting: Promise<void> | undefined;
@@ -67,6 +69,18 @@ class BridgeServer implements Bridge, ConnectionHost {
     this.logger = logger;
     this.timers = timers;
     this.#tables = new Map(Object.entries(options.tables));
+    this.writes = new WriteService({
+      writers: new Map(Object.entries(options.writers)),
+      authorizeWrite: options.authorizeWrite,
+      topicIdOf: (name) => {
+        const table = this.#tables.get(name);
+        return table && (table.topicId ?? table.topic);
+      },
+      writeTimeoutMs: options.writeTimeoutMs,
+      dedupWindow: 10_000,
+      timers,
+      logger,
+    });
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageBytes,
@@ -115,8 +129,19 @@ class BridgeServer implements Bridge, ConnectionHost {
   }
 
   async #startTables(): Promise<void> {
-    await Promise.all(
-      [...this.#tables].map(async ([name, table]) => {
+    const writers = Object.entries(this.options.writers).map(async ([name, writer]) => {
+      if (writer.state !== 'new') return;
+      try {
+        await writer.start();
+      } catch (error) {
+        this.logger.error(`The writer of table "${name}" failed to start; its writes fail.`, {
+          error: String(error),
+        });
+      }
+    });
+    await Promise.all([
+      ...writers,
+      ...[...this.#tables].map(async ([name, table]) => {
         if (table.status !== 'unstarted') return;
         try {
           await table.start();
@@ -124,7 +149,7 @@ class BridgeServer implements Bridge, ConnectionHost {
           this.logger.error(`Table "${name}" failed to start.`, { error: String(error) });
         }
       }),
-    );
+    ]);
   }
 
   async listen(options: { port?: number; host?: string } = {}) {
@@ -192,7 +217,10 @@ class BridgeServer implements Bridge, ConnectionHost {
     this.#authorize(request).then(
       (allowed) => {
         if (allowed === false) refuse(socket, 401, 'Unauthorized');
-        else this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, allowed));
+        else
+          this.#wss.handleUpgrade(request, socket, head, (ws) =>
+            this.#accept(ws, allowed, authorizeRequest(request)),
+          );
       },
       (error: unknown) => {
         this.logger.error('authorize threw; refusing the connection.', { error: String(error) });
@@ -209,7 +237,7 @@ class BridgeServer implements Bridge, ConnectionHost {
     return new Set(decision.tables);
   }
 
-  #accept(ws: WebSocket, allowed: ReadonlySet<string> | 'all'): void {
+  #accept(ws: WebSocket, allowed: ReadonlySet<string> | 'all', request: AuthorizeRequest): void {
     if (ws.protocol !== SUBPROTOCOL) {
       ws.send(
         encodeMessage({
@@ -221,7 +249,7 @@ class BridgeServer implements Bridge, ConnectionHost {
       ws.close(4400, 'unsupported protocol version');
       return;
     }
-    const connection = new BridgeConnection(ws, this, allowed);
+    const connection = new BridgeConnection(ws, this, allowed, request);
     this.#connections.set(ws, connection);
     this.metrics.connections++;
     ws.on('pong', () => {

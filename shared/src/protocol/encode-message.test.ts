@@ -14,6 +14,9 @@ const clientMessages: ClientMessage[] = [
   { type: 'subscribe', sub: 's3', table: 'orders', filter: { keys: ['a', 'b', ''] } },
   { type: 'subscribe', sub: 's4', table: 'orders', position, filter: { prefix: 'eu/' } },
   { type: 'unsubscribe', sub: 's1' },
+  { type: 'write', id: 'w1', table: 'flags', key: 'dark-mode', value: toWireValue(true) },
+  { type: 'write', id: 'w2', table: 'flags', key: 'at', value: toWireValue(new Date(0)) },
+  { type: 'write', id: 'w3', table: 'flags', key: 'dark-mode', delete: true },
 ];
 
 const serverMessages: ServerMessage[] = [
@@ -46,6 +49,15 @@ const serverMessages: ServerMessage[] = [
   { type: 'error', code: 'BAD_MESSAGE', message: 'message is not valid JSON' },
   { type: 'goaway', reason: 'shutting down' },
   { type: 'goaway', reason: 'overloaded', retryAfterMs: 5000 },
+  {
+    type: 'write-result',
+    id: 'w1',
+    ok: true,
+    topicId: 'Qx3vZ8wRTzK2mN5pL7yB1A',
+    partition: 2,
+    offset: 41,
+  },
+  { type: 'write-result', id: 'w2', ok: false, code: 'FORBIDDEN', message: 'no writes to "flags"' },
 ];
 
 describe('encodeMessage', () => {
@@ -75,6 +87,7 @@ describe('encodeMessage', () => {
       unsubscribed: true,
       error: true,
       goaway: true,
+      'write-result': true,
     };
     expect([...types].sort()).toEqual(Object.keys(all).sort());
   });

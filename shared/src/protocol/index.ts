@@ -1,4 +1,5 @@
 export { encodeMessage } from './encode-message.js';
+export { keyMatcher } from './key-filter.js';
 export type {
   ClientMessage,
   DeltaMessage,
@@ -19,6 +20,9 @@ export type {
   WelcomeMessage,
   WireSet,
   WireValue,
+  WriteErrorCode,
+  WriteMessage,
+  WriteResultMessage,
 } from './messages.js';
 export { PROTOCOL_VERSION, SUBPROTOCOL } from './messages.js';
 export { type ParseLimits, parseClientMessage } from './parse-client-message.js';

@@ -60,7 +60,29 @@ export interface UnsubscribeMessage {
   readonly sub: string;
 }
 
-export type ClientMessage = SubscribeMessage | UnsubscribeMessage;
+/**
+ * Writes a key (`value` set) or deletes it (`delete: true`) through the bridge, which answers
+ * with one `write-result` of the same `id`. The id is the client's and identifies the write, not
+ * the frame: a retry after a reconnect sends the same id, and a bridge that already handled it
+ * answers with the first result instead of writing again.
+ */
+export type WriteMessage =
+  | {
+      readonly type: 'write';
+      readonly id: string;
+      readonly table: string;
+      readonly key: string;
+      readonly value: WireValue;
+    }
+  | {
+      readonly type: 'write';
+      readonly id: string;
+      readonly table: string;
+      readonly key: string;
+      readonly delete: true;
+    };
+
+export type ClientMessage = SubscribeMessage | UnsubscribeMessage | WriteMessage;
 
 // Bridge → client
 
@@ -147,6 +169,37 @@ export interface GoAwayMessage {
   readonly retryAfterMs?: number;
 }
 
+/** Why a write was refused; see docs/PROTOCOL.md §16. */
+export type WriteErrorCode =
+  | 'NOT_WRITABLE'
+  | 'FORBIDDEN'
+  | 'INVALID'
+  | 'RATE_LIMITED'
+  | 'TIMEOUT'
+  | 'KAFKA_UNAVAILABLE';
+
+/**
+ * The answer to a `write`. Accepted: the write is in Kafka (acknowledged by every in-sync
+ * replica) at `partition`/`offset` of the topic `topicId`, so the client knows when its own map
+ * shows it. Refused: nothing was written, and `code` says why.
+ */
+export type WriteResultMessage =
+  | {
+      readonly type: 'write-result';
+      readonly id: string;
+      readonly ok: true;
+      readonly topicId: string;
+      readonly partition: number;
+      readonly offset: number;
+    }
+  | {
+      readonly type: 'write-result';
+      readonly id: string;
+      readonly ok: false;
+      readonly code: WriteErrorCode;
+      readonly message: string;
+    };
+
 export type ServerMessage =
   | WelcomeMessage
   | SnapshotBeginMessage
@@ -156,4 +209,5 @@ export type ServerMessage =
   | StatusMessage
   | UnsubscribedMessage
   | ErrorMessage
-  | GoAwayMessage;
+  | GoAwayMessage
+  | WriteResultMessage;

@@ -6,6 +6,8 @@ import {
   expectObject,
   expectOnlyFields,
   expectPosition,
+  expectString,
+  expectWireValue,
   type Fields,
   invalid,
   isName,
@@ -24,6 +26,8 @@ const DEFAULT_MAX_FILTER_KEYS = 10_000;
 
 const SUBSCRIBE_FIELDS = ['type', 'sub', 'table', 'position', 'filter'] as const;
 const UNSUBSCRIBE_FIELDS = ['type', 'sub'] as const;
+const WRITE_SET_FIELDS = ['type', 'id', 'table', 'key', 'value'] as const;
+const WRITE_DELETE_FIELDS = ['type', 'id', 'table', 'key', 'delete'] as const;
 
 /**
  * Turns a text frame received by a bridge into a client message, or throws a ProtocolError
@@ -58,8 +62,22 @@ function validate(value: unknown, maxFilterKeys: number): ClientMessage {
       expectOnlyFields(message, 'unsubscribe', UNSUBSCRIBE_FIELDS);
       expectName(message.sub, 'unsubscribe.sub');
       break;
+    case 'write':
+      expectName(message.id, 'write.id');
+      expectName(message.table, 'write.table');
+      expectString(message.key, 'write.key');
+      if (message.delete === undefined) {
+        expectOnlyFields(message, 'write', WRITE_SET_FIELDS);
+        expectWireValue(message.value, 'write.value');
+      } else {
+        expectOnlyFields(message, 'write', WRITE_DELETE_FIELDS);
+        if (message.delete !== true) invalid('write.delete', 'true', message.delete);
+      }
+      break;
     default:
-      badMessage(`message.type ${quote(type)} is not a client message (subscribe, unsubscribe)`);
+      badMessage(
+        `message.type ${quote(type)} is not a client message (subscribe, unsubscribe, write)`,
+      );
   }
   return message as unknown as ClientMessage;
 }

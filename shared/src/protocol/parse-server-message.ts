@@ -3,6 +3,7 @@ import {
   PROTOCOL_VERSION,
   type ServerMessage,
   type TableStatus,
+  type WriteErrorCode,
 } from './messages.js';
 import { ProtocolError } from './protocol-error.js';
 import {
@@ -51,6 +52,17 @@ const STATUS_FIELDS = ['type', 'table', 'status', 'reason'] as const;
 const UNSUBSCRIBED_FIELDS = ['type', 'sub'] as const;
 const ERROR_FIELDS = ['type', 'code', 'message', 'sub'] as const;
 const GOAWAY_FIELDS = ['type', 'reason', 'retryAfterMs'] as const;
+const WRITE_OK_FIELDS = ['type', 'id', 'ok', 'topicId', 'partition', 'offset'] as const;
+const WRITE_REFUSED_FIELDS = ['type', 'id', 'ok', 'code', 'message'] as const;
+
+const WRITE_ERROR_CODES: Readonly<Record<WriteErrorCode, true>> = {
+  NOT_WRITABLE: true,
+  FORBIDDEN: true,
+  INVALID: true,
+  RATE_LIMITED: true,
+  TIMEOUT: true,
+  KAFKA_UNAVAILABLE: true,
+};
 
 /**
  * Turns a text frame received by a client into a bridge message, or throws a ProtocolError:
@@ -130,6 +142,32 @@ export function parseServerMessage(frame: string): ServerMessage {
       expectString(message.reason, 'goaway.reason');
       if (message.retryAfterMs !== undefined && !isNonNegativeInteger(message.retryAfterMs)) {
         invalid('goaway.retryAfterMs', 'a non-negative integer', message.retryAfterMs);
+      }
+      break;
+    case 'write-result':
+      expectName(message.id, 'write-result.id');
+      if (message.ok === true) {
+        expectOnlyFields(message, 'write-result', WRITE_OK_FIELDS);
+        expectName(message.topicId, 'write-result.topicId');
+        if (!isNonNegativeInteger(message.partition)) {
+          invalid('write-result.partition', 'a non-negative integer', message.partition);
+        }
+        if (!isNonNegativeInteger(message.offset)) {
+          invalid('write-result.offset', 'a non-negative integer', message.offset);
+        }
+      } else if (message.ok === false) {
+        expectOnlyFields(message, 'write-result', WRITE_REFUSED_FIELDS);
+        const text = expectString(message.message, 'write-result.message');
+        const code = message.code;
+        if (typeof code !== 'string' || code.length === 0) {
+          invalid('write-result.code', 'a non-empty string', code);
+        }
+        // A newer bridge's reason still refuses the write, as a timeout would: retryable.
+        if (!Object.hasOwn(WRITE_ERROR_CODES, code)) {
+          return { ...message, code: 'TIMEOUT', message: `${code}: ${text}` } as ServerMessage;
+        }
+      } else {
+        invalid('write-result.ok', 'true or false', message.ok);
       }
       break;
     default:

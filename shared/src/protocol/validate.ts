@@ -6,7 +6,7 @@
  * (`delta.sets[3][1]`), and builds that path only when it fails: deltas and snapshot parts are
  * hot, so the success path allocates nothing.
  */
-import type { Position, WireSet } from './messages.js';
+import type { Position, WireSet, WireValue } from './messages.js';
 import { ProtocolError } from './protocol-error.js';
 
 export type Fields = Record<string, unknown>;
@@ -117,15 +117,19 @@ export function expectSets(value: unknown, where: string): readonly WireSet[] {
       invalid(`${where}[${i}]`, 'a [key, value] pair', set);
     }
     if (typeof set[0] !== 'string') invalid(`${where}[${i}][0]`, 'a string key', set[0]);
-    const wire: unknown = set[1];
-    if (!Array.isArray(wire) || wire.length < 1 || wire.length > 2) {
-      invalid(`${where}[${i}][1]`, 'a wire value ([json] or [json, meta])', wire);
-    }
-    if (wire.length === 2 && !isObject(wire[1])) {
-      invalid(`${where}[${i}][1][1]`, 'a superjson meta object', wire[1]);
-    }
+    expectWireValue(set[1], `${where}[${i}][1]`);
   }
   return value as readonly WireSet[];
+}
+
+export function expectWireValue(wire: unknown, where: string): WireValue {
+  if (!Array.isArray(wire) || wire.length < 1 || wire.length > 2) {
+    invalid(where, 'a wire value ([json] or [json, meta])', wire);
+  }
+  if (wire.length === 2 && !isObject(wire[1])) {
+    invalid(`${where}[1]`, 'a superjson meta object', wire[1]);
+  }
+  return wire as unknown as WireValue;
 }
 
 export function expectStrings(value: unknown, where: string): readonly string[] {

@@ -19,6 +19,16 @@ export class FakeClient implements TablecastClient {
   readonly created: TableStore<unknown>[] = [];
   readonly #entries = new Map<string, Entry>();
   #offset = 0;
+  /**
+   * Writes made through handles; each waits until the test settles it with `answerWrite`
+   * (resolve with a receipt, or reject with an error).
+   */
+  readonly writes: Array<{
+    readonly table: string;
+    readonly key: string;
+    readonly value: unknown;
+    readonly settle: (error?: Error) => void;
+  }> = [];
 
   onConnection(): () => void {
     return () => {};
@@ -34,6 +44,16 @@ export class FakeClient implements TablecastClient {
     const store: TableStore<V> = new TableStore<V>({
       name,
       ...(options.default === undefined ? {} : { default: options.default }),
+      write: (key, value) =>
+        new Promise((resolve, reject) => {
+          this.writes.push({
+            table: name,
+            key,
+            value,
+            settle: (error) =>
+              error ? reject(error) : resolve({ topicId: 'fake', partition: 0, offset: 0 }),
+          });
+        }),
       onClose: () => {
         if (this.#entries.get(id) !== entry) return;
         entry.refs -= 1;
