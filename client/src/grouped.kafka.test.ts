@@ -5,6 +5,7 @@ import { GroupedKafkaTable } from '../../server/src/grouped-kafka-table.js';
 import { GroupedKafkaTableWriter } from '../../server/src/grouped-kafka-table-writer.js';
 import { KafkaTable } from '../../server/src/kafka-table.js';
 import { KafkaTableWriter } from '../../server/src/kafka-table-writer.js';
+import { defaultCompositeKeyCodec as codec } from '../../shared/src/codecs/composite-key.js';
 import { json } from '../../shared/src/codecs/json.js';
 import { untilMap } from '../../test/client-fixtures.js';
 import { Cleanup } from '../../test/fixtures.js';
@@ -50,7 +51,11 @@ describe('grouped tables through the bridge', () => {
     expect(await table.barrier(10_000)).toBe(true);
 
     const bridge = cleanup.add(
-      createBridge({ tables: { registry: table.table }, logger: quiet }),
+      createBridge({
+        tables: { registry: table.table },
+        writers: { registry: writer.writer },
+        logger: quiet,
+      }),
       (b) => b.close({ graceMs: 100 }),
     );
     const { url } = await bridge.listen();
@@ -79,5 +84,11 @@ describe('grouped tables through the bridge', () => {
     await untilMap(groupA, (m) => m.size === 1);
     await untilMap(whole.handle, () => whole.get('a1', 'z') === 5 && !whole.has('a', 'x'));
     expect([...groupA.keys()]).toEqual(['1:a1x']);
+
+    // Writes through the bridge under the composite key; read back by the server's index.
+    const receipt = await grouped(groupA).set('a', '🚀', 7);
+    expect(await table.waitFor(receipt, 10_000)).toBe(true);
+    expect(table.get('a', '🚀')).toBe(7);
+    expect(groupA.get(codec.encode('a', '🚀'))).toBe(7);
   });
 });

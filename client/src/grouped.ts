@@ -4,7 +4,8 @@ import {
   type CompositeKeyCodec,
   defaultCompositeKeyCodec,
 } from '../../shared/src/codecs/composite-key.js';
-import type { TableHandle } from './table-handle.js';
+import type { WriteReceipt } from './pending-writes.js';
+import type { TableHandle, WriteOptions } from './table-handle.js';
 import type { TableChange } from './table-status.js';
 
 export interface GroupedOptions {
@@ -34,6 +35,10 @@ export interface GroupedView<V> {
   readonly getSnapshot: () => ReadonlyMap<string, ReadonlyMap<string, V>>;
   /** Called after each batch that changed `group`. */
   subscribeGroup(group: string, listener: () => void): () => void;
+  /** `handle.set` under the member's composite key (a table the bridge serves as writable). */
+  set(group: string, member: string, value: V, options?: WriteOptions): Promise<WriteReceipt>;
+  /** `handle.delete` of the member's composite key; the group goes with its last member. */
+  delete(group: string, member: string, options?: WriteOptions): Promise<WriteReceipt>;
   /** Stops following the handle (the handle stays open). */
   close(): void;
 }
@@ -129,6 +134,14 @@ class GroupIndex<V> implements GroupedView<V> {
       listeners.delete(entry);
       if (listeners.size === 0) this.#groupListeners.delete(group);
     };
+  }
+
+  set(group: string, member: string, value: V, options?: WriteOptions): Promise<WriteReceipt> {
+    return this.handle.set(this.keyCodec.encode(group, member), value, options);
+  }
+
+  delete(group: string, member: string, options?: WriteOptions): Promise<WriteReceipt> {
+    return this.handle.delete(this.keyCodec.encode(group, member), options);
   }
 
   close(): void {
