@@ -22,8 +22,9 @@ export interface GroupedKafkaTableOptions {
  * Each member is its own compaction key, so writers sharing a group never lose each other's
  * updates.
  *
- * It composes a `KafkaTable` (which materializes the flat keys) and keeps a per-group index
- * from its changes, so `members(group)` costs the size of the group, not of the table. The
+ * It composes a `KafkaTable` (which materializes the flat keys) and keeps a per-group index of
+ * member keys from its changes, so `members(group)` costs the size of the group, not of the
+ * table. The
  * table's guarantees carry over: status gate, `barrier`/`waitFor`, per-key exactness. Serve
  * `grouped.table` from a bridge and clients read one group through a `{ prefix }` filter.
  *
@@ -33,7 +34,11 @@ export interface GroupedKafkaTableOptions {
 export class GroupedKafkaTable<V> {
   readonly table: KafkaTable<V>;
   readonly keyCodec: CompositeKeyCodec;
-  readonly #index = new Map<string, Map<string, V>>();
+  /**
+   * group → member → flat key. Values stay in the table and are read through it, so the index
+   * costs a few pointers per key and never disagrees with the table's value (or its encoding).
+   */
+  readonly #index = new Map<string, Map<string, string>>();
   readonly #listeners = new Set<(changes: readonly GroupedChange<V>[]) => void>();
   #foreignKeys = 0;
 
@@ -43,7 +48,7 @@ export class GroupedKafkaTable<V> {
     this.keyCodec = options.keyCodec ?? defaultCompositeKeyCodec;
     // Reading the map and subscribing in one synchronous run: no change falls between them.
     if (table.status !== 'unstarted') {
-      for (const [key, value] of table) this.#set(key, value);
+      for (const key of table.keys()) this.#set(key);
     }
     table.onChanges((changes) => this.#apply(changes));
   }
@@ -104,7 +109,8 @@ export class GroupedKafkaTable<V> {
 
   get(group: string, member: string): V | undefined {
     this.#assertStarted();
-    return this.#index.get(group)?.get(member);
+    const key = this.#index.get(group)?.get(member);
+    return key === undefined ? undefined : this.table.get(key);
   }
 
   has(group: string, member: string): boolean {
@@ -120,7 +126,7 @@ export class GroupedKafkaTable<V> {
   /** A copy of one group's `{ member → value }`; empty when the group has no members. */
   members(group: string): Map<string, V> {
     this.#assertStarted();
-    return new Map(this.#index.get(group));
+    return this.#values(this.#index.get(group));
   }
 
   memberCount(group: string): number {
@@ -137,7 +143,13 @@ export class GroupedKafkaTable<V> {
   /** A copy of the whole nested view. */
   snapshot(): Map<string, Map<string, V>> {
     this.#assertStarted();
-    return new Map([...this.#index].map(([group, members]) => [group, new Map(members)]));
+    return new Map([...this.#index].map(([group, members]) => [group, this.#values(members)]));
+  }
+
+  #values(members: ReadonlyMap<string, string> | undefined): Map<string, V> {
+    const values = new Map<string, V>();
+    for (const [member, key] of members ?? []) values.set(member, this.table.get(key) as V);
+    return values;
   }
 
   #assertStarted(): void {
@@ -151,7 +163,7 @@ export class GroupedKafkaTable<V> {
   #apply(changes: readonly TableChange<V>[]): void {
     const grouped: GroupedChange<V>[] | undefined = this.#listeners.size > 0 ? [] : undefined;
     for (const change of changes) {
-      const pair = change.deleted ? this.#delete(change.key) : this.#set(change.key, change.value);
+      const pair = change.deleted ? this.#delete(change.key) : this.#set(change.key);
       if (pair === undefined || grouped === undefined) continue;
       const [group, member] = pair;
       grouped.push(
@@ -173,7 +185,7 @@ export class GroupedKafkaTable<V> {
     if (failure) throw failure.error;
   }
 
-  #set(key: string, value: V): readonly [string, string] | undefined {
+  #set(key: string): readonly [string, string] | undefined {
     const pair = this.#decode(key);
     if (pair === undefined) return undefined;
     const [group, member] = pair;
@@ -182,7 +194,7 @@ export class GroupedKafkaTable<V> {
       members = new Map();
       this.#index.set(group, members);
     }
-    members.set(member, value);
+    members.set(member, key);
     return pair;
   }
 
