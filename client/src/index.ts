@@ -1,4 +1,9 @@
 // The `tablecast/client` entry point: explicit exports only, so the public surface is reviewable here.
+export {
+  type CompositeKeyCodec,
+  defaultCompositeKeyCodec,
+  lengthPrefixedKeyCodec,
+} from '../../shared/src/codecs/composite-key.js';
 export type { KeyFilter, Position } from '../../shared/src/protocol/messages.js';
 export { SUBPROTOCOL } from '../../shared/src/protocol/messages.js';
 export { parseBootstrap, type TableBootstrap } from './bootstrap.js';
@@ -14,6 +19,13 @@ export {
   type TablecastClientErrorCode,
   toClientError,
 } from './errors.js';
+export {
+  type GroupedOptions,
+  type GroupedView,
+  grouped,
+  groupFilter,
+  groupMembers,
+} from './grouped.js';
 export {
   CACHE_FORMAT_VERSION,
   type IndexedDbCacheOptions,

@@ -1,6 +1,15 @@
 export type { Codec } from '../../shared/src/codecs/codec.js';
 export { CodecError } from '../../shared/src/codecs/codec-error.js';
-export { bytes, codecs, json, superjsonCodec, utf8 } from '../../shared/src/codecs/index.js';
+export {
+  bytes,
+  type CompositeKeyCodec,
+  codecs,
+  defaultCompositeKeyCodec,
+  json,
+  lengthPrefixedKeyCodec,
+  superjsonCodec,
+  utf8,
+} from '../../shared/src/codecs/index.js';
 export type {
   Authorization,
   AuthorizeRequest,
@@ -20,6 +29,12 @@ export {
   TopicNotFoundError,
   TopicPolicyError,
 } from './errors.js';
+export {
+  type GroupedChange,
+  GroupedKafkaTable,
+  type GroupedKafkaTableOptions,
+} from './grouped-kafka-table.js';
+export { GroupedKafkaTableWriter } from './grouped-kafka-table-writer.js';
 export { type ChangeListener, KafkaTable, type StatusListener } from './kafka-table.js';
 export type { KafkaConnectionOptions, KafkaTableOptions } from './kafka-table-options.js';
 export { KafkaTableWriter, type KafkaTableWriterOptions } from './kafka-table-writer.js';

@@ -17,6 +17,7 @@ export type {
   TableState,
   TypedHooks,
   UseFlagOptions,
+  UseGroupOptions,
   UseTableKeyOptions,
   UseTableOptions,
 } from '../react/bindings.js';
@@ -101,6 +102,9 @@ export const useTableKey: TablecastHooks['useTableKey'] = hooks.useTableKey;
 
 /** A flag from the provider's `flagsTable` (default `flags`); `defaultValue` until caught up, when missing or mistyped. */
 export const useFlag: TablecastHooks['useFlag'] = hooks.useFlag;
+
+/** One group of a grouped table (`{ member → value }`), subscribed to that group's keys only. */
+export const useGroup: TablecastHooks['useGroup'] = hooks.useGroup;
 
 /** The hooks typed by a declaration of the app's tables: `createTypedHooks<AppTables>()`. */
 export const createTypedHooks: <T>() => TypedHooks<T> = hooks.createTypedHooks;

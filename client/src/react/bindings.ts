@@ -1,6 +1,7 @@
 // The hooks of `tablecast/react` and `tablecast/preact`, written once over the few primitives
 // both frameworks have. Framework-free: each entry point passes its own hooks and context.
 import type { TablecastClient } from '../create-client.js';
+import { type GroupedOptions, groupFilter, groupMembers } from '../grouped.js';
 import type { TableHandle, TableOptions } from '../table-handle.js';
 import type { TableHandleStatus } from '../table-status.js';
 import type { AnyTablecastClient, TableName } from '../typed-tables.js';
@@ -46,6 +47,9 @@ export interface UseTableOptions<V> extends TableOptions<V>, ClientOption {
 
 export type UseTableKeyOptions<V> = TableOptions<V> & ClientOption;
 
+/** `useTable`'s options but the filter, which is the group's; `keyCodec` as in `grouped()`. */
+export type UseGroupOptions<V> = Omit<UseTableOptions<V>, 'keys' | 'prefix'> & GroupedOptions;
+
 export interface UseFlagOptions extends ClientOption {
   /** The table holding the flags; else the provider's `flagsTable`, else `'flags'`. */
   readonly table?: string;
@@ -67,6 +71,8 @@ export interface TablecastHooks {
     options?: UseTableKeyOptions<V>,
   ): V | undefined;
   useFlag<T>(name: string, defaultValue: T, options?: UseFlagOptions): T;
+  /** One group of a grouped table as `{ member → value }`; subscribes to that group only. */
+  useGroup<V = unknown>(name: string, group: string, options?: UseGroupOptions<V>): TableState<V>;
 }
 
 /**
@@ -208,6 +214,11 @@ export interface TypedHooks<T> {
     defaultValue: T[N],
     options?: UseFlagOptions & { readonly table?: N },
   ): T[N];
+  useGroup<N extends TableName<T>>(
+    name: N,
+    group: string,
+    options?: UseGroupOptions<T[N]>,
+  ): TableState<T[N]>;
 }
 
 /** Narrows the hooks' types to a table declaration: `typedHooks<AppTables>(hooks)`. */
@@ -223,6 +234,7 @@ export function bindHooks(fw: HookPrimitives): TablecastHooks & {
     useTable: (name, options) => useTableWith(fw, name, options),
     useTableKey: (name, key, options) => useTableKeyWith(fw, name, key, options),
     useFlag: (name, defaultValue, options) => useFlagWith(fw, name, defaultValue, options),
+    useGroup: (name, group, options) => useGroupWith(fw, name, group, options),
   };
   return { ...hooks, createTypedHooks: () => typedHooks(hooks) };
 }
@@ -277,6 +289,22 @@ export function useTableWith<V>(
   const state = fw.useSyncExternalStore(view.subscribe, view.getSnapshot, view.getSnapshot);
   if (options.suspense === true) suspendUntilCaughtUp(handle, lease, options.timeoutMs);
   return state;
+}
+
+export function useGroupWith<V>(
+  fw: HookPrimitives,
+  name: string,
+  group: string,
+  options: UseGroupOptions<V> = {},
+): TableState<V> {
+  const { keyCodec, ...rest } = options;
+  // The bridge sends only this group's keys: the filter is the group's exact key prefix.
+  const state = useTableWith<V>(fw, name, { ...rest, ...groupFilter(group, keyCodec) });
+  // A new object only when the handle's map or status changed, as useTable promises.
+  return fw.useMemo(
+    () => ({ ...state, data: groupMembers(state.data, group, keyCodec) }),
+    [state, group, keyCodec],
+  );
 }
 
 export function useTableKeyWith<V>(

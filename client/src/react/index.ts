@@ -26,6 +26,7 @@ export type {
   TableState,
   TypedHooks,
   UseFlagOptions,
+  UseGroupOptions,
   UseTableKeyOptions,
   UseTableOptions,
 } from './bindings.js';
@@ -75,6 +76,9 @@ export const useTableKey: TablecastHooks['useTableKey'] = hooks.useTableKey;
 
 /** A flag from the provider's `flagsTable` (default `flags`); `defaultValue` until caught up, when missing or mistyped. */
 export const useFlag: TablecastHooks['useFlag'] = hooks.useFlag;
+
+/** One group of a grouped table (`{ member → value }`), subscribed to that group's keys only. */
+export const useGroup: TablecastHooks['useGroup'] = hooks.useGroup;
 
 /** The hooks typed by a declaration of the app's tables: `createTypedHooks<AppTables>()`. */
 export const createTypedHooks: <T>() => TypedHooks<T> = hooks.createTypedHooks;

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { type ArrowSchemaSpec, declaredColumns } from '../../../shared/src/arrow/arrow-columns.js';
 import type { Logger, Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
 import { validatePositiveInteger } from '../kafka-table-options.js';
@@ -42,6 +43,11 @@ export interface BridgeOptions {
   /** How long a subscribe from a client ahead of this bridge waits for the table to get there. Default 30000. */
   readonly behindTimeoutMs?: number;
   /**
+   * Columns of `GET /tables/:name?format=arrow` per table name: a column type for the value, or
+   * field → type for object values. Tables without one get columns inferred from their values.
+   */
+  readonly arrowSchemas?: Readonly<Record<string, ArrowSchemaSpec>>;
+  /**
    * Tables clients may write to (`handle.set` / `handle.delete`): table name → the writer of
    * that table's topic. The bridge starts writers that are not started. Default: none.
    */
@@ -80,10 +86,14 @@ export const BRIDGE_LIMITS = Object.keys(BRIDGE_LIMIT_DEFAULTS) as readonly Brid
 
 export interface ResolvedBridgeOptions
   extends Required<
-    Omit<BridgeOptions, 'authorize' | 'authorizeWrite' | 'allowedOrigins' | 'logger' | 'timers'>
+    Omit<
+      BridgeOptions,
+      'authorize' | 'authorizeWrite' | 'allowedOrigins' | 'arrowSchemas' | 'logger' | 'timers'
+    >
   > {
   readonly authorize: BridgeOptions['authorize'];
   readonly authorizeWrite: BridgeOptions['authorizeWrite'];
+  readonly arrowSchemas: BridgeOptions['arrowSchemas'];
   readonly allowedOrigins: readonly string[] | undefined;
 }
 
@@ -127,10 +137,16 @@ export function resolveBridgeOptions(options: BridgeOptions): ResolvedBridgeOpti
     bridgeId: options.bridgeId ?? Math.random().toString(36).slice(2, 10),
   };
   for (const key of BRIDGE_LIMITS) validatePositiveInteger(key, resolved[key]);
+  for (const [name, spec] of Object.entries(options.arrowSchemas ?? {})) {
+    if (!names.includes(name))
+      throw new TypeError(`arrowSchemas names "${name}", which is not a table.`);
+    declaredColumns(spec);
+  }
   return {
     ...resolved,
     authorize: options.authorize,
     authorizeWrite: options.authorizeWrite,
     allowedOrigins: options.allowedOrigins,
+    arrowSchemas: options.arrowSchemas,
   };
 }

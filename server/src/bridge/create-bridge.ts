@@ -193,6 +193,7 @@ class BridgeServer implements Bridge, ConnectionHost {
       tables: this.#tables,
       metrics: () => this.metrics.render(this.options.bridgeId, this.#tables),
       authorize: (req) => this.#authorize(req),
+      arrowSchemas: this.options.arrowSchemas,
     }).catch((error: unknown) => {
       this.logger.error('HTTP request failed.', { error: String(error) });
       if (!response.headersSent) response.writeHead(500).end();

@@ -1,12 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ArrowSchemaSpec } from '../../../shared/src/arrow/arrow-columns.js';
 import { toWireValue } from '../../../shared/src/protocol/index.js';
 import type { WireSet } from '../../../shared/src/protocol/messages.js';
 import type { KafkaTable } from '../kafka-table.js';
+import { sendArrow } from './arrow-response.js';
 
 interface HttpContext {
   readonly tables: ReadonlyMap<string, KafkaTable<unknown>>;
   readonly metrics: () => string;
   readonly authorize: (request: IncomingMessage) => Promise<ReadonlySet<string> | 'all' | false>;
+  /** Declared Arrow columns per table; others are inferred. */
+  readonly arrowSchemas?: Readonly<Record<string, ArrowSchemaSpec>> | undefined;
 }
 
 /**
@@ -17,6 +21,7 @@ interface HttpContext {
  * wire values (the shape of snapshot parts), for an app's server to embed in the page: the
  * client hydrates from it and subscribes from `position`, so only later changes travel. The
  * default format stays plain JSON (`data`), where superjson values lose their types.
+ * `?format=arrow` answers an Arrow IPC stream (see arrow-response.ts).
  */
 export async function handleHttp(
   request: IncomingMessage,
@@ -51,9 +56,12 @@ export async function handleHttp(
   if (table.status === 'unstarted')
     return send(response, 503, { error: `Table "${name}" is not started.` });
   const format = url.searchParams.get('format') ?? 'json';
+  if (format === 'arrow' && match[2] === undefined) {
+    return sendArrow(response, name, table, context.arrowSchemas?.[name]);
+  }
   if (format !== 'json' && (format !== 'bootstrap' || match[2] !== undefined)) {
     return send(response, 400, {
-      error: `Unknown format "${format}": use "json", or "bootstrap" for a whole table.`,
+      error: `Unknown format "${format}": use "json", or "bootstrap" or "arrow" for a whole table.`,
     });
   }
   // Read in one synchronous run, like a snapshot: entries and position describe one moment.
