@@ -6,6 +6,7 @@ import { Cleanup, liveTopic } from '../../test/fixtures.js';
 import { parseBootstrap } from './bootstrap.js';
 import { createClient } from './create-client.js';
 import type { TablecastClientError } from './errors.js';
+import { superjsonValues } from './superjson-values.js';
 import { storageCache, type TableCache } from './table-cache.js';
 import type { WebSocketLikeConstructor } from './websocket-like.js';
 
@@ -51,6 +52,8 @@ function client(url: string, extra: Partial<Parameters<typeof createClient>[0]> 
       url,
       WebSocket: WebSocket as unknown as WebSocketLikeConstructor,
       backoff: { initialDelayMs: 20, maxDelayMs: 200 },
+      // The tables hold Dates.
+      wireValues: superjsonValues,
       onError: (error) => errors.push(error),
       ...extra,
     }),

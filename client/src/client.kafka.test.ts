@@ -10,6 +10,7 @@ import { brokers } from '../../test/kafka.js';
 import { createClient } from './create-client.js';
 import { rx } from './rx/index.js';
 import { signals } from './signals/index.js';
+import { superjsonValues } from './superjson-values.js';
 import type { WebSocketLikeConstructor } from './websocket-like.js';
 
 const quiet = { warn: () => {}, error: () => {} };
@@ -34,6 +35,8 @@ function client(url: string | (() => string)) {
       url,
       WebSocket: WebSocket as unknown as WebSocketLikeConstructor,
       backoff: { initialDelayMs: 20, maxDelayMs: 200 },
+      // The tables hold Dates.
+      wireValues: superjsonValues,
     }),
     (c) => c.close(),
   );

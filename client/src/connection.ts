@@ -1,3 +1,4 @@
+import { isThenable } from '../../shared/src/is-thenable.js';
 import { SUBPROTOCOL } from '../../shared/src/protocol/messages.js';
 import { Backoff } from './backoff.js';
 import type { ResolvedClientOptions } from './client-options.js';
@@ -280,14 +281,6 @@ export class Connection {
       // A throwing onError must not break reconnection.
     }
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 /** Adds a query parameter without `URL`, which rejects the relative URLs browsers accept. */

@@ -2,6 +2,7 @@
 export type { KeyFilter, Position } from '../../shared/src/protocol/messages.js';
 export { SUBPROTOCOL } from '../../shared/src/protocol/messages.js';
 export { parseBootstrap, type TableBootstrap } from './bootstrap.js';
+export { CACHE_FORMAT_VERSION } from './cache-entry.js';
 export type {
   BackoffOptions,
   ClientOptions,
@@ -14,8 +15,8 @@ export {
   type TablecastClientErrorCode,
   toClientError,
 } from './errors.js';
+export type { KeyChange } from './key-change.js';
 export {
-  CACHE_FORMAT_VERSION,
   type IndexedDbCacheOptions,
   indexedDbCache,
   memoryCache,
@@ -23,8 +24,7 @@ export {
   storageCache,
   type TableCache,
 } from './table-cache.js';
-export type { TableHandle, TableOptions } from './table-handle.js';
-export type { TableChange, TableHandleStatus } from './table-status.js';
-export { TableStore, type TableStoreOptions } from './table-store.js';
+export type { TableHandle, TableHandleStatus, TableOptions } from './table-handle.js';
 export type { VisibilitySource } from './visibility.js';
 export type { WebSocketLike, WebSocketLikeConstructor } from './websocket-like.js';
+export { jsonValues, type WireValues } from './wire-values.js';

@@ -1,15 +1,17 @@
 import { positionCovers } from '../../shared/src/protocol/index.js';
 import type { Position, TableStatus } from '../../shared/src/protocol/messages.js';
-import type { TimerFunctions } from './client-options.js';
+import { globalTimers, type Timers } from '../../shared/src/timers.js';
+import type { DecodedSet } from './decoded-set.js';
 import { TablecastClientError } from './errors.js';
-import type { TableChange, TableHandleStatus } from './table-status.js';
+import type { KeyChange } from './key-change.js';
+import type { TableHandleStatus } from './table-handle.js';
 
 export interface TableStoreOptions<V> {
   /** The table's name, for error reports. */
   readonly name?: string;
   /** What `get(key)` returns for a missing key. Called on every such `get`. */
   readonly default?: (key: string) => V;
-  readonly timers?: TimerFunctions;
+  readonly timers?: Timers;
   /** Receives errors thrown by listeners, so one broken listener doesn't silence the others. */
   readonly onError?: (error: TablecastClientError) => void;
   /**
@@ -27,9 +29,6 @@ export interface TableStoreOptions<V> {
 /** What the store did with a protocol message: `resync` means its sequence broke (resubscribe). */
 export type FeedResult = 'applied' | 'ignored' | 'resync';
 
-/** A decoded set: the client decodes wire values once, even when a delta feeds several stores. */
-export type DecodedSet<V> = readonly [key: string, value: V];
-
 type Phase = 'idle' | 'awaiting-snapshot' | 'snapshotting' | 'live';
 
 interface Listener<F> {
@@ -40,12 +39,6 @@ interface Waiter {
   readonly resolve: (caughtUp: boolean) => void;
   readonly timer: unknown;
 }
-
-const defaultTimers: TimerFunctions = {
-  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-  clearTimeout: (handle) =>
-    globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0]),
-};
 
 /**
  * The framework-free core behind a table handle: one compacted map rebuilt from a snapshot and
@@ -62,7 +55,7 @@ const defaultTimers: TimerFunctions = {
 export class TableStore<V> {
   readonly name: string;
   readonly #default: ((key: string) => V) | undefined;
-  readonly #timers: TimerFunctions;
+  readonly #timers: Timers;
   readonly #onError: (error: TablecastClientError) => void;
   readonly #onClose: (() => void) | undefined;
   readonly #onApplied: (() => void) | undefined;
@@ -96,7 +89,7 @@ export class TableStore<V> {
   #statusReason: string | undefined;
 
   readonly #listeners = new Set<Listener<() => void>>();
-  readonly #changeListeners = new Set<Listener<(changes: readonly TableChange<V>[]) => void>>();
+  readonly #changeListeners = new Set<Listener<(changes: readonly KeyChange<V>[]) => void>>();
   readonly #statusListeners = new Set<
     Listener<(status: TableHandleStatus, reason: string | undefined) => void>
   >();
@@ -106,7 +99,7 @@ export class TableStore<V> {
   constructor(options: TableStoreOptions<V> = {}) {
     this.name = options.name ?? '';
     this.#default = options.default;
-    this.#timers = options.timers ?? defaultTimers;
+    this.#timers = options.timers ?? globalTimers;
     this.#onError = options.onError ?? (() => {});
     this.#onClose = options.onClose;
     this.#onApplied = options.onApplied;
@@ -178,7 +171,7 @@ export class TableStore<V> {
   subscribe = (listener: () => void): (() => void) => add(this.#listeners, listener);
 
   /** Called once per applied batch with the keys that changed (compacted, one entry per key). */
-  onChanges(listener: (changes: readonly TableChange<V>[]) => void): () => void {
+  onChanges(listener: (changes: readonly KeyChange<V>[]) => void): () => void {
     return add(this.#changeListeners, listener);
   }
 
@@ -422,9 +415,9 @@ export class TableStore<V> {
   }
 
   /** Replaces the map with a reset snapshot's; the old one stayed visible until now (I1). */
-  #replace(next: Map<string, V>): TableChange<V>[] {
+  #replace(next: Map<string, V>): KeyChange<V>[] {
     const previous = this.#map;
-    const changes: TableChange<V>[] = [];
+    const changes: KeyChange<V>[] = [];
     for (const key of previous.keys()) {
       if (!next.has(key)) changes.push({ key, deleted: true });
     }
@@ -439,8 +432,8 @@ export class TableStore<V> {
     return changes;
   }
 
-  #apply(sets: Iterable<DecodedSet<V>>, deletes: Iterable<string>): TableChange<V>[] {
-    const changes: TableChange<V>[] = [];
+  #apply(sets: Iterable<DecodedSet<V>>, deletes: Iterable<string>): KeyChange<V>[] {
+    const changes: KeyChange<V>[] = [];
     const touched = new Set<string>();
     for (const [key, value] of sets) {
       if (this.#map.has(key) && Object.is(this.#map.get(key), value)) continue;
@@ -468,7 +461,7 @@ export class TableStore<V> {
     return this.#map;
   }
 
-  #notifyBatch(changes: readonly TableChange<V>[]): void {
+  #notifyBatch(changes: readonly KeyChange<V>[]): void {
     if (changes.length === 0) return;
     for (const { fn } of [...this.#listeners]) this.#call(() => fn());
     for (const { fn } of [...this.#changeListeners]) this.#call(() => fn(changes));

@@ -5,6 +5,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { encodeMessage, toWireValue } from '../../shared/src/protocol/index.js';
 import type { ServerMessage } from '../../shared/src/protocol/messages.js';
 import { createClient } from './create-client.js';
+import { superjsonValues } from './superjson-values.js';
 
 // The real `ws` package on both ends: catches differences from the fake (events, frame types,
 // the headers option, subprotocol negotiation) before the bridge integration tests do.
@@ -62,6 +63,7 @@ describe('with the ws package', () => {
       WebSocket,
       token: () => 'abc',
       headers: () => ({ 'x-tenant': 'acme' }),
+      wireValues: superjsonValues,
     });
     const prices = client.table<unknown>('prices');
     await expect(prices.whenCaughtUp({ timeoutMs: 5_000 })).resolves.toBe(true);

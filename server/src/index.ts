@@ -39,4 +39,4 @@ export type {
   TablePosition,
   TableStats,
   TableStatus,
-} from './table-change.js';
+} from './table-types.js';

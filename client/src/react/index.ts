@@ -22,7 +22,7 @@ export {
 export type {
   ClientOption,
   TablecastHooks,
-  TableState,
+  TableView,
   TypedHooks,
   UseFlagOptions,
   UseTableKeyOptions,

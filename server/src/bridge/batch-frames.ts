@@ -1,11 +1,10 @@
 import {
   encodeMessage,
-  type KeyFilter,
   type Position,
   toWireValue,
   type WireSet,
 } from '../../../shared/src/protocol/index.js';
-import type { TableChange } from '../table-change.js';
+import type { TableChange } from '../table-types.js';
 
 /**
  * The frames of one applied batch, built lazily and at most once: the unfiltered delta is
@@ -57,14 +56,4 @@ export class BatchFrames {
     this.#deletes ??= this.changes.filter((c) => c.deleted).map((c) => c.key);
     return this.#deletes;
   }
-}
-
-export function keyMatcher(filter: KeyFilter | undefined): ((key: string) => boolean) | undefined {
-  if (filter === undefined) return undefined;
-  if ('prefix' in filter) {
-    const prefix = filter.prefix;
-    return (key) => key.startsWith(prefix);
-  }
-  const keys = new Set(filter.keys);
-  return (key) => keys.has(key);
 }

@@ -1,8 +1,8 @@
 import type { Codec } from '../../../shared/src/codecs/codec.js';
 import { codecs } from '../../../shared/src/codecs/index.js';
-import type { PolicyMismatchMode } from '../ensure-topic.js';
 import type { Logger } from '../environment.js';
 import { KafkaTable } from '../kafka-table.js';
+import type { PolicyMismatchMode } from '../policy-mismatch-mode.js';
 
 /** The JSON config file of `tablecast serve`. */
 export interface BridgeConfig {

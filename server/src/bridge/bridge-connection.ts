@@ -4,19 +4,20 @@ import {
   type ErrorCode,
   encodeMessage,
   type KeyFilter,
+  keyMatcher,
   type Position,
   ProtocolError,
   parseClientMessage,
   positionCovers,
   type ServerMessage,
   type SubscribeMessage,
+  tablePosition,
   toWireValue,
   type WireSet,
 } from '../../../shared/src/protocol/index.js';
 import type { Logger, Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
 import type { BatchFrames } from './batch-frames.js';
-import { keyMatcher } from './batch-frames.js';
 import type { BridgeMetrics } from './bridge-metrics.js';
 import type { ResolvedBridgeOptions } from './bridge-options.js';
 
@@ -219,7 +220,7 @@ export class BridgeConnection {
   }
 
   #positionOf(table: KafkaTable<unknown>): Position {
-    return { topicId: table.topicId ?? table.topic, offsets: table.position };
+    return tablePosition(table);
   }
 
   #unsubscribe(id: string, reply: boolean): void {

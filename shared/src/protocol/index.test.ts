@@ -9,10 +9,12 @@ describe('protocol index', () => {
       'SUBPROTOCOL',
       'encodeMessage',
       'fromWireValue',
+      'keyMatcher',
       'parseClientMessage',
       'parseServerMessage',
       'positionCovers',
       'samePosition',
+      'tablePosition',
       'toWireValue',
     ]);
     expect(protocol.PROTOCOL_VERSION).toBe(1);

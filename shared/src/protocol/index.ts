@@ -1,4 +1,5 @@
 export { encodeMessage } from './encode-message.js';
+export { keyMatcher } from './key-filter.js';
 export type {
   ClientMessage,
   DeltaMessage,
@@ -23,6 +24,6 @@ export type {
 export { PROTOCOL_VERSION, SUBPROTOCOL } from './messages.js';
 export { type ParseLimits, parseClientMessage } from './parse-client-message.js';
 export { parseServerMessage } from './parse-server-message.js';
-export { positionCovers, samePosition } from './position.js';
+export { positionCovers, samePosition, tablePosition } from './position.js';
 export { ProtocolError } from './protocol-error.js';
 export { fromWireValue, toWireValue } from './wire-value.js';
