@@ -50,6 +50,8 @@ class Client implements TablecastClient {
   readonly #router: MessageRouter;
   readonly #pause: HiddenPause;
   #closed = false;
+  /** Why the connection stopped for good (the peer is not a tablecast v1 bridge). */
+  #failure: string | undefined;
 
   constructor(options: ResolvedClientOptions) {
     this.#options = options;
@@ -59,6 +61,10 @@ class Client implements TablecastClient {
       open: () => this.#subscriptions.opened(),
       message: (text) => this.#router.handle(text),
       lost: () => this.#subscriptions.lost(),
+      failed: (error) => {
+        this.#failure = `${error.code}: ${error.message}`;
+        this.#subscriptions.failAll(this.#failure);
+      },
     });
     const subscriptions = new Subscriptions(options, this.#connection, report);
     this.#subscriptions = subscriptions;
@@ -71,7 +77,7 @@ class Client implements TablecastClient {
       subscriptions,
       wireValues: options.wireValues,
       report,
-      goaway: (retryAfterMs) => this.#connection.reconnect(retryAfterMs),
+      goaway: (retryAfterMs) => this.#connection.goaway(retryAfterMs),
       authFailed: (error) => this.#connection.authFailed(error),
       forget: (entry) => this.#cache.forget(entry),
     });
@@ -152,6 +158,7 @@ class Client implements TablecastClient {
     } else {
       this.#cache.load(entry);
     }
+    if (this.#failure !== undefined) entry.store.fail(this.#failure);
     this.#connection.start();
     this.#subscriptions.subscribe(entry);
     return store;

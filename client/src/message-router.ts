@@ -50,14 +50,25 @@ export class MessageRouter {
   route(message: ServerMessage): void {
     switch (message.type) {
       case 'welcome':
-        return;
+        return; // checked by the connection's handshake
       case 'snapshot-begin': {
-        const entry = this.#subs.bySub(message.sub);
-        if (entry) this.#feed(entry, entry.store.snapshotBegin(message.mode), 'snapshot-begin');
+        const entry = this.#target(message.sub, message.type);
+        if (entry === undefined) return;
+        if (entry.table !== message.table) {
+          this.#subs.resync(
+            entry,
+            this.#violation(
+              `snapshot-begin for subscription ${message.sub} names table "${message.table}", not "${entry.table}"`,
+              entry.table,
+            ),
+          );
+          return;
+        }
+        this.#feed(entry, entry.store.snapshotBegin(message.mode), 'snapshot-begin');
         return;
       }
       case 'snapshot-part': {
-        const entry = this.#subs.bySub(message.sub);
+        const entry = this.#target(message.sub, message.type);
         if (entry === undefined) return;
         const sets = this.#decode(message.sets, [entry]);
         if (sets) {
@@ -66,7 +77,7 @@ export class MessageRouter {
         return;
       }
       case 'snapshot-end': {
-        const entry = this.#subs.bySub(message.sub);
+        const entry = this.#target(message.sub, message.type);
         if (entry === undefined) return;
         const result = entry.store.snapshotEnd(message.position, message.status);
         if (result !== 'resync') entry.retry.reset();
@@ -84,6 +95,12 @@ export class MessageRouter {
         return;
       }
       case 'status':
+        if (!this.#subs.expects(message.table, false)) {
+          this.#host.report(
+            this.#violation(`status for table "${message.table}", which has no subscription`),
+          );
+          return;
+        }
         for (const entry of this.#subs.subscribed()) {
           if (entry.table === message.table) {
             entry.store.bridgeStatus(message.status, message.reason);
@@ -110,6 +127,26 @@ export class MessageRouter {
     }
   }
 
+  /**
+   * The entry a message for `sub` is about. Undefined when the message is to be dropped: late
+   * for a sub this client ended (expected), or for a sub it never had or that already ended
+   * (a protocol error, reported: applying it could only corrupt another table's map).
+   */
+  #target(sub: string, what: string): HandleEntry | undefined {
+    const entry = this.#subs.bySub(sub);
+    if (entry !== undefined || this.#subs.ending(sub) !== undefined) return entry;
+    this.#host.report(this.#violation(`${what} for subscription ${sub}, which is not live`));
+    return undefined;
+  }
+
+  #violation(message: string, table?: string): TablecastClientError {
+    return new TablecastClientError(
+      'PROTOCOL',
+      `The bridge broke the protocol: ${message}`,
+      table === undefined ? undefined : { table },
+    );
+  }
+
   #onError(message: ErrorMessage): void {
     const entry = message.sub === undefined ? undefined : this.#subs.bySub(message.sub);
     const error = new TablecastClientError(
@@ -128,7 +165,10 @@ export class MessageRouter {
       this.#subs.retry(entry, false);
       return;
     }
-    entry.store.fail(`${message.code}: ${message.message}`);
+    const reason = `${message.code}: ${message.message}`;
+    // No longer allowed: what this client holds of the table must not stay on screen either.
+    if (message.code === 'FORBIDDEN') entry.store.revoke(reason);
+    else entry.store.fail(reason);
     // No longer served or no longer allowed: the saved copy must not paint on the next visit.
     this.#host.forget(entry);
   }
@@ -160,12 +200,24 @@ export class MessageRouter {
 
   #deltaTargets(sub: string | undefined, table: string | undefined): HandleEntry[] {
     if (sub !== undefined) {
-      const entry = this.#subs.bySub(sub);
-      return entry === undefined ? [] : [entry];
+      const entry = this.#target(sub, 'delta');
+      if (entry === undefined || entry.filter !== undefined) return entry ? [entry] : [];
+      // A table's unfiltered subscriptions share the table's delta; one addressed to a sub is
+      // for a filter (§7), so this one's sequence can no longer be trusted.
+      this.#subs.resync(
+        entry,
+        this.#violation(`delta for unfiltered subscription ${sub}`, entry.table),
+      );
+      return [];
     }
     const targets: HandleEntry[] = [];
     for (const entry of this.#subs.subscribed()) {
       if (entry.table === table && entry.filter === undefined) targets.push(entry);
+    }
+    if (targets.length === 0 && table !== undefined && !this.#subs.expects(table, true)) {
+      this.#host.report(
+        this.#violation(`delta for table "${table}", which has no unfiltered subscription`),
+      );
     }
     return targets;
   }

@@ -77,6 +77,19 @@ export class Subscriptions {
     return this.#ending.get(sub);
   }
 
+  /**
+   * Whether a subscription on the current socket, live or still ending, may receive messages
+   * about `table` (only unfiltered ones, for a table's shared delta).
+   */
+  expects(table: string, unfilteredOnly: boolean): boolean {
+    for (const map of [this.#bySub, this.#ending]) {
+      for (const entry of map.values()) {
+        if (entry.table === table && (!unfilteredOnly || entry.filter === undefined)) return true;
+      }
+    }
+    return false;
+  }
+
   /** Every entry subscribed on the current socket. */
   subscribed(): IterableIterator<HandleEntry> {
     return this.#bySub.values();
@@ -199,7 +212,18 @@ export class Subscriptions {
     }
   }
 
-  /** Ends every handle for good (client closed, or the peer is not a bridge). */
+  /** The peer is not a bridge: every handle fails with `reason`, keeping its data. */
+  failAll(reason: string): void {
+    this.#bySub.clear();
+    this.#ending.clear();
+    for (const entry of this.#entries.values()) {
+      this.#clearRetry(entry);
+      entry.sub = undefined;
+      entry.store.fail(reason);
+    }
+  }
+
+  /** Ends every handle for good (the client closed). */
   shutdown(reason: string, each: (entry: HandleEntry) => void): void {
     for (const entry of this.#entries.values()) {
       this.#clearRetry(entry);

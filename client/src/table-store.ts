@@ -384,6 +384,20 @@ export class TableStore<V> {
     this.#updateStatus();
   }
 
+  /**
+   * Access to the table was withdrawn (FORBIDDEN): the map is emptied as one batch, the
+   * position forgotten (a later subscribe starts from scratch), and the status is `failed`.
+   */
+  revoke(reason: string): void {
+    if (this.#closed) return;
+    this.#endSubscription();
+    this.#position = undefined;
+    this.#forceReset = false;
+    this.#failure = reason;
+    this.#updateStatus();
+    this.#notifyBatch(this.#replace(new Map()));
+  }
+
   /** Final: status `failed` with `reason`, waiters resolve false, timers cleared; data stays. */
   shutdown(reason: string): void {
     if (this.#closed) return;
