@@ -2,8 +2,10 @@ import { positionCovers } from '../../shared/src/protocol/index.js';
 import type { Position, TableStatus } from '../../shared/src/protocol/messages.js';
 import { globalTimers, type Timers } from '../../shared/src/timers.js';
 import type { DecodedSet } from './decoded-set.js';
-import { TablecastClientError } from './errors.js';
+import type { TablecastClientError } from './errors.js';
 import type { KeyChange } from './key-change.js';
+import { SnapshotMap } from './snapshot-map.js';
+import { StoreListeners } from './store-listeners.js';
 import type { TableHandleStatus } from './table-handle.js';
 
 export interface TableStoreOptions<V> {
@@ -31,23 +33,13 @@ export type FeedResult = 'applied' | 'ignored' | 'resync';
 
 type Phase = 'idle' | 'awaiting-snapshot' | 'snapshotting' | 'live';
 
-interface Listener<F> {
-  readonly fn: F;
-}
-
-interface Waiter {
-  readonly resolve: (caughtUp: boolean) => void;
-  readonly timer: unknown;
-}
-
 /**
  * The framework-free core behind a table handle: one compacted map rebuilt from a snapshot and
  * deltas, following docs/PROTOCOL.md. Listeners hear about applied batches only (a whole
  * snapshot is one batch), so nobody ever observes a half-applied snapshot.
  *
- * `getSnapshot()` is copy-on-write: it hands out the live Map and marks it shared; the next
- * batch clones it (O(n)) before mutating. So the cost is one copy per batch, and only when
- * someone read the map since the previous batch; a reset snapshot builds a new Map anyway.
+ * `getSnapshot()` is copy-on-write (`SnapshotMap`): one copy per batch at most, and only when
+ * someone read the map since the previous batch.
  *
  * The protocol-facing methods (`startSubscription`, `snapshotBegin`, ...) are for the client;
  * applications use the `TableHandle` surface.
@@ -55,14 +47,11 @@ interface Waiter {
 export class TableStore<V> {
   readonly name: string;
   readonly #default: ((key: string) => V) | undefined;
-  readonly #timers: Timers;
-  readonly #onError: (error: TablecastClientError) => void;
+  readonly #listeners: StoreListeners<V>;
   readonly #onClose: (() => void) | undefined;
   readonly #onApplied: (() => void) | undefined;
 
-  #map = new Map<string, V>();
-  /** The current map was handed out by getSnapshot or an iterator: clone before mutating. */
-  #shared = false;
+  readonly #map = new SnapshotMap<V>();
   #position: Position | undefined;
 
   #phase: Phase = 'idle';
@@ -88,19 +77,14 @@ export class TableStore<V> {
   #status: TableHandleStatus = 'loading';
   #statusReason: string | undefined;
 
-  readonly #listeners = new Set<Listener<() => void>>();
-  readonly #changeListeners = new Set<Listener<(changes: readonly KeyChange<V>[]) => void>>();
-  readonly #statusListeners = new Set<
-    Listener<(status: TableHandleStatus, reason: string | undefined) => void>
-  >();
-  readonly #keyListeners = new Map<string, Set<Listener<() => void>>>();
-  readonly #waiters = new Set<Waiter>();
-
   constructor(options: TableStoreOptions<V> = {}) {
     this.name = options.name ?? '';
     this.#default = options.default;
-    this.#timers = options.timers ?? globalTimers;
-    this.#onError = options.onError ?? (() => {});
+    this.#listeners = new StoreListeners(
+      this.name,
+      options.timers ?? globalTimers,
+      options.onError ?? (() => {}),
+    );
     this.#onClose = options.onClose;
     this.#onApplied = options.onApplied;
   }
@@ -161,39 +145,26 @@ export class TableStore<V> {
    * `useSyncExternalStore` requires; never mutated after it is handed out.
    */
   getSnapshot = (): ReadonlyMap<string, V> => {
-    this.#shared = true;
-    return this.#map;
+    return this.#map.snapshot();
   };
 
   // --- Listening ------------------------------------------------------------------------------
 
   /** Called once per applied batch. Bound, so it can be passed as `useSyncExternalStore(subscribe)`. */
-  subscribe = (listener: () => void): (() => void) => add(this.#listeners, listener);
+  subscribe = (listener: () => void): (() => void) => this.#listeners.onBatch(listener);
 
   /** Called once per applied batch with the keys that changed (compacted, one entry per key). */
   onChanges(listener: (changes: readonly KeyChange<V>[]) => void): () => void {
-    return add(this.#changeListeners, listener);
+    return this.#listeners.onChanges(listener);
   }
 
   onStatus(listener: (status: TableHandleStatus, reason: string | undefined) => void): () => void {
-    return add(this.#statusListeners, listener);
+    return this.#listeners.onStatus(listener);
   }
 
   /** Called after a batch that changed this key's value (set to a different value, or deleted). */
   subscribeKey(key: string, listener: () => void): () => void {
-    let listeners = this.#keyListeners.get(key);
-    if (listeners === undefined) {
-      listeners = new Set();
-      this.#keyListeners.set(key, listeners);
-    }
-    const entry = { fn: listener };
-    listeners.add(entry);
-    return () => {
-      listeners.delete(entry);
-      if (listeners.size === 0 && this.#keyListeners.get(key) === listeners) {
-        this.#keyListeners.delete(key);
-      }
-    };
+    return this.#listeners.onKey(key, listener);
   }
 
   /**
@@ -205,16 +176,7 @@ export class TableStore<V> {
     if (this.#closed || this.#status === 'failed') return Promise.resolve(false);
     const timeoutMs = options.timeoutMs ?? 30_000;
     if (!(timeoutMs >= 0)) throw new RangeError('whenCaughtUp: timeoutMs must be >= 0');
-    return new Promise<boolean>((resolve) => {
-      const waiter: Waiter = {
-        resolve,
-        timer: this.#timers.setTimeout(() => {
-          this.#waiters.delete(waiter);
-          resolve(false);
-        }, timeoutMs),
-      };
-      this.#waiters.add(waiter);
-    });
+    return this.#listeners.wait(timeoutMs);
   }
 
   /** Releases this handle. Data stays readable; after the last release no more updates arrive. */
@@ -230,7 +192,7 @@ export class TableStore<V> {
 
   /** The entries as an array, without marking the map shared (so no copy on the next batch). */
   toEntries(): [string, V][] {
-    return [...this.#map];
+    return this.#map.toEntries();
   }
 
   // --- Fed by the client ----------------------------------------------------------------------
@@ -245,7 +207,7 @@ export class TableStore<V> {
     if (this.#closed || this.#position !== undefined || this.#forceReset) return false;
     this.#position = position;
     this.#vouched = vouched;
-    this.#notifyBatch(this.#replace(new Map(sets)));
+    this.#listeners.batch(this.#map.replace(new Map(sets)));
     this.#updateStatus();
     return true;
   }
@@ -334,8 +296,8 @@ export class TableStore<V> {
     if (result === 'applied') {
       this.#forceReset = false;
       this.#position = position;
-      const changes = reset ? this.#replace(sets) : this.#apply(sets, deletes);
-      this.#notifyBatch(changes);
+      const changes = reset ? this.#map.replace(sets) : this.#map.apply(sets, deletes);
+      this.#listeners.batch(changes);
     }
     this.#updateStatus();
     if (result === 'applied') this.#onApplied?.();
@@ -355,7 +317,7 @@ export class TableStore<V> {
       if (!positionCovers(position, current)) return 'ignored';
     }
     this.#position = position;
-    this.#notifyBatch(this.#apply(sets, deletes));
+    this.#listeners.batch(this.#map.apply(sets, deletes));
     this.#onApplied?.();
     return 'applied';
   }
@@ -395,7 +357,7 @@ export class TableStore<V> {
     this.#forceReset = false;
     this.#failure = reason;
     this.#updateStatus();
-    this.#notifyBatch(this.#replace(new Map()));
+    this.#listeners.batch(this.#map.replace(new Map()));
   }
 
   /** Final: status `failed` with `reason`, waiters resolve false, timers cleared; data stays. */
@@ -405,11 +367,7 @@ export class TableStore<V> {
     this.#failure = reason;
     this.#updateStatus();
     this.#closed = true;
-    this.#settleWaiters(false);
     this.#listeners.clear();
-    this.#changeListeners.clear();
-    this.#statusListeners.clear();
-    this.#keyListeners.clear();
   }
 
   // --- Internals ------------------------------------------------------------------------------
@@ -428,74 +386,13 @@ export class TableStore<V> {
     this.#bufferDeletes = new Set();
   }
 
-  /** Replaces the map with a reset snapshot's; the old one stayed visible until now (I1). */
-  #replace(next: Map<string, V>): KeyChange<V>[] {
-    const previous = this.#map;
-    const changes: KeyChange<V>[] = [];
-    for (const key of previous.keys()) {
-      if (!next.has(key)) changes.push({ key, deleted: true });
-    }
-    for (const [key, value] of next) {
-      if (!previous.has(key) || !Object.is(previous.get(key), value)) {
-        changes.push({ key, deleted: false, value });
-      }
-    }
-    // The buffer becomes the map: nothing else holds it, so no copy is needed.
-    this.#map = next;
-    this.#shared = false;
-    return changes;
-  }
-
-  #apply(sets: Iterable<DecodedSet<V>>, deletes: Iterable<string>): KeyChange<V>[] {
-    const changes: KeyChange<V>[] = [];
-    const touched = new Set<string>();
-    for (const [key, value] of sets) {
-      if (this.#map.has(key) && Object.is(this.#map.get(key), value)) continue;
-      this.#writable().set(key, value);
-      touched.add(key);
-    }
-    for (const key of deletes) {
-      if (!this.#map.has(key)) continue;
-      this.#writable().delete(key);
-      touched.add(key);
-    }
-    // Compacted: one change per key, reflecting where the batch left it.
-    for (const key of touched) {
-      if (this.#map.has(key)) changes.push({ key, deleted: false, value: this.#map.get(key) as V });
-      else changes.push({ key, deleted: true });
-    }
-    return changes;
-  }
-
-  #writable(): Map<string, V> {
-    if (this.#shared) {
-      this.#map = new Map(this.#map);
-      this.#shared = false;
-    }
-    return this.#map;
-  }
-
-  #notifyBatch(changes: readonly KeyChange<V>[]): void {
-    if (changes.length === 0) return;
-    for (const { fn } of [...this.#listeners]) this.#call(() => fn());
-    for (const { fn } of [...this.#changeListeners]) this.#call(() => fn(changes));
-    if (this.#keyListeners.size === 0) return;
-    for (const change of changes) {
-      const listeners = this.#keyListeners.get(change.key);
-      if (listeners === undefined) continue;
-      for (const { fn } of [...listeners]) this.#call(() => fn());
-    }
-  }
-
   #updateStatus(): void {
     if (this.#closed) return;
     const [status, reason] = this.#computeStatus();
     if (status === this.#status && reason === this.#statusReason) return;
     this.#status = status;
     this.#statusReason = reason;
-    for (const { fn } of [...this.#statusListeners]) this.#call(() => fn(status, reason));
-    if (status === 'caught_up') this.#settleWaiters(true);
-    else if (status === 'failed') this.#settleWaiters(false);
+    this.#listeners.status(status, reason);
   }
 
   #computeStatus(): [TableHandleStatus, string | undefined] {
@@ -514,40 +411,4 @@ export class TableStore<V> {
       return ['caught_up', undefined];
     return ['loading', undefined];
   }
-
-  #settleWaiters(caughtUp: boolean): void {
-    for (const waiter of this.#waiters) {
-      this.#timers.clearTimeout(waiter.timer);
-      waiter.resolve(caughtUp);
-    }
-    this.#waiters.clear();
-  }
-
-  #call(fn: () => void): void {
-    try {
-      fn();
-    } catch (cause) {
-      const error = new TablecastClientError(
-        'LISTENER',
-        `A listener of table "${this.name}" threw`,
-        {
-          cause,
-          table: this.name,
-        },
-      );
-      try {
-        this.#onError(error);
-      } catch {
-        // onError itself threw: nothing is left to report to, and the batch must go on.
-      }
-    }
-  }
-}
-
-function add<F>(set: Set<Listener<F>>, fn: F): () => void {
-  const entry = { fn };
-  set.add(entry);
-  return () => {
-    set.delete(entry);
-  };
 }
