@@ -1,69 +1,10 @@
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import type WsWebSocket from 'ws';
-import { toWireValue } from '../../shared/src/protocol/index.js';
-import type { Position, ServerMessage, TableStatus } from '../../shared/src/protocol/messages.js';
-import type { ClientOptions } from './client-options.js';
+import type { ServerMessage } from '../../shared/src/protocol/messages.js';
 import { createClient } from './create-client.js';
-import type { TablecastClientError } from './errors.js';
+import { at, delta, lastSub, sentOf, setup, snapshot } from './test/client-harness.js';
 import { FakeWebSocket } from './test/fake-websocket.js';
 import type { WebSocketLikeConstructor } from './websocket-like.js';
-
-const at = (...offsets: number[]): Position => ({ topicId: 't1', offsets });
-
-function setup(overrides: Partial<ClientOptions> = {}) {
-  const errors: TablecastClientError[] = [];
-  const client = createClient({
-    url: 'ws://bridge.test/tables',
-    WebSocket: FakeWebSocket,
-    random: () => 0.5,
-    onError: (error) => errors.push(error),
-    ...overrides,
-  });
-  return { client, errors };
-}
-
-/** The sent messages of a socket with the given type. */
-function sentOf(socket: FakeWebSocket, type: string) {
-  return socket.messages.filter((message) => message.type === type);
-}
-
-function lastSub(socket: FakeWebSocket): string {
-  const subscribe = sentOf(socket, 'subscribe').at(-1);
-  if (subscribe === undefined) throw new Error('nothing subscribed');
-  return subscribe.sub as string;
-}
-
-function snapshot(
-  socket: FakeWebSocket,
-  sub: string,
-  entries: Record<string, unknown>,
-  position: Position,
-  options: { mode?: 'reset' | 'resume'; status?: TableStatus; table?: string } = {},
-) {
-  socket.receive({
-    type: 'snapshot-begin',
-    sub,
-    table: options.table ?? 'prices',
-    mode: options.mode ?? 'reset',
-  });
-  socket.receive({
-    type: 'snapshot-part',
-    sub,
-    sets: Object.entries(entries).map(([key, value]) => [key, toWireValue(value)] as const),
-    deletes: [],
-  });
-  socket.receive({ type: 'snapshot-end', sub, position, status: options.status ?? 'caught_up' });
-}
-
-function delta(sets: Record<string, unknown>, position: Position, target: object): ServerMessage {
-  return {
-    type: 'delta',
-    ...target,
-    sets: Object.entries(sets).map(([key, value]) => [key, toWireValue(value)] as const),
-    deletes: [],
-    position,
-  };
-}
 
 beforeEach(() => {
   vi.useFakeTimers();
