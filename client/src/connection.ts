@@ -20,8 +20,11 @@ export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed' 
 
 /** What the connection tells the subscription side. */
 export interface ConnectionHandlers {
-  /** A socket is ready (opened, or replaced the old one after a goaway): send everything again. */
-  readonly open: () => void;
+  /**
+   * A socket is ready: send everything again. `handover`: it replaced a socket that was still
+   * serving (after a goaway), so nothing was lost in between.
+   */
+  readonly open: (handover: boolean) => void;
   readonly message: (text: string) => void;
   /** The socket is gone; a reconnect is scheduled unless the connection was closed. */
   readonly lost: () => void;
@@ -312,7 +315,7 @@ export class Connection {
   }
 
   /** `socket` serves now: state open, and the subscription side sends everything on it. */
-  #ready(socket: WebSocketLike): void {
+  #ready(socket: WebSocketLike, handover = false): void {
     this.#socket = socket;
     this.#draining = false;
     this.#setState('open');
@@ -321,7 +324,7 @@ export class Connection {
       this.#healthyTimer = undefined;
       this.#backoff.reset();
     }, this.#options.backoff.healthyAfterMs);
-    this.#handlers.open();
+    this.#handlers.open(handover);
   }
 
   /** The replacement is welcomed: it serves from now on, and the old socket closes (§11). */
@@ -329,7 +332,7 @@ export class Connection {
     const old = this.#socket;
     this.#replacement = undefined;
     if (old !== undefined) closeQuietly(old, 1000, 'replaced after goaway');
-    this.#ready(socket);
+    this.#ready(socket, old !== undefined);
   }
 
   #replacementFailed(error: TablecastClientError): void {

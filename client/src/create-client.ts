@@ -58,7 +58,7 @@ class Client implements TablecastClient {
     const report = safeReporter(options.onError);
     this.#report = report;
     this.#connection = new Connection(options, {
-      open: () => this.#subscriptions.opened(),
+      open: (handover) => this.#subscriptions.opened(handover),
       message: (text) => this.#router.handle(text),
       lost: () => this.#subscriptions.lost(),
       failed: (error) => {

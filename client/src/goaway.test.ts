@@ -26,6 +26,8 @@ function live() {
 describe('goaway (§11)', () => {
   it('keeps the old socket serving until the new one is welcomed, then switches (make-before-break)', () => {
     const { client, prices, socket, errors } = live();
+    const statuses: string[] = [];
+    prices.onStatus((status) => statuses.push(status));
     socket.receive({ type: 'goaway', reason: 'shedding load', retryAfterMs: 2_000 });
     expect(errors.map((error) => error.code)).toEqual(['CONNECTION']);
     expect(socket.closed).toBe(false);
@@ -52,6 +54,8 @@ describe('goaway (§11)', () => {
     expect(Object.fromEntries(prices)).toEqual({ a: 1, b: 2, c: 3 });
     snapshot(next, lastSub(next), { d: 4 }, at(4), { mode: 'resume' });
     expect(Object.fromEntries(prices)).toEqual({ a: 1, b: 2, c: 3, d: 4 });
+    // The application saw no gap: no loading or degraded spell during the switch.
+    expect(statuses).toEqual([]);
     expect(prices.status).toBe('caught_up');
     expect(client.connection).toBe('open');
     client.close();

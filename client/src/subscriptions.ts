@@ -96,7 +96,7 @@ export class Subscriptions {
   }
 
   /** Subscribes on the open socket, with the last position unless a reset is wanted. */
-  subscribe(entry: HandleEntry, resetWanted = false): void {
+  subscribe(entry: HandleEntry, resetWanted = false, handover = false): void {
     this.#clearRetry(entry);
     if (resetWanted) entry.store.requireReset();
     // Paused: resumed on visibility. Waiting for the cache: subscribed when the wait ends.
@@ -106,7 +106,7 @@ export class Subscriptions {
     const position = entry.store.resetRequired ? undefined : entry.store.position;
     entry.sub = sub;
     this.#bySub.set(sub, entry);
-    entry.store.startSubscription();
+    entry.store.startSubscription(handover);
     this.#send({
       type: 'subscribe',
       sub,
@@ -166,13 +166,16 @@ export class Subscriptions {
     return true;
   }
 
-  /** A socket opened (or replaced the previous one): subscribe everything on it. */
-  opened(): void {
+  /**
+   * A socket opened, or (`handover`) replaced a serving one after a goaway: subscribe
+   * everything on it.
+   */
+  opened(handover: boolean): void {
     this.#bySub.clear();
     this.#ending.clear();
     for (const entry of this.#entries.values()) {
       entry.sub = undefined;
-      this.subscribe(entry);
+      this.subscribe(entry, false, handover);
     }
   }
 

@@ -213,8 +213,11 @@ export class TableStore<V> {
   }
 
   /** A subscribe message went out: wait for its snapshot; anything before is ignored (I6). */
-  startSubscription(): void {
+  startSubscription(handover = false): void {
     if (this.#closed) return;
+    // A handover (the same client moving to a new socket after a goaway) keeps `caught_up`
+    // until the new snapshot-end: the map is what the old socket had when it was caught up.
+    if (handover && this.#status === 'caught_up') this.#vouched = true;
     this.#phase = 'awaiting-snapshot';
     this.#clearBuffer();
     this.#disconnected = false;
