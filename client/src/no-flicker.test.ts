@@ -9,9 +9,8 @@ import type { TablecastClientError } from './errors.js';
 import { superjsonValues } from './superjson-values.js';
 import { memoryCache, storageCache, type TableCache } from './table-cache.js';
 import { FakeWebSocket } from './test/fake-websocket.js';
+import { at } from './test/live-store.js';
 import type { VisibilitySource } from './visibility.js';
-
-const at = (...offsets: number[]): Position => ({ topicId: 't1', offsets });
 
 function setup(overrides: Partial<ClientOptions> = {}) {
   const errors: TablecastClientError[] = [];

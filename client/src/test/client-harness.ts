@@ -9,7 +9,7 @@ import { createClient } from '../create-client.js';
 import type { TablecastClientError } from '../errors.js';
 import { FakeWebSocket } from './fake-websocket.js';
 
-export const at = (...offsets: number[]): Position => ({ topicId: 't1', offsets });
+export { at } from './live-store.js';
 
 /** A client over FakeWebSocket with a fixed jitter (random 0.5) and its reported errors. */
 export function setup(overrides: Partial<ClientOptions> = {}) {
