@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const PEERS = ['react', 'react-dom', 'preact', 'preact/hooks', '@preact/signals-core', 'rxjs'];
 
 const ENTRIES = {
-  'tablecast/client': { file: 'index.ts', budget: 12_000 },
+  'tablecast/client': { file: 'index.ts', budget: 12_500 },
   'tablecast/superjson': { file: 'superjson-values.ts', budget: 6_000 },
   'tablecast/rx': { file: 'rx/index.ts', budget: 600 },
   'tablecast/signals': { file: 'signals/index.ts', budget: 800 },
@@ -55,12 +55,12 @@ describe('bundle size (minified + gzip, peers external)', () => {
     }, 30_000);
   }
 
-  it('a JSON-only app (createClient and handles) stays within 11 kB, without superjson', async () => {
+  it('a JSON-only app (createClient and handles) stays within 11.5 kB, without superjson', async () => {
     const { gzip, inputs } = await bundle(
       "import { createClient } from './index.js'; createClient({ url: '/t' }).table('x');",
     );
-    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 11000)`);
-    expect(gzip).toBeLessThanOrEqual(11_000);
+    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 11500)`);
+    expect(gzip).toBeLessThanOrEqual(11_500);
     expect(inputs.filter((input) => input.includes('superjson'))).toEqual([]);
   }, 30_000);
 

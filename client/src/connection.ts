@@ -1,5 +1,4 @@
 import { isThenable } from '../../shared/src/is-thenable.js';
-import { SUBPROTOCOL } from '../../shared/src/protocol/messages.js';
 import { Backoff } from './backoff.js';
 import type { ResolvedClientOptions } from './client-options.js';
 import { safeReporter, TablecastClientError, toClientError } from './errors.js';
@@ -12,7 +11,7 @@ import {
   isSubprotocolRefused,
   wrongSubprotocol,
 } from './handshake.js';
-import { closeQuietly, withQuery } from './socket-helpers.js';
+import { closeQuietly, openSocket, type SocketTarget, socketTarget } from './socket-helpers.js';
 import { WEBSOCKET_OPEN, type WebSocketLike } from './websocket-like.js';
 
 /** `failed`: the peer is not a tablecast v1 bridge (§1); the client stopped for good. */
@@ -37,12 +36,6 @@ const AUTH_CLOSE_CODES = new Set([4401, 4403]);
 /** Bounds on a goaway's `retryAfterMs`: a bridge cannot make clients stampede or vanish. */
 export const GOAWAY_MIN_DELAY_MS = 250;
 export const GOAWAY_MAX_DELAY_MS = 60_000;
-
-type Resolved = [
-  url: string,
-  token: string | undefined,
-  headers: Record<string, string> | undefined,
-];
 
 /**
  * One WebSocket at a time, reopened with backoff until `close()`, and checked against §1 of the
@@ -171,21 +164,21 @@ export class Connection {
     const generation = ++this.#generation;
     // While a socket still serves (after a goaway) the application sees no change.
     if (this.#socket === undefined) this.#setState(this.#lostOnce ? 'reconnecting' : 'connecting');
-    let parts: unknown[];
+    let target: SocketTarget | PromiseLike<SocketTarget>;
     try {
-      parts = [this.#options.url(), this.#options.token?.(), this.#options.headers?.()];
+      target = socketTarget(this.#options);
     } catch (cause) {
       this.#failAttempt(cause);
       return;
     }
     // Synchronous options connect synchronously: no needless microtask between table() and the socket.
-    if (!parts.some(isThenable)) {
-      this.#open(parts as Resolved);
+    if (!isThenable(target)) {
+      this.#open(target);
       return;
     }
-    Promise.all(parts).then(
+    Promise.resolve(target).then(
       (resolved) => {
-        if (generation === this.#generation && !this.#stopped) this.#open(resolved as Resolved);
+        if (generation === this.#generation && !this.#stopped) this.#open(resolved);
       },
       (cause: unknown) => {
         if (generation === this.#generation && !this.#stopped) this.#failAttempt(cause);
@@ -193,31 +186,16 @@ export class Connection {
     );
   }
 
-  #open([url, token, headers]: Resolved): void {
+  #open(target: SocketTarget): void {
     let socket: WebSocketLike;
     try {
-      if (typeof url !== 'string' || url === '') throw new TypeError('url() returned no URL');
-      const target = token === undefined ? url : withQuery(url, 'token', token);
-      // `maxPayload` makes Node's `ws` refuse a larger frame before buffering it; browsers
-      // ignore the third argument and the frame is measured below instead.
-      const { maxMessageBytes: maxPayload } = this.#options;
-      socket = new this.#options.WebSocket(
-        target,
-        SUBPROTOCOL,
-        headers === undefined ? { maxPayload } : { headers, maxPayload },
-      );
+      socket = openSocket(this.#options, target);
     } catch (cause) {
       this.#failAttempt(cause);
       return;
     }
     if (this.#socket === undefined) this.#socket = socket;
     else this.#replacement = socket;
-    try {
-      // Binary frames as ArrayBuffer everywhere (browsers default to Blob, which needs async reads).
-      socket.binaryType = 'arraybuffer';
-    } catch {
-      // Some implementations make it read-only; text frames are all the protocol uses.
-    }
     this.#listen(socket);
   }
 
