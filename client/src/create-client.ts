@@ -18,7 +18,10 @@ import type { TableHandle, TableOptions } from './table-handle.js';
 import { TableStore } from './table-store.js';
 
 export interface TablecastClient {
-  /** Where the shared socket is; `closed` only after `close()`. */
+  /**
+   * Where the shared socket is; `closed` only after `close()`, `failed` when the peer is not a
+   * tablecast v1 bridge (§1: the client stopped, every handle failed with `PROTOCOL_VERSION`).
+   */
   readonly connection: ConnectionState;
   onConnection(listener: (state: ConnectionState) => void): () => void;
   /**
