@@ -23,7 +23,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{server,shared,client}/**/*.test.ts'],
+          include: ['{server,shared,client,scripts}/**/*.test.ts'],
           exclude: ['**/*.kafka.test.ts', '**/node_modules/**'],
         },
       },

@@ -6,6 +6,7 @@ import { Cleanup, liveTopic } from '../../test/fixtures.js';
 import { parseBootstrap } from './bootstrap.js';
 import { createClient } from './create-client.js';
 import type { TablecastClientError } from './errors.js';
+import { superjsonValues } from './superjson-values.js';
 import { storageCache, type TableCache } from './table-cache.js';
 import type { WebSocketLikeConstructor } from './websocket-like.js';
 
@@ -51,6 +52,8 @@ function client(url: string, extra: Partial<Parameters<typeof createClient>[0]> 
       url,
       WebSocket: WebSocket as unknown as WebSocketLikeConstructor,
       backoff: { initialDelayMs: 20, maxDelayMs: 200 },
+      // The tables hold Dates.
+      wireValues: superjsonValues,
       onError: (error) => errors.push(error),
       ...extra,
     }),
@@ -148,7 +151,8 @@ describe('no flicker against a real bridge', () => {
     const sync = storageCache(storage);
     const slow: TableCache = {
       load: async (key) => {
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        // A load that settles on a later turn, as IndexedDB's do.
+        await new Promise((resolve) => setImmediate(resolve));
         return sync.load(key);
       },
       save: async (key, entry) => sync.save(key, entry),

@@ -1,5 +1,3 @@
-import { fromWireValue } from '../../shared/src/protocol/index.js';
-import { keyMatcher } from '../../shared/src/protocol/key-filter.js';
 import type {
   KeyFilter,
   Position,
@@ -13,9 +11,12 @@ import {
   expectOnlyFields,
   expectPosition,
   expectSets,
+  expectStatus,
   invalid,
 } from '../../shared/src/protocol/validate.js';
-import type { DecodedSet } from './table-store.js';
+import type { DecodedSet } from './decoded-set.js';
+import { asTypeError } from './errors.js';
+import { decodeSets, type WireValues } from './wire-values.js';
 
 /**
  * A table's snapshot as the server side of an app embeds it in a page: what
@@ -32,13 +33,6 @@ export interface TableBootstrap {
 }
 
 const BOOTSTRAP_FIELDS = ['table', 'status', 'position', 'sets'] as const;
-const STATUSES: readonly TableStatus[] = [
-  'unstarted',
-  'loading',
-  'caught_up',
-  'degraded',
-  'failed',
-];
 
 /**
  * Checks a bootstrap (the object, or its JSON text) and returns it typed. Throws a `TypeError`
@@ -59,46 +53,40 @@ export function parseBootstrap(json: unknown): TableBootstrap {
   return asTypeError('parseBootstrap', () => {
     const object = expectObject(value, 'bootstrap');
     expectOnlyFields(object, 'bootstrap', BOOTSTRAP_FIELDS);
-    const { table, status } = object;
+    const { table } = object;
     if (table !== undefined && (typeof table !== 'string' || table === '')) {
       invalid('bootstrap.table', 'a non-empty string', table);
     }
-    if (!STATUSES.includes(status as TableStatus)) {
-      invalid('bootstrap.status', `one of ${STATUSES.join(', ')}`, status);
-    }
+    const status = expectStatus(object.status, 'bootstrap.status');
     const position = expectPosition(object.position, 'bootstrap.position');
     const sets = expectSets(object.sets, 'bootstrap.sets');
     return {
       ...(table === undefined ? {} : { table: table as string }),
-      status: status as TableStatus,
+      status,
       position,
       sets,
     };
   });
 }
 
-/** Decodes wire sets, keeping only the keys a filter admits. Throws on an undecodable value. */
-export function decodeSets(
-  sets: readonly WireSet[],
-  filter: KeyFilter | undefined,
-): DecodedSet<unknown>[] {
-  // A whole-table snapshot restricted to a filter is the filtered table at the same position, so
-  // a filtered handle may resume from an unfiltered bootstrap (never the other way round).
-  const keep = keyMatcher(filter);
-  const decoded: DecodedSet<unknown>[] = [];
-  for (const [key, wire] of sets) {
-    if (keep === undefined || keep(key)) decoded.push([key, fromWireValue(wire)]);
-  }
-  return decoded;
-}
+/** What `hydrate()` takes: decoded sets, their position, and whether they vouch for caught_up. */
+export type Hydration = [sets: DecodedSet<unknown>[], position: Position, vouched: boolean];
 
-/** Runs protocol checks, turning their ProtocolError into the TypeError an API caller expects. */
-export function asTypeError<T>(what: string, check: () => T): T {
-  try {
-    return check();
-  } catch (cause) {
-    if (cause instanceof TypeError) throw cause;
-    const message = cause instanceof Error ? cause.message : String(cause);
-    throw new TypeError(`${what}: ${message}`, { cause });
+/**
+ * Checks and decodes a `bootstrap` option of `table()`; throws TypeError when it is malformed,
+ * is for another table, or holds a value that does not decode.
+ */
+export function readBootstrapOption(
+  name: string,
+  filter: KeyFilter | undefined,
+  bootstrap: unknown,
+  values: WireValues,
+): Hydration | undefined {
+  if (bootstrap === undefined) return undefined;
+  const parsed = parseBootstrap(bootstrap);
+  if (parsed.table !== undefined && parsed.table !== name) {
+    throw new TypeError(`table(): the bootstrap is for table "${parsed.table}", not "${name}"`);
   }
+  const sets = asTypeError('table(): bootstrap', () => decodeSets(parsed.sets, filter, values));
+  return [sets, parsed.position, parsed.status === 'caught_up'];
 }

@@ -1,8 +1,10 @@
+import { globalTimers, type Timers } from '../../shared/src/timers.js';
 import { defaultWebSocket } from './default-websocket.js';
 import type { TablecastClientError } from './errors.js';
 import type { TableCache } from './table-cache.js';
 import { documentVisibility, type VisibilitySource } from './visibility.js';
 import type { WebSocketLikeConstructor } from './websocket-like.js';
+import { jsonValues, type WireValues } from './wire-values.js';
 
 /** Reconnection delays. Every field is optional; defaults are listed on each. */
 export interface BackoffOptions {
@@ -17,10 +19,7 @@ export interface BackoffOptions {
 }
 
 /** The timer functions the client uses, injectable for tests and unusual runtimes. */
-export interface TimerFunctions {
-  readonly setTimeout: (callback: () => void, ms: number) => unknown;
-  readonly clearTimeout: (handle: unknown) => void;
-}
+export type TimerFunctions = Timers;
 
 export interface ClientOptions {
   /** The bridge's WebSocket URL, or a function resolving it on every (re)connect (e.g. to pick a replica). */
@@ -70,6 +69,25 @@ export interface ClientOptions {
   readonly hiddenGraceMs?: number;
   /** Where visibility comes from. Default `document.visibilityState` when there is a document. */
   readonly visibility?: VisibilitySource;
+  /**
+   * How wire values become values. Default `jsonValues`: plain JSON only, and a table holding a
+   * value that needs superjson fails with `UNSUPPORTED_VALUE` (never shows a wrong value). Pass
+   * `superjsonValues` from `tablecast/superjson` for Date, Map, Set, BigInt and friends.
+   */
+  readonly wireValues?: WireValues;
+  /**
+   * The largest frame accepted from the bridge, in bytes. A larger one closes the socket with a
+   * `MESSAGE_TOO_LARGE` error and reconnects with backoff. Passed to `ws` as `maxPayload`; in
+   * browsers a text frame is measured in UTF-16 code units (never more than its UTF-8 bytes)
+   * before it is parsed. Default 64 MiB: one frame holds one delta or snapshot part, and a
+   * single large value must still fit.
+   */
+  readonly maxMessageBytes?: number;
+  /**
+   * How long after the socket opens the bridge's `welcome` may take. Past it the socket is
+   * treated as lost (reconnect with backoff). Default 10_000.
+   */
+  readonly welcomeTimeoutMs?: number;
 }
 
 export interface ResolvedClientOptions {
@@ -89,6 +107,9 @@ export interface ResolvedClientOptions {
   readonly hiddenGraceMs: number;
   /** Undefined when neither pausing nor the cache needs it, or there is none. */
   readonly visibility: VisibilitySource | undefined;
+  readonly wireValues: WireValues;
+  readonly maxMessageBytes: number;
+  readonly welcomeTimeoutMs: number;
 }
 
 const defaultBackoff: Required<BackoffOptions> = {
@@ -136,11 +157,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   if (backoff.initialDelayMs > backoff.maxDelayMs) {
     throw new RangeError('createClient: backoff.initialDelayMs must not exceed backoff.maxDelayMs');
   }
-  const timers = options.timers ?? {
-    setTimeout: (callback: () => void, ms: number) => globalThis.setTimeout(callback, ms),
-    clearTimeout: (handle: unknown) =>
-      globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0]),
-  };
+  const timers = options.timers ?? globalTimers;
   if (typeof timers.setTimeout !== 'function' || typeof timers.clearTimeout !== 'function') {
     throw new TypeError('createClient: `timers` needs both setTimeout and clearTimeout');
   }
@@ -164,6 +181,12 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   if (options.pauseWhenHidden !== undefined && typeof options.pauseWhenHidden !== 'boolean') {
     throw new TypeError('createClient: `pauseWhenHidden` must be a boolean');
   }
+  const { wireValues = jsonValues } = options;
+  if (typeof wireValues?.fromWire !== 'function' || typeof wireValues.toWire !== 'function') {
+    throw new TypeError('createClient: `wireValues` needs fromWire and toWire');
+  }
+  const maxMessageBytes = nonNegative(options, 'maxMessageBytes', 64 * 1024 * 1024);
+  if (maxMessageBytes < 1) throw new RangeError('createClient: `maxMessageBytes` must be >= 1');
   const source = injected ?? documentVisibility();
   const pauseWhenHidden = options.pauseWhenHidden ?? source !== undefined;
   return {
@@ -177,18 +200,26 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     onError: options.onError ?? (() => {}),
     lazy: options.lazy ?? true,
     cache,
-    cacheSaveIntervalMs: duration(options, 'cacheSaveIntervalMs', 1_000),
-    cacheLoadTimeoutMs: duration(options, 'cacheLoadTimeoutMs', 250),
+    cacheSaveIntervalMs: nonNegative(options, 'cacheSaveIntervalMs', 1_000),
+    cacheLoadTimeoutMs: nonNegative(options, 'cacheLoadTimeoutMs', 250),
     pauseWhenHidden,
-    hiddenGraceMs: duration(options, 'hiddenGraceMs', 5_000),
+    hiddenGraceMs: nonNegative(options, 'hiddenGraceMs', 5_000),
     // Also for the cache alone: hiding is the last reliable moment to save on mobile.
     visibility: pauseWhenHidden || cache !== undefined ? source : undefined,
+    wireValues,
+    maxMessageBytes,
+    welcomeTimeoutMs: nonNegative(options, 'welcomeTimeoutMs', 10_000),
   };
 }
 
-function duration(
+function nonNegative(
   options: ClientOptions,
-  name: 'cacheSaveIntervalMs' | 'cacheLoadTimeoutMs' | 'hiddenGraceMs',
+  name:
+    | 'cacheSaveIntervalMs'
+    | 'cacheLoadTimeoutMs'
+    | 'hiddenGraceMs'
+    | 'maxMessageBytes'
+    | 'welcomeTimeoutMs',
   fallback: number,
 ): number {
   const value = options[name];

@@ -7,9 +7,12 @@ import type { KafkaTable } from '../../server/src/kafka-table.js';
 import { untilMap } from '../../test/client-fixtures.js';
 import { Cleanup, heldReplica, liveTopic } from '../../test/fixtures.js';
 import { brokers } from '../../test/kafka.js';
+import { cacheKey } from './cache-entry.js';
 import { createClient } from './create-client.js';
 import { rx } from './rx/index.js';
 import { signals } from './signals/index.js';
+import { superjsonValues } from './superjson-values.js';
+import { memoryCache } from './table-cache.js';
 import type { WebSocketLikeConstructor } from './websocket-like.js';
 
 const quiet = { warn: () => {}, error: () => {} };
@@ -34,6 +37,8 @@ function client(url: string | (() => string)) {
       url,
       WebSocket: WebSocket as unknown as WebSocketLikeConstructor,
       backoff: { initialDelayMs: 20, maxDelayMs: 200 },
+      // The tables hold Dates.
+      wireValues: superjsonValues,
     }),
     (c) => c.close(),
   );
@@ -88,6 +93,52 @@ describe('client against a real bridge', () => {
     expect([...one.entries()]).toEqual([['db/1', 'db/1']]);
     expect(other.get('x')).toBe(1);
     expect(bridge.metrics.connections).toBe(1);
+  });
+
+  it('a table the bridge forbids drops what the cache painted and deletes the cache entry', async () => {
+    const { table, writer } = await topicTable(1);
+    await writer.set('a', 1);
+    await table.barrier(10_000);
+    const bridge = cleanup.add(
+      createBridge({
+        tables: { flags: table },
+        logger: quiet,
+        authorize: ({ url }) => url.searchParams.get('token') === 'all' || { tables: [] },
+      }),
+      (b) => b.close({ graceMs: 100 }),
+    );
+    const { url } = await bridge.listen({ port: 0 });
+    const cache = memoryCache();
+    const key = cacheKey('flags', undefined);
+    const allowed = createClient({
+      url,
+      WebSocket: WebSocket as unknown as WebSocketLikeConstructor,
+      token: () => 'all',
+      cache,
+    });
+    await allowed.table('flags').whenCaughtUp({ timeoutMs: 10_000 });
+    allowed.close();
+    expect(cache.entries.has(key)).toBe(true);
+
+    const errors: string[] = [];
+    const refused = cleanup.add(
+      createClient({
+        url,
+        WebSocket: WebSocket as unknown as WebSocketLikeConstructor,
+        cache,
+        onError: (error) => errors.push(error.code),
+      }),
+      (c) => c.close(),
+    );
+    const flags = refused.table<number>('flags');
+    expect(flags.get('a')).toBe(1);
+    await new Promise<void>((resolve) =>
+      flags.onStatus((status) => status === 'failed' && resolve()),
+    );
+    expect(flags.size).toBe(0);
+    expect(flags.statusReason).toMatch(/^FORBIDDEN: /);
+    expect(errors).toEqual(['FORBIDDEN']);
+    expect(cache.entries.has(key)).toBe(false);
   });
 
   it('resumes after a bridge restart and receives what changed while it was away', async () => {

@@ -1,53 +1,78 @@
-import { SUBPROTOCOL } from '../../shared/src/protocol/messages.js';
+import { isThenable } from '../../shared/src/is-thenable.js';
 import { Backoff } from './backoff.js';
 import type { ResolvedClientOptions } from './client-options.js';
-import { TablecastClientError, toClientError } from './errors.js';
+import { safeReporter, TablecastClientError, toClientError } from './errors.js';
 import { frameText } from './frame-text.js';
+import {
+  checkSubprotocol,
+  checkWelcome,
+  frameSize,
+  isPayloadTooLarge,
+  isSubprotocolRefused,
+  wrongSubprotocol,
+} from './handshake.js';
+import { closeQuietly, openSocket, type SocketTarget, socketTarget } from './socket-helpers.js';
 import { WEBSOCKET_OPEN, type WebSocketLike } from './websocket-like.js';
 
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+/** `failed`: the peer is not a tablecast v1 bridge (§1); the client stopped for good. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed';
 
 /** What the connection tells the subscription side. */
 export interface ConnectionHandlers {
-  /** A socket opened: every live subscription must be sent again. */
-  readonly open: () => void;
+  /**
+   * A socket is ready: send everything again. `handover`: it replaced a socket that was still
+   * serving (after a goaway), so nothing was lost in between.
+   */
+  readonly open: (handover: boolean) => void;
   readonly message: (text: string) => void;
   /** The socket is gone; a reconnect is scheduled unless the connection was closed. */
   readonly lost: () => void;
+  /** The peer failed the handshake: the connection stopped and will not reconnect. */
+  readonly failed: (error: TablecastClientError) => void;
 }
 
 /** Close codes a bridge uses to refuse credentials after the upgrade. */
 const AUTH_CLOSE_CODES = new Set([4401, 4403]);
-
-type Resolved = [
-  url: string,
-  token: string | undefined,
-  headers: Record<string, string> | undefined,
-];
+/** Bounds on a goaway's `retryAfterMs`: a bridge cannot make clients stampede or vanish. */
+export const GOAWAY_MIN_DELAY_MS = 250;
+export const GOAWAY_MAX_DELAY_MS = 60_000;
 
 /**
- * One WebSocket at a time, reopened with backoff until `close()`. Knows nothing about tables:
- * it opens, delivers frame text and reports loss, like tRPC's wsLink connection.
+ * One WebSocket at a time, reopened with backoff until `close()`, and checked against §1 of the
+ * protocol (subprotocol, then `welcome` v1). Knows nothing about tables: it opens, delivers
+ * frame text and reports loss, like tRPC's wsLink connection.
+ *
+ * After a goaway the serving socket stays open while a replacement opens; the replacement
+ * takes over once its `welcome` arrived (make-before-break, docs/PROTOCOL.md §11).
  */
 export class Connection {
   readonly #options: ResolvedClientOptions;
   readonly #handlers: ConnectionHandlers;
   readonly #backoff: Backoff;
+  readonly #report: (error: TablecastClientError) => void;
   readonly #stateListeners = new Set<{ fn: (state: ConnectionState) => void }>();
 
   #state: ConnectionState = 'connecting';
+  /** The socket that serves: its messages are delivered, sends go to it. */
   #socket: WebSocketLike | undefined;
+  /** A replacement opening after a goaway while `#socket` still serves. */
+  #replacement: WebSocketLike | undefined;
+  /** A goaway arrived on `#socket`: a replacement is scheduled or opening. */
+  #draining = false;
   #started = false;
-  #closed = false;
+  #stopped = false;
   #lostOnce = false;
   /** Bumped on every attempt and on close, so a late url/token resolution is dropped. */
   #generation = 0;
   #reconnectTimer: unknown;
   #healthyTimer: unknown;
+  /** One per socket waiting for its welcome. */
+  readonly #welcomeTimers = new Set<unknown>();
 
   constructor(options: ResolvedClientOptions, handlers: ConnectionHandlers) {
     this.#options = options;
     this.#handlers = handlers;
+    this.#report = safeReporter(options.onError);
     this.#backoff = new Backoff(
       options.backoff.initialDelayMs,
       options.backoff.maxDelayMs,
@@ -59,7 +84,7 @@ export class Connection {
     return this.#state;
   }
 
-  /** Consecutive failed attempts since the last healthy socket. */
+  /** Consecutive failed attempts (and goaways) since the last healthy socket. */
   get attempt(): number {
     return this.#backoff.attempt;
   }
@@ -74,7 +99,7 @@ export class Connection {
 
   /** Opens the first socket; later calls do nothing. */
   start(): void {
-    if (this.#started || this.#closed) return;
+    if (this.#started || this.#stopped) return;
     this.#started = true;
     this.#connect();
   }
@@ -92,110 +117,159 @@ export class Connection {
     }
   }
 
-  /** Drops the socket and reconnects after `delayMs` (default: the next backoff delay). */
-  reconnect(delayMs?: number): void {
-    if (this.#closed || this.#socket === undefined) return;
-    this.#drop(1000, 'reconnect');
-    this.#schedule(delayMs ?? this.#backoff.next());
+  /**
+   * The bridge is going away (§11): after `retryAfterMs`, clamped to [250 ms, 60 s], plus a
+   * jitter drawn like a reconnect delay (so repeated goaways back off like failures), open a
+   * replacement. The current socket keeps serving until the replacement is ready.
+   */
+  goaway(retryAfterMs: number | undefined): void {
+    if (this.#stopped || this.#socket === undefined || this.#draining) return;
+    this.#draining = true;
+    const wait = Math.min(
+      GOAWAY_MAX_DELAY_MS,
+      Math.max(GOAWAY_MIN_DELAY_MS, retryAfterMs ?? GOAWAY_MIN_DELAY_MS),
+    );
+    this.#schedule(wait + this.#backoff.next());
   }
 
   /** The bridge refused the credentials: report it and wait `authDelayMs` before retrying. */
   authFailed(error: TablecastClientError): void {
-    if (this.#closed) return;
+    if (this.#stopped) return;
     this.#report(error);
+    this.#dropReplacement();
     if (this.#socket !== undefined) this.#drop(1000, 'auth failed');
     this.#schedule(this.#options.backoff.authDelayMs);
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    this.#stop('closed', 'client closed');
+  }
+
+  /** Ends the connection for good; `closed` by the application, `failed` by a bad peer. */
+  #stop(state: 'closed' | 'failed', reason: string): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
     this.#generation += 1;
     this.#clearTimers();
+    this.#dropReplacement();
     const socket = this.#socket;
     this.#socket = undefined;
-    if (socket !== undefined) closeQuietly(socket, 1000, 'client closed');
-    this.#setState('closed');
+    if (socket !== undefined) closeQuietly(socket, 1000, reason);
+    this.#setState(state);
     this.#stateListeners.clear();
   }
 
   #connect(): void {
-    if (this.#closed) return;
+    if (this.#stopped) return;
     const generation = ++this.#generation;
-    this.#setState(this.#lostOnce ? 'reconnecting' : 'connecting');
-    let parts: unknown[];
+    // While a socket still serves (after a goaway) the application sees no change.
+    if (this.#socket === undefined) this.#setState(this.#lostOnce ? 'reconnecting' : 'connecting');
+    let target: SocketTarget | PromiseLike<SocketTarget>;
     try {
-      parts = [this.#options.url(), this.#options.token?.(), this.#options.headers?.()];
+      target = socketTarget(this.#options);
     } catch (cause) {
       this.#failAttempt(cause);
       return;
     }
     // Synchronous options connect synchronously: no needless microtask between table() and the socket.
-    if (!parts.some(isThenable)) {
-      this.#open(parts as Resolved);
+    if (!isThenable(target)) {
+      this.#open(target);
       return;
     }
-    Promise.all(parts).then(
+    Promise.resolve(target).then(
       (resolved) => {
-        if (generation === this.#generation && !this.#closed) this.#open(resolved as Resolved);
+        if (generation === this.#generation && !this.#stopped) this.#open(resolved);
       },
       (cause: unknown) => {
-        if (generation === this.#generation && !this.#closed) this.#failAttempt(cause);
+        if (generation === this.#generation && !this.#stopped) this.#failAttempt(cause);
       },
     );
   }
 
-  #open([url, token, headers]: Resolved): void {
+  #open(target: SocketTarget): void {
     let socket: WebSocketLike;
     try {
-      if (typeof url !== 'string' || url === '') throw new TypeError('url() returned no URL');
-      const target = token === undefined ? url : withQuery(url, 'token', token);
-      socket =
-        headers === undefined
-          ? new this.#options.WebSocket(target, SUBPROTOCOL)
-          : new this.#options.WebSocket(target, SUBPROTOCOL, { headers });
+      socket = openSocket(this.#options, target);
     } catch (cause) {
       this.#failAttempt(cause);
       return;
     }
-    this.#socket = socket;
-    try {
-      // Binary frames as ArrayBuffer everywhere (browsers default to Blob, which needs async reads).
-      socket.binaryType = 'arraybuffer';
-    } catch {
-      // Some implementations make it read-only; text frames are all the protocol uses.
-    }
+    if (this.#socket === undefined) this.#socket = socket;
+    else this.#replacement = socket;
+    this.#listen(socket);
+  }
+
+  #listen(socket: WebSocketLike): void {
+    let welcomed = false;
+    let welcomeTimer: unknown;
+    const mine = () => socket === this.#socket || socket === this.#replacement;
+    const clearWelcomeTimer = () => {
+      if (welcomeTimer === undefined) return;
+      this.#options.timers.clearTimeout(welcomeTimer);
+      this.#welcomeTimers.delete(welcomeTimer);
+      welcomeTimer = undefined;
+    };
+    const gone = (error: TablecastClientError) => {
+      clearWelcomeTimer();
+      if (socket === this.#replacement) this.#replacementFailed(error);
+      else if (socket === this.#socket) this.#lose(error);
+    };
     socket.addEventListener('open', () => {
-      if (this.#socket !== socket) return;
-      this.#setState('open');
-      this.#healthyTimer = this.#options.timers.setTimeout(() => {
-        this.#healthyTimer = undefined;
-        this.#backoff.reset();
-      }, this.#options.backoff.healthyAfterMs);
-      this.#handlers.open();
+      if (!mine()) return;
+      const mismatch = checkSubprotocol(socket.protocol);
+      if (mismatch !== undefined) {
+        this.#fail(mismatch);
+        return;
+      }
+      welcomeTimer = this.#options.timers.setTimeout(() => {
+        this.#welcomeTimers.delete(welcomeTimer);
+        welcomeTimer = undefined;
+        if (!mine()) return;
+        const ms = this.#options.welcomeTimeoutMs;
+        gone(new TablecastClientError('PROTOCOL', `No welcome from the bridge within ${ms} ms`));
+      }, this.#options.welcomeTimeoutMs);
+      this.#welcomeTimers.add(welcomeTimer);
+      // A replacement takes over at its welcome, a first socket at once (§2: a client may
+      // subscribe before the welcome arrives).
+      if (socket === this.#socket) this.#ready(socket);
     });
     socket.addEventListener('message', (event) => {
-      if (this.#socket !== socket) return;
+      if (!mine()) return;
+      if (frameSize(event.data) > this.#options.maxMessageBytes) {
+        gone(this.#tooLarge());
+        return;
+      }
       let text: string;
       try {
         text = frameText(event.data);
       } catch (cause) {
-        this.#report(toClientError(cause, 'PROTOCOL'));
+        if (welcomed) this.#report(toClientError(cause, 'PROTOCOL'));
+        else this.#fail(toClientError(cause, 'PROTOCOL'));
         return;
       }
-      this.#handlers.message(text);
+      if (!welcomed) {
+        const error = checkWelcome(text);
+        if (error !== undefined) {
+          this.#fail(error);
+          return;
+        }
+        welcomed = true;
+        clearWelcomeTimer();
+        if (socket === this.#replacement) this.#promote(socket);
+      }
+      if (socket === this.#socket) this.#handlers.message(text);
     });
     socket.addEventListener('close', (event) => {
-      if (this.#socket !== socket) return;
+      if (!mine()) return;
       const code = event.code ?? 1006;
       if (AUTH_CLOSE_CODES.has(code)) {
-        this.#drop(code, '');
+        clearWelcomeTimer();
         this.authFailed(
           new TablecastClientError('AUTH', `The bridge refused the credentials (close ${code})`),
         );
         return;
       }
-      this.#lose(
+      gone(
         new TablecastClientError(
           'CONNECTION',
           `The socket closed (code ${code}${event.reason ? `: ${event.reason}` : ''})`,
@@ -203,11 +277,61 @@ export class Connection {
       );
     });
     socket.addEventListener('error', (event) => {
-      if (this.#socket !== socket) return;
+      if (!mine()) return;
       // Treat error as loss right away: not every implementation follows it with a close.
       const cause = (event as { error?: unknown } | undefined)?.error ?? event;
-      this.#lose(new TablecastClientError('CONNECTION', 'The socket failed', { cause }));
+      if (isSubprotocolRefused(cause)) {
+        this.#fail(wrongSubprotocol(undefined, cause));
+        return;
+      }
+      gone(
+        isPayloadTooLarge(cause)
+          ? this.#tooLarge(cause)
+          : new TablecastClientError('CONNECTION', 'The socket failed', { cause }),
+      );
     });
+  }
+
+  /** `socket` serves now: state open, and the subscription side sends everything on it. */
+  #ready(socket: WebSocketLike, handover = false): void {
+    this.#socket = socket;
+    this.#draining = false;
+    this.#setState('open');
+    if (this.#healthyTimer !== undefined) this.#options.timers.clearTimeout(this.#healthyTimer);
+    this.#healthyTimer = this.#options.timers.setTimeout(() => {
+      this.#healthyTimer = undefined;
+      this.#backoff.reset();
+    }, this.#options.backoff.healthyAfterMs);
+    this.#handlers.open(handover);
+  }
+
+  /** The replacement is welcomed: it serves from now on, and the old socket closes (§11). */
+  #promote(socket: WebSocketLike): void {
+    const old = this.#socket;
+    this.#replacement = undefined;
+    if (old !== undefined) closeQuietly(old, 1000, 'replaced after goaway');
+    this.#ready(socket, old !== undefined);
+  }
+
+  #replacementFailed(error: TablecastClientError): void {
+    this.#dropReplacement();
+    this.#report(error);
+    this.#schedule(this.#backoff.next());
+  }
+
+  #tooLarge(cause?: unknown): TablecastClientError {
+    return new TablecastClientError(
+      'MESSAGE_TOO_LARGE',
+      `The bridge sent a frame larger than maxMessageBytes (${this.#options.maxMessageBytes}); raise the option if such frames are expected`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+
+  /** The peer is not a tablecast v1 bridge: stop instead of reconnecting in a loop (§1). */
+  #fail(error: TablecastClientError): void {
+    this.#report(error);
+    this.#stop('failed', 'not a tablecast v1 bridge');
+    this.#handlers.failed(error);
   }
 
   #failAttempt(cause: unknown): void {
@@ -216,34 +340,52 @@ export class Connection {
         cause: toClientError(cause, 'CONNECTION'),
       }),
     );
-    this.#lostOnce = true;
+    if (this.#socket === undefined) this.#lostOnce = true;
     this.#schedule(this.#backoff.next());
   }
 
   #lose(error: TablecastClientError): void {
     this.#drop(1000, '');
     this.#report(error);
-    this.#schedule(this.#backoff.next());
+    // A replacement on its way (after a goaway) is the reconnect already.
+    if (this.#socket === undefined && this.#reconnectTimer === undefined) {
+      this.#schedule(this.#backoff.next());
+    }
   }
 
-  /** Detaches and closes the current socket and tells the subscription side. */
+  /** Detaches and closes the serving socket and tells the subscription side. */
   #drop(code: number, reason: string): void {
     const socket = this.#socket;
     this.#socket = undefined;
+    this.#draining = false;
     this.#lostOnce = true;
     if (this.#healthyTimer !== undefined) {
       this.#options.timers.clearTimeout(this.#healthyTimer);
       this.#healthyTimer = undefined;
     }
-    // Application close codes are reserved to the server side of 4401/4403; reply with 1000.
-    if (socket !== undefined) closeQuietly(socket, code >= 4000 ? 1000 : code, reason);
+    if (socket !== undefined) closeQuietly(socket, code, reason);
     this.#setState('reconnecting');
     this.#handlers.lost();
+    // Nothing serves now: a replacement still opening becomes the first socket when it opens.
+    const pending = this.#replacement;
+    if (pending !== undefined && pending.readyState === WEBSOCKET_OPEN) {
+      this.#replacement = undefined;
+      this.#ready(pending);
+    } else if (pending !== undefined) {
+      this.#replacement = undefined;
+      this.#socket = pending;
+    }
+  }
+
+  #dropReplacement(): void {
+    const socket = this.#replacement;
+    this.#replacement = undefined;
+    if (socket !== undefined) closeQuietly(socket, 1000, 'replacement abandoned');
   }
 
   #schedule(delayMs: number): void {
-    if (this.#closed) return;
-    this.#setState('reconnecting');
+    if (this.#stopped) return;
+    if (this.#socket === undefined) this.#setState('reconnecting');
     if (this.#reconnectTimer !== undefined) this.#options.timers.clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = this.#options.timers.setTimeout(() => {
       this.#reconnectTimer = undefined;
@@ -255,12 +397,14 @@ export class Connection {
     const { clearTimeout } = this.#options.timers;
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     if (this.#healthyTimer !== undefined) clearTimeout(this.#healthyTimer);
+    for (const timer of this.#welcomeTimers) clearTimeout(timer);
+    this.#welcomeTimers.clear();
     this.#reconnectTimer = undefined;
     this.#healthyTimer = undefined;
   }
 
   #setState(state: ConnectionState): void {
-    if (this.#state === state || this.#state === 'closed') return;
+    if (this.#state === state || this.#state === 'closed' || this.#state === 'failed') return;
     this.#state = state;
     for (const { fn } of [...this.#stateListeners]) {
       try {
@@ -271,38 +415,5 @@ export class Connection {
         );
       }
     }
-  }
-
-  #report(error: TablecastClientError): void {
-    try {
-      this.#options.onError(error);
-    } catch {
-      // A throwing onError must not break reconnection.
-    }
-  }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-/** Adds a query parameter without `URL`, which rejects the relative URLs browsers accept. */
-function withQuery(url: string, name: string, value: string): string {
-  const hash = url.indexOf('#');
-  const base = hash === -1 ? url : url.slice(0, hash);
-  const fragment = hash === -1 ? '' : url.slice(hash);
-  const separator = base.includes('?') ? '&' : '?';
-  return `${base}${separator}${encodeURIComponent(name)}=${encodeURIComponent(value)}${fragment}`;
-}
-
-function closeQuietly(socket: WebSocketLike, code: number, reason: string): void {
-  try {
-    socket.close(code, reason);
-  } catch {
-    // Closing a socket that never connected throws in some implementations; it is gone either way.
   }
 }

@@ -1,69 +1,10 @@
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import type WsWebSocket from 'ws';
-import { toWireValue } from '../../shared/src/protocol/index.js';
-import type { Position, ServerMessage, TableStatus } from '../../shared/src/protocol/messages.js';
-import type { ClientOptions } from './client-options.js';
+import type { ServerMessage } from '../../shared/src/protocol/messages.js';
 import { createClient } from './create-client.js';
-import type { TablecastClientError } from './errors.js';
+import { at, delta, lastSub, sentOf, setup, snapshot } from './test/client-harness.js';
 import { FakeWebSocket } from './test/fake-websocket.js';
 import type { WebSocketLikeConstructor } from './websocket-like.js';
-
-const at = (...offsets: number[]): Position => ({ topicId: 't1', offsets });
-
-function setup(overrides: Partial<ClientOptions> = {}) {
-  const errors: TablecastClientError[] = [];
-  const client = createClient({
-    url: 'ws://bridge.test/tables',
-    WebSocket: FakeWebSocket,
-    random: () => 0.5,
-    onError: (error) => errors.push(error),
-    ...overrides,
-  });
-  return { client, errors };
-}
-
-/** The sent messages of a socket with the given type. */
-function sentOf(socket: FakeWebSocket, type: string) {
-  return socket.messages.filter((message) => message.type === type);
-}
-
-function lastSub(socket: FakeWebSocket): string {
-  const subscribe = sentOf(socket, 'subscribe').at(-1);
-  if (subscribe === undefined) throw new Error('nothing subscribed');
-  return subscribe.sub as string;
-}
-
-function snapshot(
-  socket: FakeWebSocket,
-  sub: string,
-  entries: Record<string, unknown>,
-  position: Position,
-  options: { mode?: 'reset' | 'resume'; status?: TableStatus; table?: string } = {},
-) {
-  socket.receive({
-    type: 'snapshot-begin',
-    sub,
-    table: options.table ?? 'prices',
-    mode: options.mode ?? 'reset',
-  });
-  socket.receive({
-    type: 'snapshot-part',
-    sub,
-    sets: Object.entries(entries).map(([key, value]) => [key, toWireValue(value)] as const),
-    deletes: [],
-  });
-  socket.receive({ type: 'snapshot-end', sub, position, status: options.status ?? 'caught_up' });
-}
-
-function delta(sets: Record<string, unknown>, position: Position, target: object): ServerMessage {
-  return {
-    type: 'delta',
-    ...target,
-    sets: Object.entries(sets).map(([key, value]) => [key, toWireValue(value)] as const),
-    deletes: [],
-    position,
-  };
-}
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -215,7 +156,10 @@ describe('connection', () => {
     const { client } = setup({ token: () => `t${++n}`, headers: () => ({ 'x-n': String(n) }) });
     client.table('prices');
     expect(FakeWebSocket.last.url).toBe('ws://bridge.test/tables?token=t1');
-    expect(FakeWebSocket.last.options).toEqual({ headers: { 'x-n': '1' } });
+    expect(FakeWebSocket.last.options).toEqual({
+      headers: { 'x-n': '1' },
+      maxPayload: 64 * 1024 * 1024,
+    });
     FakeWebSocket.last.serverClose(1006);
     vi.advanceTimersByTime(125);
     expect(FakeWebSocket.last.url).toBe('ws://bridge.test/tables?token=t2');
@@ -273,21 +217,6 @@ describe('connection', () => {
     expect(errors.map((error) => error.code)).toEqual(['FORBIDDEN']);
     expect(socket.closed).toBe(true);
     vi.advanceTimersByTime(29_999);
-    expect(FakeWebSocket.instances).toHaveLength(1);
-    vi.advanceTimersByTime(1);
-    expect(FakeWebSocket.instances).toHaveLength(2);
-    client.close();
-  });
-
-  it('reconnects on goaway after retryAfterMs', () => {
-    const { client } = setup();
-    client.table('prices');
-    const socket = FakeWebSocket.last;
-    socket.open();
-    socket.receive({ type: 'goaway', reason: 'shutdown', retryAfterMs: 2_000 });
-    expect(socket.closed).toBe(true);
-    expect(client.connection).toBe('reconnecting');
-    vi.advanceTimersByTime(1_999);
     expect(FakeWebSocket.instances).toHaveLength(1);
     vi.advanceTimersByTime(1);
     expect(FakeWebSocket.instances).toHaveLength(2);

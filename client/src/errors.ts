@@ -12,6 +12,12 @@ import type { ErrorCode, WriteErrorCode } from '../../shared/src/protocol/messag
  *   cache failed to load, save or delete. The client carries on without it.
  * - A refused write carries the bridge's reason: `NOT_WRITABLE`, `FORBIDDEN`, `INVALID`,
  *   `RATE_LIMITED`, `TIMEOUT` (no answer in time: the write may still land), `KAFKA_UNAVAILABLE`.
+ * - `UNSUPPORTED_VALUE`: a value needs superjson and the client was created without
+ *   `wireValues: superjsonValues`; the table fails rather than show a wrong value.
+ *
+ * Server codes the client also raises itself: `PROTOCOL_VERSION` (the peer is not a v1 bridge:
+ * wrong subprotocol, or a first message other than `welcome` v1; the client stops) and
+ * `MESSAGE_TOO_LARGE` (a frame above `maxMessageBytes`; the client reconnects with backoff).
  */
 export type TablecastClientErrorCode =
   | 'CONNECTION'
@@ -20,6 +26,7 @@ export type TablecastClientErrorCode =
   | 'LISTENER'
   | 'CLOSED'
   | 'CACHE'
+  | 'UNSUPPORTED_VALUE'
   | 'UNKNOWN'
   | ErrorCode
   | WriteErrorCode;
@@ -54,4 +61,28 @@ export function toClientError(
   if (value instanceof Error)
     return new TablecastClientError(code, value.message, { cause: value });
   return new TablecastClientError(code, `Non-error thrown: ${String(value)}`, { cause: value });
+}
+
+/** A reporter that never throws: a throwing `onError` must not break message handling. */
+export function safeReporter(
+  onError: (error: TablecastClientError) => void,
+): (error: TablecastClientError) => void {
+  return (error) => {
+    try {
+      onError(error);
+    } catch {
+      // Nothing is left to report to; the caller's work must go on.
+    }
+  };
+}
+
+/** Runs checks, turning their errors into the TypeError an API caller expects. */
+export function asTypeError<T>(what: string, check: () => T): T {
+  try {
+    return check();
+  } catch (cause) {
+    if (cause instanceof TypeError) throw cause;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    throw new TypeError(`${what}: ${message}`, { cause });
+  }
 }

@@ -4,9 +4,9 @@ import {
   type CompositeKeyCodec,
   defaultCompositeKeyCodec,
 } from '../../shared/src/codecs/composite-key.js';
+import type { KeyChange } from './key-change.js';
 import type { WriteReceipt } from './pending-writes.js';
 import type { TableHandle, WriteOptions } from './table-handle.js';
-import type { TableChange } from './table-status.js';
 
 export interface GroupedOptions {
   /** How `(group, member)` pairs map to keys; ktables' length-prefixed codec by default. */
@@ -150,7 +150,7 @@ class GroupIndex<V> implements GroupedView<V> {
     this.#groupListeners.clear();
   }
 
-  #apply(changes: readonly TableChange<V>[]): void {
+  #apply(changes: readonly KeyChange<V>[]): void {
     // Each touched group gets one fresh map per batch; untouched groups keep their identity.
     const touched = new Map<string, Map<string, V>>();
     for (const change of changes) {

@@ -1,12 +1,8 @@
 // The `tablecast/client` entry point: explicit exports only, so the public surface is reviewable here.
-export {
-  type CompositeKeyCodec,
-  defaultCompositeKeyCodec,
-  lengthPrefixedKeyCodec,
-} from '../../shared/src/codecs/composite-key.js';
 export type { KeyFilter, Position } from '../../shared/src/protocol/messages.js';
 export { SUBPROTOCOL } from '../../shared/src/protocol/messages.js';
 export { parseBootstrap, type TableBootstrap } from './bootstrap.js';
+export { CACHE_FORMAT_VERSION } from './cache-entry.js';
 export type {
   BackoffOptions,
   ClientOptions,
@@ -26,8 +22,9 @@ export {
   groupFilter,
   groupMembers,
 } from './grouped.js';
+export type { KeyChange } from './key-change.js';
+export type { WriteReceipt } from './pending-writes.js';
 export {
-  CACHE_FORMAT_VERSION,
   type IndexedDbCacheOptions,
   indexedDbCache,
   memoryCache,
@@ -35,9 +32,12 @@ export {
   storageCache,
   type TableCache,
 } from './table-cache.js';
-export type { TableHandle, TableOptions } from './table-handle.js';
-export type { TableChange, TableHandleStatus } from './table-status.js';
-export { TableStore, type TableStoreOptions } from './table-store.js';
+export type {
+  TableHandle,
+  TableHandleStatus,
+  TableOptions,
+  WriteOptions,
+} from './table-handle.js';
 export {
   type AnyTablecastClient,
   type TableName,
@@ -46,3 +46,4 @@ export {
 } from './typed-tables.js';
 export type { VisibilitySource } from './visibility.js';
 export type { WebSocketLike, WebSocketLikeConstructor } from './websocket-like.js';
+export { jsonValues, type WireValues } from './wire-values.js';

@@ -2,20 +2,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { toWireValue } from '../../shared/src/protocol/index.js';
 import type { Position, TableStatus } from '../../shared/src/protocol/messages.js';
 import { parseBootstrap, type TableBootstrap } from './bootstrap.js';
+import { CACHE_FORMAT_VERSION, cacheKey } from './cache-entry.js';
 import type { ClientOptions } from './client-options.js';
 import { createClient } from './create-client.js';
 import type { TablecastClientError } from './errors.js';
-import {
-  CACHE_FORMAT_VERSION,
-  cacheKey,
-  memoryCache,
-  storageCache,
-  type TableCache,
-} from './table-cache.js';
+import { superjsonValues } from './superjson-values.js';
+import { memoryCache, storageCache, type TableCache } from './table-cache.js';
 import { FakeWebSocket } from './test/fake-websocket.js';
+import { at } from './test/live-store.js';
 import type { VisibilitySource } from './visibility.js';
-
-const at = (...offsets: number[]): Position => ({ topicId: 't1', offsets });
 
 function setup(overrides: Partial<ClientOptions> = {}) {
   const errors: TablecastClientError[] = [];
@@ -24,6 +19,8 @@ function setup(overrides: Partial<ClientOptions> = {}) {
     WebSocket: FakeWebSocket,
     random: () => 0.5,
     onError: (error) => errors.push(error),
+    // These tables hold Dates and Maps, and the cache must keep them.
+    wireValues: superjsonValues,
     ...overrides,
   });
   return { client, errors };

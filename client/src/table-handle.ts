@@ -1,8 +1,19 @@
 import './disposable-symbols.js';
 import type { Position } from '../../shared/src/protocol/messages.js';
+import type { TableStatus } from '../../shared/src/table-status.js';
 import type { TableBootstrap } from './bootstrap.js';
+import type { KeyChange } from './key-change.js';
 import type { WriteReceipt } from './pending-writes.js';
-import type { TableChange, TableHandleStatus } from './table-status.js';
+
+/**
+ * A table handle's status: the bridge's statuses but `unstarted`. `loading`: no consistent
+ * snapshot yet on the current subscription, or the bridge is still reading its topic.
+ * `caught_up`: snapshot applied and the bridge's table is caught up. `degraded`: data is kept
+ * but may be stale (connection lost, bridge degraded). `failed`: no more updates until something
+ * changes (bridge refused or failed the table, or the handle/client was closed);
+ * `statusReason` says which.
+ */
+export type TableHandleStatus = Exclude<TableStatus, 'unstarted'>;
 
 /** What `client.table()` returns: a live, read-only view of one (filtered) table. */
 export interface TableHandle<V> extends Iterable<[string, V]> {
@@ -20,7 +31,7 @@ export interface TableHandle<V> extends Iterable<[string, V]> {
   /** `useSyncExternalStore(handle.subscribe, handle.getSnapshot)`: both are bound. */
   readonly subscribe: (listener: () => void) => () => void;
   readonly getSnapshot: () => ReadonlyMap<string, V>;
-  onChanges(listener: (changes: readonly TableChange<V>[]) => void): () => void;
+  onChanges(listener: (changes: readonly KeyChange<V>[]) => void): () => void;
   onStatus(listener: (status: TableHandleStatus, reason: string | undefined) => void): () => void;
   subscribeKey(key: string, listener: () => void): () => void;
   whenCaughtUp(options?: { readonly timeoutMs?: number }): Promise<boolean>;

@@ -1,9 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Position } from '../../shared/src/protocol/messages.js';
 import type { TablecastClientError } from './errors.js';
 import { TableStore } from './table-store.js';
-
-const at = (...offsets: number[]): Position => ({ topicId: 't1', offsets });
+import { at } from './test/live-store.js';
 
 function liveStore(entries: [string, number][] = [], position = at(5)) {
   const store = new TableStore<number>({ name: 'prices' });

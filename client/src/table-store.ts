@@ -1,17 +1,21 @@
 import { positionCovers } from '../../shared/src/protocol/index.js';
 import type { Position, TableStatus } from '../../shared/src/protocol/messages.js';
-import type { TimerFunctions } from './client-options.js';
-import { TablecastClientError } from './errors.js';
+import { globalTimers, type Timers } from '../../shared/src/timers.js';
+import type { DecodedSet } from './decoded-set.js';
+import type { TablecastClientError } from './errors.js';
+import type { KeyChange } from './key-change.js';
+import { notWritable } from './not-writable.js';
 import type { WriteReceipt } from './pending-writes.js';
-import type { WriteOptions } from './table-handle.js';
-import type { TableChange, TableHandleStatus } from './table-status.js';
+import { SnapshotMap } from './snapshot-map.js';
+import { StoreListeners } from './store-listeners.js';
+import type { TableHandleStatus, WriteOptions } from './table-handle.js';
 
 export interface TableStoreOptions<V> {
   /** The table's name, for error reports. */
   readonly name?: string;
   /** What `get(key)` returns for a missing key. Called on every such `get`. */
   readonly default?: (key: string) => V;
-  readonly timers?: TimerFunctions;
+  readonly timers?: Timers;
   /** Receives errors thrown by listeners, so one broken listener doesn't silence the others. */
   readonly onError?: (error: TablecastClientError) => void;
   /**
@@ -25,44 +29,27 @@ export interface TableStoreOptions<V> {
    */
   readonly onApplied?: () => void;
   /** Carries `set`/`delete` to the bridge; without it writes reject with NOT_WRITABLE. */
-  readonly write?: (
-    key: string,
-    value: V | undefined,
-    options: WriteOptions,
-  ) => Promise<WriteReceipt>;
+  readonly write?: StoreWrite<V>;
 }
+
+export type StoreWrite<V> = (
+  key: string,
+  value: V | undefined,
+  options: WriteOptions,
+) => Promise<WriteReceipt>;
 
 /** What the store did with a protocol message: `resync` means its sequence broke (resubscribe). */
 export type FeedResult = 'applied' | 'ignored' | 'resync';
 
-/** A decoded set: the client decodes wire values once, even when a delta feeds several stores. */
-export type DecodedSet<V> = readonly [key: string, value: V];
-
 type Phase = 'idle' | 'awaiting-snapshot' | 'snapshotting' | 'live';
-
-interface Listener<F> {
-  readonly fn: F;
-}
-
-interface Waiter {
-  readonly resolve: (caughtUp: boolean) => void;
-  readonly timer: unknown;
-}
-
-const defaultTimers: TimerFunctions = {
-  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-  clearTimeout: (handle) =>
-    globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0]),
-};
 
 /**
  * The framework-free core behind a table handle: one compacted map rebuilt from a snapshot and
  * deltas, following docs/PROTOCOL.md. Listeners hear about applied batches only (a whole
  * snapshot is one batch), so nobody ever observes a half-applied snapshot.
  *
- * `getSnapshot()` is copy-on-write: it hands out the live Map and marks it shared; the next
- * batch clones it (O(n)) before mutating. So the cost is one copy per batch, and only when
- * someone read the map since the previous batch; a reset snapshot builds a new Map anyway.
+ * `getSnapshot()` is copy-on-write (`SnapshotMap`): one copy per batch at most, and only when
+ * someone read the map since the previous batch.
  *
  * The protocol-facing methods (`startSubscription`, `snapshotBegin`, ...) are for the client;
  * applications use the `TableHandle` surface.
@@ -70,14 +57,12 @@ const defaultTimers: TimerFunctions = {
 export class TableStore<V> {
   readonly name: string;
   readonly #default: ((key: string) => V) | undefined;
-  readonly #timers: TimerFunctions;
-  readonly #onError: (error: TablecastClientError) => void;
+  readonly #listeners: StoreListeners<V>;
   readonly #onClose: (() => void) | undefined;
   readonly #onApplied: (() => void) | undefined;
+  readonly #write: StoreWrite<V>;
 
-  #map = new Map<string, V>();
-  /** The current map was handed out by getSnapshot or an iterator: clone before mutating. */
-  #shared = false;
+  readonly #map = new SnapshotMap<V>();
   #position: Position | undefined;
 
   #phase: Phase = 'idle';
@@ -103,45 +88,27 @@ export class TableStore<V> {
   #status: TableHandleStatus = 'loading';
   #statusReason: string | undefined;
 
-  readonly #listeners = new Set<Listener<() => void>>();
-  readonly #write: TableStoreOptions<V>['write'];
-  readonly #changeListeners = new Set<Listener<(changes: readonly TableChange<V>[]) => void>>();
-  readonly #statusListeners = new Set<
-    Listener<(status: TableHandleStatus, reason: string | undefined) => void>
-  >();
-  readonly #keyListeners = new Map<string, Set<Listener<() => void>>>();
-  readonly #waiters = new Set<Waiter>();
-
   constructor(options: TableStoreOptions<V> = {}) {
     this.name = options.name ?? '';
     this.#default = options.default;
-    this.#timers = options.timers ?? defaultTimers;
-    this.#onError = options.onError ?? (() => {});
+    this.#listeners = new StoreListeners(
+      this.name,
+      options.timers ?? globalTimers,
+      options.onError ?? (() => {}),
+    );
     this.#onClose = options.onClose;
     this.#onApplied = options.onApplied;
-    this.#write = options.write;
+    this.#write = options.write ?? notWritable(this.name);
   }
 
-  // --- Writing -------------------------------------------------------------------------------
+  // --- Writing (through the bridge; see TableHandle.set) -------------------------------------
 
   set(key: string, value: V, options: WriteOptions = {}): Promise<WriteReceipt> {
-    return this.#writeThrough(key, value, options);
+    return this.#write(key, value, options);
   }
 
   delete(key: string, options: WriteOptions = {}): Promise<WriteReceipt> {
-    return this.#writeThrough(key, undefined, options);
-  }
-
-  #writeThrough(key: string, value: V | undefined, options: WriteOptions): Promise<WriteReceipt> {
-    if (typeof key !== 'string') return Promise.reject(new TypeError('Keys are strings.'));
-    if (this.#write === undefined) {
-      return Promise.reject(
-        new TablecastClientError('NOT_WRITABLE', `Table "${this.name}" has no writer.`, {
-          table: this.name,
-        }),
-      );
-    }
-    return this.#write(key, value, options);
+    return this.#write(key, undefined, options);
   }
 
   // --- Reading -------------------------------------------------------------------------------
@@ -200,39 +167,26 @@ export class TableStore<V> {
    * `useSyncExternalStore` requires; never mutated after it is handed out.
    */
   getSnapshot = (): ReadonlyMap<string, V> => {
-    this.#shared = true;
-    return this.#map;
+    return this.#map.snapshot();
   };
 
   // --- Listening ------------------------------------------------------------------------------
 
   /** Called once per applied batch. Bound, so it can be passed as `useSyncExternalStore(subscribe)`. */
-  subscribe = (listener: () => void): (() => void) => add(this.#listeners, listener);
+  subscribe = (listener: () => void): (() => void) => this.#listeners.onBatch(listener);
 
   /** Called once per applied batch with the keys that changed (compacted, one entry per key). */
-  onChanges(listener: (changes: readonly TableChange<V>[]) => void): () => void {
-    return add(this.#changeListeners, listener);
+  onChanges(listener: (changes: readonly KeyChange<V>[]) => void): () => void {
+    return this.#listeners.onChanges(listener);
   }
 
   onStatus(listener: (status: TableHandleStatus, reason: string | undefined) => void): () => void {
-    return add(this.#statusListeners, listener);
+    return this.#listeners.onStatus(listener);
   }
 
   /** Called after a batch that changed this key's value (set to a different value, or deleted). */
   subscribeKey(key: string, listener: () => void): () => void {
-    let listeners = this.#keyListeners.get(key);
-    if (listeners === undefined) {
-      listeners = new Set();
-      this.#keyListeners.set(key, listeners);
-    }
-    const entry = { fn: listener };
-    listeners.add(entry);
-    return () => {
-      listeners.delete(entry);
-      if (listeners.size === 0 && this.#keyListeners.get(key) === listeners) {
-        this.#keyListeners.delete(key);
-      }
-    };
+    return this.#listeners.onKey(key, listener);
   }
 
   /**
@@ -244,16 +198,7 @@ export class TableStore<V> {
     if (this.#closed || this.#status === 'failed') return Promise.resolve(false);
     const timeoutMs = options.timeoutMs ?? 30_000;
     if (!(timeoutMs >= 0)) throw new RangeError('whenCaughtUp: timeoutMs must be >= 0');
-    return new Promise<boolean>((resolve) => {
-      const waiter: Waiter = {
-        resolve,
-        timer: this.#timers.setTimeout(() => {
-          this.#waiters.delete(waiter);
-          resolve(false);
-        }, timeoutMs),
-      };
-      this.#waiters.add(waiter);
-    });
+    return this.#listeners.wait(timeoutMs);
   }
 
   /** Releases this handle. Data stays readable; after the last release no more updates arrive. */
@@ -269,7 +214,7 @@ export class TableStore<V> {
 
   /** The entries as an array, without marking the map shared (so no copy on the next batch). */
   toEntries(): [string, V][] {
-    return [...this.#map];
+    return this.#map.toEntries();
   }
 
   // --- Fed by the client ----------------------------------------------------------------------
@@ -284,14 +229,17 @@ export class TableStore<V> {
     if (this.#closed || this.#position !== undefined || this.#forceReset) return false;
     this.#position = position;
     this.#vouched = vouched;
-    this.#notifyBatch(this.#replace(new Map(sets)));
+    this.#listeners.batch(this.#map.replace(new Map(sets)));
     this.#updateStatus();
     return true;
   }
 
   /** A subscribe message went out: wait for its snapshot; anything before is ignored (I6). */
-  startSubscription(): void {
+  startSubscription(handover = false): void {
     if (this.#closed) return;
+    // A handover (the same client moving to a new socket after a goaway) keeps `caught_up`
+    // until the new snapshot-end: the map is what the old socket had when it was caught up.
+    if (handover && this.#status === 'caught_up') this.#vouched = true;
     this.#phase = 'awaiting-snapshot';
     this.#clearBuffer();
     this.#disconnected = false;
@@ -373,8 +321,8 @@ export class TableStore<V> {
     if (result === 'applied') {
       this.#forceReset = false;
       this.#position = position;
-      const changes = reset ? this.#replace(sets) : this.#apply(sets, deletes);
-      this.#notifyBatch(changes);
+      const changes = reset ? this.#map.replace(sets) : this.#map.apply(sets, deletes);
+      this.#listeners.batch(changes);
     }
     this.#updateStatus();
     if (result === 'applied') this.#onApplied?.();
@@ -394,7 +342,7 @@ export class TableStore<V> {
       if (!positionCovers(position, current)) return 'ignored';
     }
     this.#position = position;
-    this.#notifyBatch(this.#apply(sets, deletes));
+    this.#listeners.batch(this.#map.apply(sets, deletes));
     this.#onApplied?.();
     return 'applied';
   }
@@ -423,6 +371,20 @@ export class TableStore<V> {
     this.#updateStatus();
   }
 
+  /**
+   * Access to the table was withdrawn (FORBIDDEN): the map is emptied as one batch, the
+   * position forgotten (a later subscribe starts from scratch), and the status is `failed`.
+   */
+  revoke(reason: string): void {
+    if (this.#closed) return;
+    this.#endSubscription();
+    this.#position = undefined;
+    this.#forceReset = false;
+    this.#failure = reason;
+    this.#updateStatus();
+    this.#listeners.batch(this.#map.replace(new Map()));
+  }
+
   /** Final: status `failed` with `reason`, waiters resolve false, timers cleared; data stays. */
   shutdown(reason: string): void {
     if (this.#closed) return;
@@ -430,11 +392,7 @@ export class TableStore<V> {
     this.#failure = reason;
     this.#updateStatus();
     this.#closed = true;
-    this.#settleWaiters(false);
     this.#listeners.clear();
-    this.#changeListeners.clear();
-    this.#statusListeners.clear();
-    this.#keyListeners.clear();
   }
 
   // --- Internals ------------------------------------------------------------------------------
@@ -453,74 +411,13 @@ export class TableStore<V> {
     this.#bufferDeletes = new Set();
   }
 
-  /** Replaces the map with a reset snapshot's; the old one stayed visible until now (I1). */
-  #replace(next: Map<string, V>): TableChange<V>[] {
-    const previous = this.#map;
-    const changes: TableChange<V>[] = [];
-    for (const key of previous.keys()) {
-      if (!next.has(key)) changes.push({ key, deleted: true });
-    }
-    for (const [key, value] of next) {
-      if (!previous.has(key) || !Object.is(previous.get(key), value)) {
-        changes.push({ key, deleted: false, value });
-      }
-    }
-    // The buffer becomes the map: nothing else holds it, so no copy is needed.
-    this.#map = next;
-    this.#shared = false;
-    return changes;
-  }
-
-  #apply(sets: Iterable<DecodedSet<V>>, deletes: Iterable<string>): TableChange<V>[] {
-    const changes: TableChange<V>[] = [];
-    const touched = new Set<string>();
-    for (const [key, value] of sets) {
-      if (this.#map.has(key) && Object.is(this.#map.get(key), value)) continue;
-      this.#writable().set(key, value);
-      touched.add(key);
-    }
-    for (const key of deletes) {
-      if (!this.#map.has(key)) continue;
-      this.#writable().delete(key);
-      touched.add(key);
-    }
-    // Compacted: one change per key, reflecting where the batch left it.
-    for (const key of touched) {
-      if (this.#map.has(key)) changes.push({ key, deleted: false, value: this.#map.get(key) as V });
-      else changes.push({ key, deleted: true });
-    }
-    return changes;
-  }
-
-  #writable(): Map<string, V> {
-    if (this.#shared) {
-      this.#map = new Map(this.#map);
-      this.#shared = false;
-    }
-    return this.#map;
-  }
-
-  #notifyBatch(changes: readonly TableChange<V>[]): void {
-    if (changes.length === 0) return;
-    for (const { fn } of [...this.#listeners]) this.#call(() => fn());
-    for (const { fn } of [...this.#changeListeners]) this.#call(() => fn(changes));
-    if (this.#keyListeners.size === 0) return;
-    for (const change of changes) {
-      const listeners = this.#keyListeners.get(change.key);
-      if (listeners === undefined) continue;
-      for (const { fn } of [...listeners]) this.#call(() => fn());
-    }
-  }
-
   #updateStatus(): void {
     if (this.#closed) return;
     const [status, reason] = this.#computeStatus();
     if (status === this.#status && reason === this.#statusReason) return;
     this.#status = status;
     this.#statusReason = reason;
-    for (const { fn } of [...this.#statusListeners]) this.#call(() => fn(status, reason));
-    if (status === 'caught_up') this.#settleWaiters(true);
-    else if (status === 'failed') this.#settleWaiters(false);
+    this.#listeners.status(status, reason);
   }
 
   #computeStatus(): [TableHandleStatus, string | undefined] {
@@ -539,40 +436,4 @@ export class TableStore<V> {
       return ['caught_up', undefined];
     return ['loading', undefined];
   }
-
-  #settleWaiters(caughtUp: boolean): void {
-    for (const waiter of this.#waiters) {
-      this.#timers.clearTimeout(waiter.timer);
-      waiter.resolve(caughtUp);
-    }
-    this.#waiters.clear();
-  }
-
-  #call(fn: () => void): void {
-    try {
-      fn();
-    } catch (cause) {
-      const error = new TablecastClientError(
-        'LISTENER',
-        `A listener of table "${this.name}" threw`,
-        {
-          cause,
-          table: this.name,
-        },
-      );
-      try {
-        this.#onError(error);
-      } catch {
-        // onError itself threw: nothing is left to report to, and the batch must go on.
-      }
-    }
-  }
-}
-
-function add<F>(set: Set<Listener<F>>, fn: F): () => void {
-  const entry = { fn };
-  set.add(entry);
-  return () => {
-    set.delete(entry);
-  };
 }

@@ -18,14 +18,21 @@ export interface WebSocketLike {
   addEventListener(type: 'error', listener: (event: unknown) => void): void;
 }
 
+/** What the client passes as a WebSocket constructor's third argument. */
+export interface WebSocketLikeOptions {
+  readonly headers?: Record<string, string>;
+  /** The inbound frame limit in bytes (`ws`'s option of that name). */
+  readonly maxPayload?: number;
+}
+
 /**
- * A WebSocket constructor. The third argument is only understood by Node's `ws` (it carries
- * `headers`); browsers ignore extra constructor arguments.
+ * A WebSocket constructor. The third argument is only understood by Node's `ws` (`headers`,
+ * `maxPayload`); browsers ignore extra constructor arguments.
  */
 export type WebSocketLikeConstructor = new (
   url: string,
   protocols?: string | string[],
-  options?: { headers: Record<string, string> },
+  options?: WebSocketLikeOptions,
 ) => WebSocketLike;
 
 /** `WebSocket.OPEN`, spelled out because a constructor injected by tests may not carry it. */

@@ -54,6 +54,7 @@ const CONNECTION_LABELS = {
   open: 'Live',
   reconnecting: 'Reconnecting',
   closed: 'Closed',
+  failed: 'Not a tablecast bridge',
 } as const;
 
 function ConnectionPill({ client }: { readonly client: TablecastClient }) {

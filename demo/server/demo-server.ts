@@ -10,7 +10,7 @@ import {
   KafkaTableWriter,
   type Logger,
 } from '../../server/src/index.js';
-import { toWireValue } from '../../shared/src/protocol/index.js';
+import { tablePosition, toWireValue } from '../../shared/src/protocol/index.js';
 import { FLAGS, FLAGS_TABLE, SERVICES_TABLE, type Service, seedServices } from '../data.js';
 import { buildDashboard, DEFAULT_ASSETS_DIR } from './build.js';
 import { type RegistryWriter, startRegistryWriter } from './registry-writer.js';
@@ -354,7 +354,7 @@ function bootstrapOf<V>(name: string, table: KafkaTable<V>) {
   return {
     table: name,
     status: table.status,
-    position: { topicId: table.topicId ?? table.topic, offsets: table.position },
+    position: tablePosition(table),
     sets: [...table.entries()].map(([key, value]) => [key, toWireValue(value)] as const),
   };
 }

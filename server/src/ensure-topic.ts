@@ -8,8 +8,9 @@ import {
   validateTopicName,
 } from './kafka-table-options.js';
 import { type Admin, ConfigResourceTypes } from './kafkajs.js';
+import type { PolicyMismatchMode } from './policy-mismatch-mode.js';
 
-export type PolicyMismatchMode = 'warn' | 'raise' | 'reconcile';
+export type { PolicyMismatchMode } from './policy-mismatch-mode.js';
 
 export interface EnsureTopicOptions extends KafkaConnectionOptions {
   readonly topic: string;

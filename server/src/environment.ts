@@ -1,8 +1,6 @@
-/** Timer functions, injectable so tests can drive time. Defaults to the global ones. */
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import type { Timers } from '../../shared/src/timers.js';
+
+export type { Timers } from '../../shared/src/timers.js';
 
 export const defaultTimers: Timers = {
   setTimeout: (callback, ms) => {

@@ -4,7 +4,7 @@ import {
 } from '../../shared/src/codecs/composite-key.js';
 import type { GroupedKafkaTable } from './grouped-kafka-table.js';
 import type { KafkaTableWriter } from './kafka-table-writer.js';
-import type { LogPosition } from './table-change.js';
+import type { LogPosition } from './table-types.js';
 
 /**
  * Writes the members of a grouped table (see `GroupedKafkaTable`), as the Python ktables

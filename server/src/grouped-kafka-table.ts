@@ -4,7 +4,7 @@ import {
 } from '../../shared/src/codecs/composite-key.js';
 import { TablecastError } from './errors.js';
 import type { KafkaTable, StatusListener } from './kafka-table.js';
-import type { LogPosition, TableChange, TableStats, TableStatus } from './table-change.js';
+import type { LogPosition, TableChange, TableStats, TableStatus } from './table-types.js';
 
 /** One applied change of a grouped table, in apply order. */
 export type GroupedChange<V> =

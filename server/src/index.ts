@@ -54,4 +54,4 @@ export type {
   TablePosition,
   TableStats,
   TableStatus,
-} from './table-change.js';
+} from './table-types.js';

@@ -1,7 +1,7 @@
 import type { Codec } from '../../shared/src/codecs/codec.js';
-import type { PolicyMismatchMode } from './ensure-topic.js';
 import type { Logger, Timers } from './environment.js';
 import type { KafkaClient } from './kafkajs.js';
+import type { PolicyMismatchMode } from './policy-mismatch-mode.js';
 import type { KafkaSource } from './source/kafka-source.js';
 
 export interface KafkaConnectionOptions {

@@ -15,7 +15,7 @@ import { uniqueTopic } from '../../test/kafka.js';
 import { KafkaTable } from './kafka-table.js';
 import type { KafkaSource, RecordBatch } from './source/kafka-source.js';
 import { kafkajsSource } from './source/kafkajs-source.js';
-import type { TableStatus } from './table-change.js';
+import type { TableStatus } from './table-types.js';
 
 // These tests stop and kill a broker, so they get one of their own.
 let broker: KafkaBroker;

@@ -9,7 +9,7 @@ import {
   validateTopicName,
 } from './kafka-table-options.js';
 import { Partitioners, type Producer } from './kafkajs.js';
-import type { LogPosition } from './table-change.js';
+import type { LogPosition } from './table-types.js';
 
 export interface KafkaTableWriterOptions<V> extends KafkaConnectionOptions {
   readonly topic: string;

@@ -18,7 +18,7 @@ import { TablecastError, TopicNotFoundError } from './errors.js';
 import { KafkaTable } from './kafka-table.js';
 import { KafkaTableWriter } from './kafka-table-writer.js';
 import { kafkajsSource } from './source/kafkajs-source.js';
-import type { TableChange, TableStatus } from './table-change.js';
+import type { TableChange, TableStatus } from './table-types.js';
 
 const quiet = { warn: () => {}, error: () => {} };
 let cleanup: Cleanup;

@@ -12,6 +12,7 @@ import {
 } from './kafka-table-options.js';
 import type { KafkaSource, RecordBatch, Subscription } from './source/kafka-source.js';
 import { kafkajsSource } from './source/kafkajs-source.js';
+import { TableState } from './table-state.js';
 import type {
   LogPosition,
   TableChange,
@@ -19,8 +20,7 @@ import type {
   TablePosition,
   TableStats,
   TableStatus,
-} from './table-change.js';
-import { TableState } from './table-state.js';
+} from './table-types.js';
 import { Waiters } from './waiters.js';
 
 export type ChangeListener<V> = (changes: readonly TableChange<V>[]) => void;

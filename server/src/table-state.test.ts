@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { json } from '../../shared/src/codecs/json.js';
 import { utf8 } from '../../shared/src/codecs/utf8.js';
 import type { RawRecord, RecordBatch } from './source/kafka-source.js';
-import type { TableChange } from './table-change.js';
 import { TableState } from './table-state.js';
+import type { TableChange } from './table-types.js';
 
 const enc = new TextEncoder();
 const rec = (offset: number, key: string | Uint8Array | null, value: unknown): RawRecord => ({

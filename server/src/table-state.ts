@@ -1,6 +1,6 @@
 import type { Codec } from '../../shared/src/codecs/codec.js';
 import type { RawRecord, RecordBatch } from './source/kafka-source.js';
-import type { TableChange, TableEntry } from './table-change.js';
+import type { TableChange, TableEntry } from './table-types.js';
 import { TombstoneLog } from './tombstone-log.js';
 
 /**

@@ -14,7 +14,7 @@ import type { AnyTablecastClient } from '../typed-tables.js';
 export type {
   ClientOption,
   TablecastHooks,
-  TableState,
+  TableView,
   TypedHooks,
   UseFlagOptions,
   UseGroupOptions,

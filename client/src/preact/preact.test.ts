@@ -32,7 +32,7 @@ function unmount(): void {
 /** Lets the effects' deferred release of their render-time reference run. */
 const flush = () => act(async () => {});
 
-function TableView(props: { name: string; renders?: { count: number } }) {
+function TableList(props: { name: string; renders?: { count: number } }) {
   const { data, status, error } = useTable<number>(props.name);
   if (props.renders) props.renders.count += 1;
   return h(
@@ -49,7 +49,7 @@ describe('preact useTable', () => {
   it('renders data and status, once per applied batch', () => {
     const client = new FakeClient();
     const renders = { count: 0 };
-    const element = mount(withClient(client, h(TableView, { name: 'prices', renders })));
+    const element = mount(withClient(client, h(TableList, { name: 'prices', renders })));
     expect(element.textContent).toBe('loading||');
     const before = renders.count;
     act(() => client.snapshot('prices', [['a', 1]]));
@@ -62,14 +62,14 @@ describe('preact useTable', () => {
 
   it('surfaces the reason as error', () => {
     const client = new FakeClient();
-    const element = mount(withClient(client, h(TableView, { name: 'prices' })));
+    const element = mount(withClient(client, h(TableList, { name: 'prices' })));
     act(() => client.store('prices').fail('FORBIDDEN: no access'));
     expect(element.textContent).toBe('failed|FORBIDDEN: no access|');
   });
 
   it('releases its handle on unmount', async () => {
     const client = new FakeClient();
-    mount(withClient(client, [h(TableView, { name: 'a' }), h(TableView, { name: 'a' })]));
+    mount(withClient(client, [h(TableList, { name: 'a' }), h(TableList, { name: 'a' })]));
     await flush();
     expect(client.refs('a')).toBe(2);
     expect(client.created).toHaveLength(1);

@@ -1,9 +1,10 @@
 // The hooks of `tablecast/react` and `tablecast/preact`, written once over the few primitives
 // both frameworks have. Framework-free: each entry point passes its own hooks and context.
 import type { TablecastClient } from '../create-client.js';
+
 import { type GroupedOptions, groupFilter, groupMembers } from '../grouped.js';
-import type { TableHandle, TableOptions } from '../table-handle.js';
-import type { TableHandleStatus } from '../table-status.js';
+import type { TableHandle, TableHandleStatus, TableOptions } from '../table-handle.js';
+
 import type { AnyTablecastClient, TableName } from '../typed-tables.js';
 
 /** The framework hooks the bindings are built on; `useClient` reads the provider's context. */
@@ -56,7 +57,7 @@ export interface UseFlagOptions extends ClientOption {
 }
 
 /** What `useTable` returns; a new object only when one of its fields changes. */
-export interface TableState<V> {
+export interface TableView<V> {
   readonly data: ReadonlyMap<string, V>;
   readonly status: TableHandleStatus;
   /** Why the table is `failed` or `degraded`; undefined otherwise. */
@@ -64,7 +65,7 @@ export interface TableState<V> {
 }
 
 export interface TablecastHooks {
-  useTable<V = unknown>(name: string, options?: UseTableOptions<V>): TableState<V>;
+  useTable<V = unknown>(name: string, options?: UseTableOptions<V>): TableView<V>;
   useTableKey<V = unknown>(
     name: string,
     key: string,
@@ -72,7 +73,7 @@ export interface TablecastHooks {
   ): V | undefined;
   useFlag<T>(name: string, defaultValue: T, options?: UseFlagOptions): T;
   /** One group of a grouped table as `{ member → value }`; subscribes to that group only. */
-  useGroup<V = unknown>(name: string, group: string, options?: UseGroupOptions<V>): TableState<V>;
+  useGroup<V = unknown>(name: string, group: string, options?: UseGroupOptions<V>): TableView<V>;
 }
 
 /**
@@ -137,12 +138,12 @@ interface Subscribable<T> {
 }
 
 /** One `useTable` view per handle: data and status as one snapshot, stable between changes. */
-const tableViews = new WeakMap<TableHandle<unknown>, Subscribable<TableState<unknown>>>();
+const tableViews = new WeakMap<TableHandle<unknown>, Subscribable<TableView<unknown>>>();
 
-function tableView<V>(handle: TableHandle<V>): Subscribable<TableState<V>> {
-  let view = tableViews.get(handle) as Subscribable<TableState<V>> | undefined;
+function tableView<V>(handle: TableHandle<V>): Subscribable<TableView<V>> {
+  let view = tableViews.get(handle) as Subscribable<TableView<V>> | undefined;
   if (view !== undefined) return view;
-  let last: TableState<V> | undefined;
+  let last: TableView<V> | undefined;
   view = {
     // Status changes are not batches (a handle can go caught_up with no data change).
     subscribe: (onChange) => both(handle.subscribe(onChange), handle.onStatus(onChange)),
@@ -156,7 +157,7 @@ function tableView<V>(handle: TableHandle<V>): Subscribable<TableState<V>> {
       return last;
     },
   };
-  tableViews.set(handle, view as Subscribable<TableState<unknown>>);
+  tableViews.set(handle, view as Subscribable<TableView<unknown>>);
   return view;
 }
 
@@ -203,7 +204,7 @@ type FlagsTable<T> = 'flags' extends TableName<T> ? 'flags' : never;
 
 /** The hooks typed by a table declaration; the same functions at runtime. */
 export interface TypedHooks<T> {
-  useTable<N extends TableName<T>>(name: N, options?: UseTableOptions<T[N]>): TableState<T[N]>;
+  useTable<N extends TableName<T>>(name: N, options?: UseTableOptions<T[N]>): TableView<T[N]>;
   useTableKey<N extends TableName<T>>(
     name: N,
     key: string,
@@ -218,7 +219,7 @@ export interface TypedHooks<T> {
     name: N,
     group: string,
     options?: UseGroupOptions<T[N]>,
-  ): TableState<T[N]>;
+  ): TableView<T[N]>;
 }
 
 /** Narrows the hooks' types to a table declaration: `typedHooks<AppTables>(hooks)`. */
@@ -280,7 +281,7 @@ export function useTableWith<V>(
   fw: HookPrimitives,
   name: string,
   options: UseTableOptions<V> = {},
-): TableState<V> {
+): TableView<V> {
   const { lease, handle } = useHandle(fw, 'useTable', name, options);
   const view = tableView(handle);
   // Server render and hydration read the handle too: a table bootstrapped from the same
@@ -296,7 +297,7 @@ export function useGroupWith<V>(
   name: string,
   group: string,
   options: UseGroupOptions<V> = {},
-): TableState<V> {
+): TableView<V> {
   const { keyCodec, ...rest } = options;
   // The bridge sends only this group's keys: the filter is the group's exact key prefix.
   const state = useTableWith<V>(fw, name, { ...rest, ...groupFilter(group, keyCodec) });

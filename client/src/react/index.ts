@@ -23,7 +23,7 @@ export {
 export type {
   ClientOption,
   TablecastHooks,
-  TableState,
+  TableView,
   TypedHooks,
   UseFlagOptions,
   UseGroupOptions,

@@ -4,8 +4,9 @@
 import { act, createElement as h, type ReactNode, StrictMode, Suspense } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+
 import { TablecastClientError } from '../errors.js';
-import { RENDER_LEASE_MS, type TableState } from './bindings.js';
+import { RENDER_LEASE_MS, type TableView } from './bindings.js';
 import {
   TablecastProvider,
   type TableWriter,
@@ -14,6 +15,7 @@ import {
   useTableKey,
   useWrite,
 } from './index.js';
+
 import { FakeClient } from './test/fake-client.js';
 
 declare global {
@@ -52,7 +54,7 @@ function unmount(): void {
 const flush = () => act(async () => {});
 
 /** Renders a table as `status|error|k=v,...` and counts its renders. */
-function TableView(props: { name: string; renders?: { count: number } }) {
+function TableList(props: { name: string; renders?: { count: number } }) {
   const { data, status, error } = useTable<number>(props.name);
   if (props.renders) props.renders.count += 1;
   return `${status}|${error ?? ''}|${[...data].map(([k, v]) => `${k}=${v}`).join(',')}`;
@@ -64,7 +66,7 @@ describe('useTable', () => {
   it('renders data and status, once per applied batch', () => {
     const client = new FakeClient();
     const renders = { count: 0 };
-    const container = mount(withClient(client, h(TableView, { name: 'prices', renders })));
+    const container = mount(withClient(client, h(TableList, { name: 'prices', renders })));
     expect(container.textContent).toBe('loading||');
     const before = renders.count;
     // One batch that also changes the status: still one render.
@@ -81,7 +83,7 @@ describe('useTable', () => {
 
   it('surfaces the reason as error when degraded or failed', () => {
     const client = new FakeClient();
-    const container = mount(withClient(client, h(TableView, { name: 'prices' })));
+    const container = mount(withClient(client, h(TableList, { name: 'prices' })));
     act(() => client.snapshot('prices', [['a', 1]]));
     act(() => client.store('prices').connectionLost());
     expect(container.textContent).toBe('degraded|connection lost|a=1');
@@ -91,10 +93,10 @@ describe('useTable', () => {
 
   it('releases its handle on unmount and when the name changes', async () => {
     const client = new FakeClient();
-    mount(withClient(client, h(TableView, { name: 'a' })));
+    mount(withClient(client, h(TableList, { name: 'a' })));
     await flush();
     expect(client.refs('a')).toBe(1);
-    rerender(withClient(client, h(TableView, { name: 'b' })));
+    rerender(withClient(client, h(TableList, { name: 'b' })));
     await flush();
     expect(client.refs('a')).toBe(0);
     expect(client.refs('b')).toBe(1);
@@ -112,8 +114,8 @@ describe('useTable', () => {
         StrictMode,
         null,
         withClient(client, [
-          h(TableView, { key: 1, name: 'prices' }),
-          h(TableView, { key: 2, name: 'prices' }),
+          h(TableList, { key: 1, name: 'prices' }),
+          h(TableList, { key: 2, name: 'prices' }),
         ]),
       ),
     );
@@ -158,7 +160,7 @@ describe('useTable', () => {
 });
 
 describe('useTable with suspense', () => {
-  function Suspending(props: { timeoutMs?: number; seen: TableState<number>[] }) {
+  function Suspending(props: { timeoutMs?: number; seen: TableView<number>[] }) {
     const state = useTable<number>('prices', {
       suspense: true,
       ...(props.timeoutMs === undefined ? {} : { timeoutMs: props.timeoutMs }),
@@ -170,7 +172,7 @@ describe('useTable with suspense', () => {
   it('suspends until caught up, then renders', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const client = new FakeClient();
-    const seen: TableState<number>[] = [];
+    const seen: TableView<number>[] = [];
     const container = mount(
       withClient(client, h(Suspense, { fallback: 'waiting' }, h(Suspending, { seen }))),
     );
@@ -191,7 +193,7 @@ describe('useTable with suspense', () => {
   it('renders with what it has after the timeout', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const client = new FakeClient();
-    const seen: TableState<number>[] = [];
+    const seen: TableView<number>[] = [];
     const container = mount(
       withClient(
         client,
@@ -314,7 +316,7 @@ describe('a render that waits longer than the lease', () => {
     const container = mount(
       withClient(
         client,
-        h(Suspense, { fallback: 'waiting' }, h(TableView, { name: 'prices' }), h(Gate)),
+        h(Suspense, { fallback: 'waiting' }, h(TableList, { name: 'prices' }), h(Gate)),
       ),
     );
     expect(container.textContent).toBe('waiting');

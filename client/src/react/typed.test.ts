@@ -2,7 +2,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { TableHandle } from '../table-handle.js';
 import { type TypedClient, typedClient } from '../typed-tables.js';
-import type { TableState } from './bindings.js';
+import type { TableView } from './bindings.js';
 import { createTypedHooks, type TablecastProviderProps, useFlag, useTable } from './index.js';
 import { FakeClient } from './test/fake-client.js';
 
@@ -21,7 +21,7 @@ const hooks = createTypedHooks<AppTables>();
 
 // Hooks only run inside components: these bodies are checked by tsc, never called.
 function typedHookCalls(client: TypedClient<AppTables>) {
-  expectTypeOf(hooks.useTable('registry')).toEqualTypeOf<TableState<Service>>();
+  expectTypeOf(hooks.useTable('registry')).toEqualTypeOf<TableView<Service>>();
   expectTypeOf(hooks.useTable('registry', { client }).data).toEqualTypeOf<
     ReadonlyMap<string, Service>
   >();

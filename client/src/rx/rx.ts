@@ -1,12 +1,12 @@
 import { distinctUntilChanged, Observable } from 'rxjs';
-import type { TableHandle } from '../table-handle.js';
-import type { TableChange, TableHandleStatus } from '../table-status.js';
+import type { KeyChange } from '../key-change.js';
+import type { TableHandle, TableHandleStatus } from '../table-handle.js';
 
 export interface RxTable<V> {
   /** The current map on subscribe, then the map after every applied batch. */
   readonly table$: Observable<ReadonlyMap<string, V>>;
   /** The changes of every applied batch from subscription on; nothing on subscribe. */
-  readonly changes$: Observable<readonly TableChange<V>[]>;
+  readonly changes$: Observable<readonly KeyChange<V>[]>;
   /** The current status on subscribe, then every change of it. */
   readonly status$: Observable<TableHandleStatus>;
 }
@@ -20,7 +20,7 @@ export function rx<V>(handle: TableHandle<V>): RxTable<V> {
     subscriber.next(handle.getSnapshot());
     return handle.subscribe(() => subscriber.next(handle.getSnapshot()));
   });
-  const changes$ = new Observable<readonly TableChange<V>[]>((subscriber) =>
+  const changes$ = new Observable<readonly KeyChange<V>[]>((subscriber) =>
     handle.onChanges((changes) => subscriber.next(changes)),
   );
   const status$ = new Observable<TableHandleStatus>((subscriber) => {

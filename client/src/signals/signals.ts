@@ -1,6 +1,5 @@
 import { computed, type ReadonlySignal, signal } from '@preact/signals-core';
-import type { TableHandle } from '../table-handle.js';
-import type { TableHandleStatus } from '../table-status.js';
+import type { TableHandle, TableHandleStatus } from '../table-handle.js';
 
 export interface SignalsTable<V> {
   /** The map as of the last applied batch; a new Map object after each batch. */

@@ -1,5 +1,5 @@
 import type { ServerMessage } from '../../../shared/src/protocol/messages.js';
-import type { WebSocketLike } from '../websocket-like.js';
+import type { WebSocketLike, WebSocketLikeOptions } from '../websocket-like.js';
 
 type Listener = (event: never) => void;
 
@@ -23,7 +23,9 @@ export class FakeWebSocket implements WebSocketLike {
 
   readonly url: string;
   readonly protocols: string | string[] | undefined;
-  readonly options: { headers: Record<string, string> } | undefined;
+  readonly options: WebSocketLikeOptions | undefined;
+  /** The selected subprotocol, set by `open()`. */
+  protocol = '';
   readyState = 0;
   binaryType = 'blob';
   /** Every frame the client sent, as sent. */
@@ -31,11 +33,7 @@ export class FakeWebSocket implements WebSocketLike {
   closeCalls: { code: number | undefined; reason: string | undefined }[] = [];
   readonly #listeners = new Map<string, Set<Listener>>();
 
-  constructor(
-    url: string,
-    protocols?: string | string[],
-    options?: { headers: Record<string, string> },
-  ) {
+  constructor(url: string, protocols?: string | string[], options?: WebSocketLikeOptions) {
     this.url = url;
     this.protocols = protocols;
     this.options = options;
@@ -70,9 +68,15 @@ export class FakeWebSocket implements WebSocketLike {
 
   // --- Test controls ------------------------------------------------------------------------
 
-  open(): void {
+  /**
+   * The upgrade succeeds: by default like a tablecast v1 bridge, which selects the subprotocol
+   * and sends `welcome` at once. `welcome: false` leaves the welcome to the test.
+   */
+  open(options: { protocol?: string; welcome?: boolean } = {}): void {
     this.readyState = 1;
+    this.protocol = options.protocol ?? 'tablecast.v1';
     this.#emit('open', {});
+    if (options.welcome ?? true) this.receive({ type: 'welcome', version: 1, bridge: 'fake' });
   }
 
   /** The server (or network) closes the socket. */

@@ -1,11 +1,10 @@
 import {
   encodeMessage,
-  type KeyFilter,
   type Position,
   toWireValue,
   type WireSet,
 } from '../../../shared/src/protocol/index.js';
-import type { TableChange } from '../table-change.js';
+import type { TableChange } from '../table-types.js';
 
 /**
  * The frames of one applied batch, built lazily and at most once: the unfiltered delta is

@@ -1,9 +1,9 @@
 import type { Codec } from '../../../shared/src/codecs/codec.js';
 import { codecs } from '../../../shared/src/codecs/index.js';
-import type { PolicyMismatchMode } from '../ensure-topic.js';
 import type { Logger } from '../environment.js';
 import { KafkaTable } from '../kafka-table.js';
 import { KafkaTableWriter } from '../kafka-table-writer.js';
+import type { PolicyMismatchMode } from '../policy-mismatch-mode.js';
 import { BRIDGE_LIMITS, type BridgeLimit, type BridgeOptions } from './bridge-options.js';
 
 /**

@@ -4,17 +4,18 @@ import {
   type ErrorCode,
   encodeMessage,
   type KeyFilter,
+  keyMatcher,
   type Position,
   ProtocolError,
   parseClientMessage,
   positionCovers,
   type ServerMessage,
   type SubscribeMessage,
+  tablePosition,
   toWireValue,
   type WireSet,
   type WriteMessage,
 } from '../../../shared/src/protocol/index.js';
-import { keyMatcher } from '../../../shared/src/protocol/key-filter.js';
 import type { Logger, Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
 import type { BatchFrames } from './batch-frames.js';
@@ -254,7 +255,7 @@ export class BridgeConnection {
   }
 
   #positionOf(table: KafkaTable<unknown>): Position {
-    return { topicId: table.topicId ?? table.topic, offsets: table.position };
+    return tablePosition(table);
   }
 
   #unsubscribe(id: string, reply: boolean): void {

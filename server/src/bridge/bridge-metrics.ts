@@ -1,3 +1,4 @@
+import { TABLE_STATUSES } from '../../../shared/src/table-status.js';
 import type { KafkaTable } from '../kafka-table.js';
 
 /** Counters the bridge keeps about itself; tables report their own stats. */
@@ -96,13 +97,12 @@ export class BridgeMetrics {
       'Seconds from start to first catch-up (0 until then).',
       perTable((t) => t.stats.catchUpSeconds),
     );
-    const statuses = ['unstarted', 'loading', 'caught_up', 'degraded', 'failed'] as const;
     metric(
       'tablecast_table_status',
       'gauge',
       '1 for the status the table is in.',
       [...tables].flatMap(([name, t]) =>
-        statuses.map((s): [string, number] => [
+        TABLE_STATUSES.map((s): [string, number] => [
           `{table="${escapeLabel(name)}",status="${s}"}`,
           t.status === s ? 1 : 0,
         ]),

@@ -4,7 +4,6 @@ import type { Logger, Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
 import { validatePositiveInteger } from '../kafka-table-options.js';
 import type { KafkaTableWriter } from '../kafka-table-writer.js';
-import type { AuthorizeWrite } from './write-service.js';
 
 /** What an `authorize` hook sees of a WebSocket upgrade or an HTTP read. */
 export interface AuthorizeRequest {
@@ -21,6 +20,19 @@ export interface AuthorizeRequest {
  * subscribing to another one gets a FORBIDDEN error on an open connection.
  */
 export type Authorization = boolean | { readonly tables: readonly string[] };
+
+/** What an `authorizeWrite` hook is asked about. `value` is absent for a delete. */
+export interface WriteRequest {
+  readonly table: string;
+  readonly key: string;
+  readonly delete: boolean;
+  readonly value?: unknown;
+}
+
+export type AuthorizeWrite = (
+  request: AuthorizeRequest,
+  write: WriteRequest,
+) => boolean | Promise<boolean>;
 
 export interface BridgeOptions {
   /** Table name (as clients ask for it) → a KafkaTable. The bridge starts tables not yet started. */

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { encodeMessage, SUBPROTOCOL } from '../../../shared/src/protocol/index.js';
+import { encodeMessage, SUBPROTOCOL, tablePosition } from '../../../shared/src/protocol/index.js';
 import { consoleLogger, defaultTimers, type Logger, type Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
 import { BatchFrames } from './batch-frames.js';
@@ -93,10 +93,7 @@ class BridgeServer implements Bridge, ConnectionHost {
         table.onChanges((changes) => {
           const members = this.#members.get(name);
           if (!members || members.size === 0) return;
-          const batch = new BatchFrames(name, changes, {
-            topicId: table.topicId ?? table.topic,
-            offsets: table.position,
-          });
+          const batch = new BatchFrames(name, changes, tablePosition(table));
           for (const connection of members) connection.deliver(batch);
         }),
         table.onStatus((status, failure) => {

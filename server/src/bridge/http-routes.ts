@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ArrowSchemaSpec } from '../../../shared/src/arrow/arrow-columns.js';
-import { toWireValue } from '../../../shared/src/protocol/index.js';
+import { tablePosition, toWireValue } from '../../../shared/src/protocol/index.js';
 import type { WireSet } from '../../../shared/src/protocol/messages.js';
 import type { KafkaTable } from '../kafka-table.js';
 import { sendArrow } from './arrow-response.js';
@@ -65,7 +65,7 @@ export async function handleHttp(
     });
   }
   // Read in one synchronous run, like a snapshot: entries and position describe one moment.
-  const position = { topicId: table.topicId ?? table.topic, offsets: table.position };
+  const position = tablePosition(table);
   if (format === 'bootstrap') {
     let sets: WireSet[];
     try {

@@ -6,20 +6,7 @@ import {
 } from '../../../shared/src/protocol/index.js';
 import type { Logger, Timers } from '../environment.js';
 import type { KafkaTableWriter } from '../kafka-table-writer.js';
-import type { AuthorizeRequest } from './bridge-options.js';
-
-/** What an `authorizeWrite` hook is asked about. `value` is absent for a delete. */
-export interface WriteRequest {
-  readonly table: string;
-  readonly key: string;
-  readonly delete: boolean;
-  readonly value?: unknown;
-}
-
-export type AuthorizeWrite = (
-  request: AuthorizeRequest,
-  write: WriteRequest,
-) => boolean | Promise<boolean>;
+import type { AuthorizeRequest, AuthorizeWrite } from './bridge-options.js';
 
 export interface WriteServiceOptions {
   readonly writers: ReadonlyMap<string, KafkaTableWriter<unknown>>;

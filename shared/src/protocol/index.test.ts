@@ -14,6 +14,7 @@ describe('protocol index', () => {
       'parseServerMessage',
       'positionCovers',
       'samePosition',
+      'tablePosition',
       'toWireValue',
     ]);
     expect(protocol.PROTOCOL_VERSION).toBe(1);

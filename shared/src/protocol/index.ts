@@ -27,6 +27,6 @@ export type {
 export { PROTOCOL_VERSION, SUBPROTOCOL } from './messages.js';
 export { type ParseLimits, parseClientMessage } from './parse-client-message.js';
 export { parseServerMessage } from './parse-server-message.js';
-export { positionCovers, samePosition } from './position.js';
+export { positionCovers, samePosition, tablePosition } from './position.js';
 export { ProtocolError } from './protocol-error.js';
 export { fromWireValue, toWireValue } from './wire-value.js';

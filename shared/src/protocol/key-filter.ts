@@ -1,12 +1,15 @@
 import type { KeyFilter } from './messages.js';
 
-/** The keys a filter holds, as a predicate; undefined for no filter (every key). */
+/**
+ * The predicate of a filter, or undefined for no filter (every key). The bridge uses it to pick
+ * a filtered subscription's keys, the client to narrow a whole-table bootstrap to a filter.
+ */
 export function keyMatcher(filter: KeyFilter | undefined): ((key: string) => boolean) | undefined {
   if (filter === undefined) return undefined;
-  if ('keys' in filter) {
-    const keys = new Set(filter.keys);
-    return (key) => keys.has(key);
+  if ('prefix' in filter) {
+    const { prefix } = filter;
+    return (key) => key.startsWith(prefix);
   }
-  const { prefix } = filter;
-  return (key) => key.startsWith(prefix);
+  const keys = new Set(filter.keys);
+  return (key) => keys.has(key);
 }

@@ -4,6 +4,10 @@
  * only places where `unknown` becomes one of these types.
  */
 
+import type { TableStatus } from '../table-status.js';
+
+export type { TableStatus } from '../table-status.js';
+
 export const PROTOCOL_VERSION = 1;
 /** The WebSocket subprotocol that carries version 1; a bridge refuses other versions at upgrade. */
 export const SUBPROTOCOL = 'tablecast.v1';
@@ -29,8 +33,6 @@ export type WireValue = readonly [json: unknown] | readonly [json: unknown, meta
 
 /** One set: key and wire value. */
 export type WireSet = readonly [key: string, value: WireValue];
-
-export type TableStatus = 'unstarted' | 'loading' | 'caught_up' | 'degraded' | 'failed';
 
 export type ErrorCode =
   | 'BAD_MESSAGE'

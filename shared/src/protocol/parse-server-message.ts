@@ -2,7 +2,6 @@ import {
   type ErrorCode,
   PROTOCOL_VERSION,
   type ServerMessage,
-  type TableStatus,
   type WriteErrorCode,
 } from './messages.js';
 import { ProtocolError } from './protocol-error.js';
@@ -12,6 +11,7 @@ import {
   expectOnlyFields,
   expectPosition,
   expectSets,
+  expectStatus,
   expectString,
   expectStrings,
   type Fields,
@@ -22,15 +22,7 @@ import {
   quote,
 } from './validate.js';
 
-// Records rather than arrays so the compiler complains when messages.ts grows a member.
-const TABLE_STATUSES: Readonly<Record<TableStatus, true>> = {
-  unstarted: true,
-  loading: true,
-  caught_up: true,
-  degraded: true,
-  failed: true,
-};
-
+// A record rather than an array so the compiler complains when messages.ts grows a member.
 const ERROR_CODES: Readonly<Record<ErrorCode, true>> = {
   BAD_MESSAGE: true,
   UNKNOWN_TABLE: true,
@@ -174,13 +166,6 @@ export function parseServerMessage(frame: string): ServerMessage {
       badMessage(`message.type ${quote(type)} is not a bridge message`);
   }
   return message as unknown as ServerMessage;
-}
-
-function expectStatus(value: unknown, where: string): TableStatus {
-  if (typeof value !== 'string' || !Object.hasOwn(TABLE_STATUSES, value)) {
-    invalid(where, `one of ${Object.keys(TABLE_STATUSES).join(', ')}`, value);
-  }
-  return value as TableStatus;
 }
 
 function parseError(message: Fields): ServerMessage {

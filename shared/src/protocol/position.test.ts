@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Position } from './messages.js';
-import { positionCovers, samePosition } from './position.js';
+import { positionCovers, samePosition, tablePosition } from './position.js';
 
 const at = (offsets: number[], topicId = 't1'): Position => ({ topicId, offsets });
 
@@ -41,5 +41,18 @@ describe('samePosition', () => {
     expect(samePosition(at([5]), at([5, 0]))).toBe(true);
     expect(samePosition(at([5, 0]), at([5]))).toBe(true);
     expect(samePosition(at([5]), at([5, 2]))).toBe(false);
+  });
+});
+
+describe('tablePosition', () => {
+  it("uses the topic ID, or the topic's name when the ID is unknown", () => {
+    expect(tablePosition({ topic: 'orders', topicId: 'Qx3', position: [4, 2] })).toEqual({
+      topicId: 'Qx3',
+      offsets: [4, 2],
+    });
+    expect(tablePosition({ topic: 'orders', topicId: undefined, position: [1] })).toEqual({
+      topicId: 'orders',
+      offsets: [1],
+    });
   });
 });

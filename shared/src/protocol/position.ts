@@ -22,3 +22,16 @@ export function positionCovers(a: Position, b: Position): boolean {
 export function samePosition(a: Position, b: Position): boolean {
   return positionCovers(a, b) && positionCovers(b, a);
 }
+
+/**
+ * A table's position as the protocol states it. When the topic ID is unknown (the Kafka client
+ * did not report one) the topic name stands in, so a recreated topic is then caught only by a
+ * position ahead of the log (docs/PROTOCOL.md §5).
+ */
+export function tablePosition(table: {
+  readonly topic: string;
+  readonly topicId: string | undefined;
+  readonly position: readonly number[];
+}): Position {
+  return { topicId: table.topicId ?? table.topic, offsets: table.position };
+}

@@ -6,6 +6,7 @@
  * (`delta.sets[3][1]`), and builds that path only when it fails: deltas and snapshot parts are
  * hot, so the success path allocates nothing.
  */
+import { isTableStatus, TABLE_STATUSES, type TableStatus } from '../table-status.js';
 import type { Position, WireSet, WireValue } from './messages.js';
 import { ProtocolError } from './protocol-error.js';
 
@@ -75,6 +76,11 @@ export function expectName(value: unknown, where: string): string {
   if (!isName(value)) {
     invalid(where, `a non-empty string of at most ${MAX_NAME_LENGTH} characters`, value);
   }
+  return value;
+}
+
+export function expectStatus(value: unknown, where: string): TableStatus {
+  if (!isTableStatus(value)) invalid(where, `one of ${TABLE_STATUSES.join(', ')}`, value);
   return value;
 }
 

@@ -1,3 +1,4 @@
+// The value types of a server table: its changes, positions, status, stats and entries.
 /** One applied change, in apply order. `offset` is the Kafka offset of the record that made it. */
 export type TableChange<V> =
   | {
@@ -23,7 +24,7 @@ export interface LogPosition {
   readonly offset: number;
 }
 
-export type TableStatus = 'unstarted' | 'loading' | 'caught_up' | 'degraded' | 'failed';
+export type { TableStatus } from '../../shared/src/table-status.js';
 
 export interface TableStats {
   /** Data records read from the log: values, tombstones, keyless and undecodable ones alike. */

@@ -1,0 +1,76 @@
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+// What each browser entry point adds to an app's bundle: minified, gzipped, with the framework
+// peers external (the app has them anyway). Budgets sit a little above today's figures, so a
+// change that grows an entry noticeably has to raise its budget here, in review. Writes through
+// the bridge (set/delete with read-your-writes) added ~1.3 kB to every client, grouped views and
+// typedClient ~1 kB to the full entry, useWrite/useGroup ~0.1 kB to the hooks.
+const PEERS = ['react', 'react-dom', 'preact', 'preact/hooks', '@preact/signals-core', 'rxjs'];
+
+const ENTRIES = {
+  'tablecast/client': { file: 'index.ts', budget: 14_000 },
+  'tablecast/superjson': { file: 'superjson-values.ts', budget: 6_000 },
+  'tablecast/rx': { file: 'rx/index.ts', budget: 600 },
+  'tablecast/signals': { file: 'signals/index.ts', budget: 800 },
+  'tablecast/react': { file: 'react/index.ts', budget: 2_800 },
+  'tablecast/preact': { file: 'preact/index.ts', budget: 2_800 },
+} as const;
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+/** Bundles `contents` (a module in client/src) as an app would, peers external. */
+async function bundle(contents: string) {
+  const result = await build({
+    stdin: { contents, resolveDir: here, loader: 'ts' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    external: PEERS,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const [output] = result.outputFiles;
+  if (output === undefined) throw new Error('esbuild produced nothing');
+  return {
+    gzip: gzipSync(output.contents, { level: 9 }).byteLength,
+    // Files that put bytes in the output (metafile.inputs also lists what tree-shaking dropped).
+    inputs: Object.values(result.metafile.outputs).flatMap((out) =>
+      Object.entries(out.inputs)
+        .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
+        .map(([input]) => input),
+    ),
+  };
+}
+
+describe('bundle size (minified + gzip, peers external)', () => {
+  for (const [entry, { file, budget }] of Object.entries(ENTRIES)) {
+    it(`${entry}, every export, stays within ${budget} bytes`, async () => {
+      const { gzip } = await bundle(`export * from './${file.replace(/\.ts$/, '.js')}';`);
+      console.log(`${entry}: ${gzip} bytes gzip (budget ${budget})`);
+      expect(gzip).toBeLessThanOrEqual(budget);
+    }, 30_000);
+  }
+
+  it('a JSON-only app (createClient and handles) stays within 12.5 kB, without superjson', async () => {
+    const { gzip, inputs } = await bundle(
+      "import { createClient } from './index.js'; createClient({ url: '/t' }).table('x');",
+    );
+    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 12500)`);
+    expect(gzip).toBeLessThanOrEqual(12_500);
+    expect(inputs.filter((input) => input.includes('superjson'))).toEqual([]);
+  }, 30_000);
+
+  it('an app with superjson values pulls superjson in', async () => {
+    const { inputs } = await bundle(
+      "import { createClient } from './index.js'; import { superjsonValues } from './superjson-values.js';" +
+        " createClient({ url: '/t', wireValues: superjsonValues });",
+    );
+    expect(inputs.some((input) => input.includes('node_modules/superjson'))).toBe(true);
+  }, 30_000);
+});

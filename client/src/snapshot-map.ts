@@ -1,0 +1,84 @@
+import type { DecodedSet } from './decoded-set.js';
+import type { KeyChange } from './key-change.js';
+
+/**
+ * A table's map, copy-on-write: `snapshot()` hands out the live Map and marks it shared; the
+ * next batch clones it (O(n)) before mutating. So the cost is one copy per batch, and only when
+ * someone read the map since the previous batch; a reset snapshot builds a new Map anyway.
+ * Every batch returns its changes, compacted to one per key.
+ */
+export class SnapshotMap<V> {
+  #map = new Map<string, V>();
+  /** The current map was handed out by `snapshot()`: clone before mutating. */
+  #shared = false;
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  get(key: string): V | undefined {
+    return this.#map.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.#map.has(key);
+  }
+
+  /** The map as of the last batch; never mutated after it is handed out. */
+  snapshot(): ReadonlyMap<string, V> {
+    this.#shared = true;
+    return this.#map;
+  }
+
+  /** The entries as an array, without marking the map shared (so no copy on the next batch). */
+  toEntries(): [string, V][] {
+    return [...this.#map];
+  }
+
+  /** Replaces the map with a reset snapshot's; the old one stayed visible until now (I1). */
+  replace(next: Map<string, V>): KeyChange<V>[] {
+    const previous = this.#map;
+    const changes: KeyChange<V>[] = [];
+    for (const key of previous.keys()) {
+      if (!next.has(key)) changes.push({ key, deleted: true });
+    }
+    for (const [key, value] of next) {
+      if (!previous.has(key) || !Object.is(previous.get(key), value)) {
+        changes.push({ key, deleted: false, value });
+      }
+    }
+    // The buffer becomes the map: nothing else holds it, so no copy is needed.
+    this.#map = next;
+    this.#shared = false;
+    return changes;
+  }
+
+  apply(sets: Iterable<DecodedSet<V>>, deletes: Iterable<string>): KeyChange<V>[] {
+    const changes: KeyChange<V>[] = [];
+    const touched = new Set<string>();
+    for (const [key, value] of sets) {
+      if (this.#map.has(key) && Object.is(this.#map.get(key), value)) continue;
+      this.#writable().set(key, value);
+      touched.add(key);
+    }
+    for (const key of deletes) {
+      if (!this.#map.has(key)) continue;
+      this.#writable().delete(key);
+      touched.add(key);
+    }
+    // Compacted: one change per key, reflecting where the batch left it.
+    for (const key of touched) {
+      if (this.#map.has(key)) changes.push({ key, deleted: false, value: this.#map.get(key) as V });
+      else changes.push({ key, deleted: true });
+    }
+    return changes;
+  }
+
+  #writable(): Map<string, V> {
+    if (this.#shared) {
+      this.#map = new Map(this.#map);
+      this.#shared = false;
+    }
+    return this.#map;
+  }
+}
