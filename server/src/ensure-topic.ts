@@ -1,6 +1,6 @@
 import { consoleLogger, type Logger } from './environment.js';
 import { TopicPolicyError } from './errors.js';
-import { leaseKafka } from './kafka-client.js';
+import { kafkaConnectionError, leaseKafka } from './kafka-client.js';
 import {
   type KafkaConnectionOptions,
   validateConnection,
@@ -48,9 +48,11 @@ export async function ensureTopic(options: EnsureTopicOptions): Promise<EnsureTo
   const logger = options.logger ?? consoleLogger;
   const lease = leaseKafka(options, logger);
   const admin = lease.kafka.admin();
-  await admin.connect();
   try {
+    await admin.connect();
     return await ensureWithAdmin(admin, options, logger);
+  } catch (error) {
+    throw kafkaConnectionError(error, options.brokers);
   } finally {
     await admin.disconnect();
   }

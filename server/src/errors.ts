@@ -11,7 +11,11 @@ export type TablecastErrorCode =
   | 'TOPIC_POLICY_MISMATCH'
   | 'WRITER_NOT_STARTED'
   | 'WRITER_STOPPED'
-  | 'KAFKA_ERROR';
+  | 'KAFKA_ERROR'
+  /** The cluster refused our SASL credentials (wrong user, password or mechanism). */
+  | 'KAFKA_AUTH_FAILED'
+  /** The TLS handshake failed: untrusted or mismatched certificate, or TLS against plaintext. */
+  | 'KAFKA_TLS_ERROR';
 
 export class TablecastError extends Error {
   readonly code: TablecastErrorCode;

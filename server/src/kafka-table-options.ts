@@ -1,10 +1,11 @@
 import type { Codec } from '../../shared/src/codecs/codec.js';
 import type { PolicyMismatchMode } from './ensure-topic.js';
 import type { Logger, Timers } from './environment.js';
+import type { KafkaSecurityOptions } from './kafka-security.js';
 import type { KafkaClient } from './kafkajs.js';
 import type { KafkaSource } from './source/kafka-source.js';
 
-export interface KafkaConnectionOptions {
+export interface KafkaConnectionOptions extends KafkaSecurityOptions {
   /** Bootstrap brokers, e.g. `['127.0.0.1:9092']`. Give this or `kafka`. */
   readonly brokers?: readonly string[];
   /** An existing kafkajs client to share; tablecast never disconnects what it did not create. */
@@ -88,6 +89,11 @@ export function validateConnection(
   if (options.brokers !== undefined && options.kafka !== undefined) {
     throw new TypeError(`${owner}: pass brokers or kafka, not both.`);
   }
+  if (options.kafka !== undefined && (options.ssl !== undefined || options.sasl !== undefined)) {
+    throw new TypeError(
+      `${owner}: ssl and sasl go with brokers; an injected kafka client brings its own security settings.`,
+    );
+  }
   if (options.brokers !== undefined) {
     if (!Array.isArray(options.brokers) || options.brokers.length === 0) {
       throw new TypeError(`${owner}: brokers must be a non-empty array like ['127.0.0.1:9092'].`);
@@ -100,6 +106,17 @@ export function validateConnection(
   } else if (required && options.kafka === undefined) {
     throw new TypeError(`${owner} needs brokers (e.g. ['127.0.0.1:9092']) or a kafka client.`);
   }
+}
+
+/** The connection part of any options object, to hand on to the next layer unchanged. */
+export function connectionOf(options: KafkaConnectionOptions): KafkaConnectionOptions {
+  return {
+    ...(options.brokers !== undefined ? { brokers: options.brokers } : {}),
+    ...(options.kafka !== undefined ? { kafka: options.kafka } : {}),
+    ...(options.clientId !== undefined ? { clientId: options.clientId } : {}),
+    ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
+    ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
+  };
 }
 
 export function validateTopicName(topic: unknown): asserts topic is string {

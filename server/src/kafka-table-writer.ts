@@ -2,7 +2,7 @@ import type { Codec } from '../../shared/src/codecs/codec.js';
 import { utf8 } from '../../shared/src/codecs/utf8.js';
 import { consoleLogger, type Logger } from './environment.js';
 import { TablecastError } from './errors.js';
-import { type ClientLease, leaseKafka } from './kafka-client.js';
+import { type ClientLease, kafkaConnectionError, leaseKafka } from './kafka-client.js';
 import {
   type KafkaConnectionOptions,
   validateConnection,
@@ -68,7 +68,12 @@ export class KafkaTableWriter<V> {
       createPartitioner: Partitioners.DefaultPartitioner,
       ...(idempotent ? { maxInFlightRequests: 5 } : {}),
     });
-    await producer.connect();
+    try {
+      await producer.connect();
+    } catch (error) {
+      this.#state = 'new';
+      throw kafkaConnectionError(error, this.#options.brokers);
+    }
     // stop() may have run while connecting.
     if ((this.#state as string) === 'stopped') {
       await producer.disconnect();

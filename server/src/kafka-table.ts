@@ -6,6 +6,7 @@ import { ensureTopic } from './ensure-topic.js';
 import { consoleLogger, defaultTimers, type Logger, type Timers } from './environment.js';
 import { TablecastError, toError } from './errors.js';
 import {
+  connectionOf,
   type KafkaTableOptions,
   validatePositiveInteger,
   validateTableOptions,
@@ -74,13 +75,7 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
     this.#waiters = new Waiters(this.#timers);
     this.#ownsSource = options.source === undefined;
     this.#source =
-      options.source ??
-      kafkajsSource({
-        ...(options.kafka ? { kafka: options.kafka } : {}),
-        ...(options.brokers ? { brokers: options.brokers } : {}),
-        ...(options.clientId ? { clientId: options.clientId } : {}),
-        logger: this.#logger,
-      });
+      options.source ?? kafkajsSource({ ...connectionOf(options), logger: this.#logger });
   }
 
   /**
@@ -222,8 +217,7 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
     if (o.ensureTopic !== false) {
       await ensureTopic({
         topic: this.topic,
-        ...(o.kafka ? { kafka: o.kafka } : {}),
-        ...(o.brokers ? { brokers: o.brokers } : {}),
+        ...connectionOf(o),
         ...(o.numPartitions ? { numPartitions: o.numPartitions } : {}),
         ...(o.topicConfigs ? { topicConfigs: o.topicConfigs } : {}),
         ...(o.onPolicyMismatch ? { onPolicyMismatch: o.onPolicyMismatch } : {}),

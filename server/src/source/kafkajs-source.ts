@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { consoleLogger, type Logger } from '../environment.js';
 import { TopicNotFoundError } from '../errors.js';
-import { isUnknownTopicError, leaseKafka } from '../kafka-client.js';
+import { isUnknownTopicError, kafkaConnectionError, leaseKafka } from '../kafka-client.js';
 import type { KafkaConnectionOptions } from '../kafka-table-options.js';
 import type { Admin, Consumer, ConsumerConfig } from '../kafkajs.js';
 import { fetchTopicId } from './fetch-topic-id.js';
@@ -69,7 +69,12 @@ export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
   const getAdmin = () => {
     admin ??= (async () => {
       const created = kafka.admin();
-      await created.connect();
+      try {
+        await created.connect();
+      } catch (error) {
+        admin = undefined;
+        throw kafkaConnectionError(error, options.brokers);
+      }
       return created;
     })();
     return admin;
@@ -115,7 +120,9 @@ export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
           return subscription;
         } catch (error) {
           await subscription.close();
-          if (!isRetriable(error) || attempt >= JOIN_ATTEMPTS) throw error;
+          if (!isRetriable(error) || attempt >= JOIN_ATTEMPTS) {
+            throw kafkaConnectionError(error, options.brokers);
+          }
           logger.warn('Joining the consumer group failed; trying again.', {
             topic: consume.topic,
             attempt,
@@ -128,6 +135,8 @@ export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
 
     async topicId(topic: string): Promise<string | undefined> {
       // kafkajs speaks a Metadata version without topic ids, so ask a bootstrap broker directly.
+      // That plain socket cannot pass TLS or SASL: on a secured cluster the id stays unknown.
+      if (options.ssl || options.sasl) return undefined;
       for (const broker of options.brokers ?? []) {
         const id = await fetchTopicId(broker, topic);
         if (id !== undefined) return id;
