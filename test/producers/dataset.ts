@@ -4,13 +4,18 @@ import type { JavaRecord, JavaStep } from './java-producer.js';
  * Test data that compresses (repeated text, as real JSON does) and exercises a table: keys
  * written twice, some deleted, some with headers.
  */
-export function keyedRecords(prefix: string, keys: number, round: number): JavaRecord[] {
+export function keyedRecords(
+  prefix: string,
+  keys: number,
+  round: number,
+  { from = 0, textRepeat = 4 } = {},
+): JavaRecord[] {
   const records: JavaRecord[] = [];
-  for (let i = 0; i < keys; i++) {
+  for (let i = from; i < from + keys; i++) {
     const key = `${prefix}-${i}`;
     records.push({
       key,
-      value: JSON.stringify({ key, round, text: 'the quick brown fox '.repeat(4) }),
+      value: JSON.stringify({ key, round, text: 'the quick brown fox '.repeat(textRepeat) }),
       ...(i % 3 === 0 ? { headers: { source: 'java', round: String(round) } } : {}),
     });
   }
