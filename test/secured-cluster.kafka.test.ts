@@ -1,0 +1,132 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ensureTopic } from '../server/src/ensure-topic.js';
+import { TablecastError } from '../server/src/errors.js';
+import { KafkaTable } from '../server/src/kafka-table.js';
+import type { KafkaConnectionOptions } from '../server/src/kafka-table-options.js';
+import { KafkaTableWriter } from '../server/src/kafka-table-writer.js';
+import { codecs } from '../shared/src/codecs/index.js';
+import { Cleanup } from './fixtures.js';
+import { uniqueTopic } from './kafka.js';
+import { type SecuredKafka, startSecuredKafka, USERS, unsecuredJwt } from './secured-kafka.js';
+
+// Every Kafka connection tablecast makes (table, writer, ensureTopic) against a SASL_SSL
+// listener with a private CA, per SASL mechanism; and failures that say what is wrong instead
+// of hanging.
+
+let cluster: SecuredKafka;
+beforeAll(async () => {
+  cluster = await startSecuredKafka();
+});
+afterAll(() => cluster?.stop());
+
+let cleanup: Cleanup;
+beforeEach(() => {
+  cleanup = new Cleanup();
+});
+afterEach(() => cleanup.dispose());
+
+const logged: string[] = [];
+const logger = {
+  warn: (message: string, context?: unknown) => logged.push(message, JSON.stringify(context)),
+  error: (message: string, context?: unknown) => logged.push(message, JSON.stringify(context)),
+};
+
+function connection(sasl: KafkaConnectionOptions['sasl'], ca = cluster.ca): KafkaConnectionOptions {
+  return { brokers: cluster.brokers, ssl: { ca }, ...(sasl ? { sasl } : {}) };
+}
+
+async function roundTrip(connect: KafkaConnectionOptions): Promise<void> {
+  const topic = uniqueTopic('secured');
+  const created = await ensureTopic({ ...connect, topic, numPartitions: 2, logger });
+  expect(created.action).toBe('created');
+  const writer = cleanup.add(
+    new KafkaTableWriter({ ...connect, topic, valueCodec: codecs.json(), logger }),
+    (w) => w.stop(),
+  );
+  await writer.start();
+  await writer.set('a', { n: 1 });
+  await writer.set('b', { n: 2 });
+  await writer.delete('a');
+  const table = cleanup.add(
+    new KafkaTable({
+      ...connect,
+      topic,
+      valueCodec: codecs.json(),
+      logger,
+      catchupTimeoutMs: 15_000,
+    }),
+    (t) => t.stop(),
+  );
+  await table.start();
+  expect(table.status).toBe('caught_up');
+  expect(table.snapshot()).toEqual(new Map([['b', { n: 2 }]]));
+  const position = await writer.set('c', { n: 3 });
+  expect(await table.waitFor(position, 10_000)).toBe(true);
+  expect(table.get('c')).toEqual({ n: 3 });
+}
+
+describe('a SASL_SSL cluster with a private CA', () => {
+  it.each(['scram-sha-256', 'scram-sha-512', 'plain'] as const)(
+    'is reached by ensureTopic, KafkaTableWriter and KafkaTable with %s',
+    async (mechanism) => {
+      await roundTrip(connection({ mechanism, ...USERS[mechanism] }));
+    },
+  );
+
+  it('is reached with OAUTHBEARER tokens from the provider (the broker checks unsecured JWTs)', async () => {
+    let tokens = 0;
+    await roundTrip(
+      connection({
+        mechanism: 'oauthbearer',
+        oauthBearerProvider: async () => {
+          tokens++;
+          return { value: unsecuredJwt('dave') };
+        },
+      }),
+    );
+    expect(tokens).toBeGreaterThan(0);
+  });
+
+  it('fails a table with KAFKA_AUTH_FAILED on a wrong password, never naming the password', async () => {
+    const password = 'not-the-password-7f3a';
+    const wrong = connection({ mechanism: 'scram-sha-256', username: 'alice', password });
+    const table = cleanup.add(
+      new KafkaTable({ ...wrong, topic: uniqueTopic('denied'), valueCodec: codecs.json(), logger }),
+      (t) => t.stop(),
+    );
+    const error = await table.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TablecastError);
+    expect((error as TablecastError).code).toBe('KAFKA_AUTH_FAILED');
+    expect((error as Error).message).toMatch(/SASL credentials/);
+    expect(table.status).toBe('failed');
+    expect(table.failure).toBe(error);
+    const writer = new KafkaTableWriter({ ...wrong, topic: 'denied', valueCodec: codecs.json() });
+    await expect(writer.start()).rejects.toMatchObject({ code: 'KAFKA_AUTH_FAILED' });
+    await expect(ensureTopic({ ...wrong, topic: 'denied', logger })).rejects.toMatchObject({
+      code: 'KAFKA_AUTH_FAILED',
+    });
+    for (const text of [(error as Error).message, String((error as Error).stack), ...logged]) {
+      expect(text).not.toContain(password);
+    }
+  });
+
+  it('fails with KAFKA_TLS_ERROR when the broker certificate is not signed by a trusted CA', async () => {
+    const untrusted = connection({ mechanism: 'plain', ...USERS.plain }, cluster.untrustedCa);
+    const table = cleanup.add(
+      new KafkaTable({
+        ...untrusted,
+        topic: uniqueTopic('tls'),
+        valueCodec: codecs.json(),
+        logger,
+      }),
+      (t) => t.stop(),
+    );
+    await expect(table.start()).rejects.toMatchObject({ code: 'KAFKA_TLS_ERROR' });
+    expect(table.status).toBe('failed');
+    const writer = new KafkaTableWriter({ ...untrusted, topic: 'tls', valueCodec: codecs.json() });
+    await expect(writer.start()).rejects.toMatchObject({ code: 'KAFKA_TLS_ERROR' });
+  });
+});
