@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 /**
- * `tablecast serve --config tablecast.json`: runs a bridge. Environment: KAFKA_BROKERS
- * (comma-separated, overrides the config), PORT and HOST.
+ * `tablecast serve --config tablecast.json`: runs a bridge. Environment: PORT, HOST, and the
+ * Kafka connection (KAFKA_BROKERS, KAFKA_SSL*, KAFKA_SASL_*; see bridge/kafka-config.ts), which
+ * override the config file.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseBridgeConfig, tablesFromConfig } from './bridge/bridge-config.js';
+import { kafkaSection, parseBridgeConfig, tablesFromConfig } from './bridge/bridge-config.js';
 import { createBridge } from './bridge/create-bridge.js';
+import { kafkaConnectionOptions } from './bridge/kafka-config.js';
 
 const USAGE = 'usage: tablecast serve --config <file.json> [--port N] [--host H]';
 
@@ -30,11 +33,12 @@ async function main(argv: string[]): Promise<void> {
     JSON.parse(await readFile(values.config, 'utf8')),
     values.config,
   );
-  const brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean) ?? config.brokers;
-  if (!brokers || brokers.length === 0) {
-    throw new Error('No Kafka brokers: set KAFKA_BROKERS or "brokers" in the config file.');
-  }
-  const tables = tablesFromConfig(config, brokers);
+  const connection = await kafkaConnectionOptions(
+    kafkaSection(config),
+    process.env,
+    dirname(values.config),
+  );
+  const tables = tablesFromConfig(config, connection);
   const bridge = createBridge({
     tables,
     ...(config.allowedOrigins ? { allowedOrigins: config.allowedOrigins } : {}),

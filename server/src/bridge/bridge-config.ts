@@ -3,10 +3,15 @@ import { codecs } from '../../../shared/src/codecs/index.js';
 import type { PolicyMismatchMode } from '../ensure-topic.js';
 import type { Logger } from '../environment.js';
 import { KafkaTable } from '../kafka-table.js';
+import type { KafkaConnectionOptions } from '../kafka-table-options.js';
+import { type KafkaConfig, parseKafkaConfig } from './kafka-config.js';
 
 /** The JSON config file of `tablecast serve`. */
 export interface BridgeConfig {
+  /** Kept for older config files; `kafka.brokers` is the same. */
   readonly brokers?: readonly string[];
+  /** Brokers, client id, TLS and SASL; environment variables override it (see kafka-config.ts). */
+  readonly kafka?: KafkaConfig;
   readonly port?: number;
   readonly host?: string;
   readonly allowedOrigins?: readonly string[];
@@ -43,7 +48,7 @@ export function parseBridgeConfig(raw: unknown, source = 'config'): BridgeConfig
     fail('must be a JSON object with "tables".');
   const config = raw as Record<string, unknown>;
   for (const key of Object.keys(config)) {
-    if (!['brokers', 'port', 'host', 'allowedOrigins', 'tables'].includes(key))
+    if (!['brokers', 'kafka', 'port', 'host', 'allowedOrigins', 'tables'].includes(key))
       fail(`unknown field "${key}".`);
   }
   const tables = config.tables;
@@ -66,20 +71,33 @@ export function parseBridgeConfig(raw: unknown, source = 'config'): BridgeConfig
   }
   if (config.brokers !== undefined && !Array.isArray(config.brokers))
     fail('"brokers" must be an array.');
+  if (config.kafka !== undefined) {
+    const kafka = parseKafkaConfig(config.kafka, source);
+    if (config.brokers !== undefined && kafka.brokers !== undefined) {
+      fail('give "brokers" or "kafka.brokers", not both.');
+    }
+    return { ...(config as unknown as BridgeConfig), kafka };
+  }
   return config as unknown as BridgeConfig;
+}
+
+/** The `kafka` section, with the older top-level `brokers` folded in. */
+export function kafkaSection(config: BridgeConfig): KafkaConfig {
+  const brokers = config.kafka?.brokers ?? config.brokers;
+  return { ...config.kafka, ...(brokers ? { brokers } : {}) };
 }
 
 /** One KafkaTable per configured table; constructing does not connect. */
 export function tablesFromConfig(
   config: BridgeConfig,
-  brokers: readonly string[],
+  connection: KafkaConnectionOptions,
   logger?: Logger,
 ): Record<string, KafkaTable<unknown>> {
   return Object.fromEntries(
     Object.entries(config.tables).map(([name, t]) => [
       name,
       new KafkaTable<unknown>({
-        brokers,
+        ...connection,
         topic: t.topic,
         valueCodec: VALUE_CODECS[t.value ?? 'json']!(),
         ...(t.numPartitions !== undefined ? { numPartitions: t.numPartitions } : {}),
