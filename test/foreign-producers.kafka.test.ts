@@ -14,7 +14,7 @@ import {
   produceWithJava,
   runJavaProducer,
 } from './producers/java-producer.js';
-import { produceWithKcat } from './producers/kcat-producer.js';
+import { produceWithKcat, readHeadersWithKcat } from './producers/kcat.js';
 
 // Tables read data written by producers we did not write: the Java client shipped with Kafka
 // and librdkafka (kcat), with every codec, transactions and headers. Each case asserts the map
@@ -150,6 +150,14 @@ describe('tables over topics written by the Java producer', () => {
   it.each(CODECS)('reads %s batches (idempotent producer, headers)', async (compression) => {
     const { topic, expected } = java.get(compression)!;
     await expectTable(topic, expected);
+  });
+
+  it('wrote the headers the tables step over (kcat reads them back)', async () => {
+    const headers = await readHeadersWithKcat(brokers(), java.get('none')!.topic);
+    const expected = plainSteps('k')
+      .flatMap((s) => s.records)
+      .filter((r) => r.headers).length;
+    expect(headers.filter((h) => h.includes('source=java')).length).toBe(expected);
   });
 
   it('applies committed transactions only, with several aborted ones of the same producer interleaved', async () => {

@@ -49,3 +49,24 @@ export async function produceWithKcat(options: KcatProduceOptions): Promise<void
     throw new Error(`kcat ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${errors}`);
   }
 }
+
+/** The headers of every record of `topic` (all partitions), as kcat prints them: "a=1,b=2". */
+export async function readHeadersWithKcat(
+  brokers: readonly string[],
+  topic: string,
+): Promise<string[]> {
+  const args = ['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q'];
+  args.push('-f', '%h\\n');
+  const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let errors = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    errors += chunk;
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`kcat ${args.join(' ')} failed (exit ${code}):\n${errors}`);
+  return output.split('\n').slice(0, -1);
+}
