@@ -33,7 +33,9 @@ export interface SecuredKafka {
  * and SCRAM-SHA-512 (credentials written at storage format, as KRaft keeps them) and
  * OAUTHBEARER (the broker's unsecured-JWT validator: tokens with alg "none").
  */
-export async function startSecuredKafka(): Promise<SecuredKafka> {
+export async function startSecuredKafka(
+  extraConfig: Readonly<Record<string, string>> = {},
+): Promise<SecuredKafka> {
   const dir = await mkdtemp(join(tmpdir(), 'tablecast-tls-'));
   try {
     const { caFile, keystore } = await makeCertificates(dir);
@@ -61,6 +63,7 @@ export async function startSecuredKafka(): Promise<SecuredKafka> {
           'org.apache.kafka.common.security.scram.ScramLoginModule required;',
         [`${listener}.oauthbearer.sasl.jaas.config`]:
           'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;',
+        ...extraConfig,
       },
     });
     const [ca, untrustedCa] = await Promise.all([
