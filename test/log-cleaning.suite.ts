@@ -13,6 +13,7 @@ import {
   partitionDir,
 } from './producers/dump-log-segments.js';
 import { type JavaJob, type JavaStep, produceWithJava } from './producers/java-producer.js';
+import { lastValues, readWithKcat } from './producers/kcat.js';
 
 // A log the real cleaner has compacted. The cleaner keeps an idempotent producer's last batch
 // even when it removes every record in it (the broker needs its sequence numbers), so a cleaned
@@ -50,15 +51,18 @@ export function logCleaningSuite(ownBroker: () => KafkaBroker): void {
       });
       const large = { textRepeat: 50 };
       // Three producers (three producer ids), one after the other, each step one batch in a
-      // segment of its own. The first producer's two batches (~600 + ~300 KB) are cleaned into one
-      // segment; the second producer overwrites every key of the first one's last batch, so the
-      // cleaner empties that batch but keeps it: the cleaned segment ends in an empty batch.
+      // segment of its own. The cleaner rewrites runs of segments that fit in 1 MB into one:
+      // the first producer's batches (~640 + ~320 KB) fit together, and neither that cleaned
+      // segment nor it before cleaning fits with the next batch (~480 KB), so the boundary
+      // stays after the first producer's last batch however many passes the cleaner makes.
+      // The second producer overwrites every key of that last batch: the cleaner empties it but
+      // keeps it, and the cleaned segment ends in an empty batch with more data after it.
       const first: JavaStep[] = [
         { records: keyedRecords('a', 600, 1, large) },
-        { records: keyedRecords('a', 300, 2, large) },
+        { records: keyedRecords('e', 300, 1, large) },
       ];
       const second: JavaStep[] = [
-        { records: keyedRecords('a', 300, 3, large) },
+        { records: [...keyedRecords('e', 300, 2, large), ...keyedRecords('d', 150, 2, large)] },
         { records: [...keyedRecords('b', 10, 3), ...tombstones('a', 600, 50)] },
       ];
       const third: JavaStep[] = [
@@ -88,6 +92,8 @@ export function logCleaningSuite(ownBroker: () => KafkaBroker): void {
       expect(emptyAtSegmentEnd.length, JSON.stringify(batches)).toBeGreaterThan(0);
       const lastEmpty = emptyAtSegmentEnd.at(-1)!;
       expect(batches.some((b) => b.baseOffset > lastEmpty.lastOffset && b.count > 0)).toBe(true);
+      // librdkafka reads the cleaned log to the model's map: the model is right.
+      expect(lastValues(await readWithKcat([ownBroker().brokers], topic))).toEqual(end.map);
 
       const table = setup.add(
         new KafkaTable({

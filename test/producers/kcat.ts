@@ -50,13 +50,25 @@ export async function produceWithKcat(options: KcatProduceOptions): Promise<void
   }
 }
 
-/** The headers of every record of `topic` (all partitions), as kcat prints them: "a=1,b=2". */
-export async function readHeadersWithKcat(
+/** A record as kcat printed it; `value: null` is a tombstone. */
+export interface KcatRecord {
+  readonly key: string;
+  readonly value: string | null;
+  /** kcat's rendering: "name=value,name=value", or '' for none. */
+  readonly headers: string;
+}
+
+/**
+ * Every record of `topic` (all partitions, read_committed), read by librdkafka: a reader we did
+ * not write, to check test data independently of the table. Keys and values must not hold a tab
+ * or a newline, and no value may be the text NULL.
+ */
+export async function readWithKcat(
   brokers: readonly string[],
   topic: string,
-): Promise<string[]> {
-  const args = ['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q'];
-  args.push('-f', '%h\\n');
+): Promise<KcatRecord[]> {
+  const args = ['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-Z'];
+  args.push('-X', 'isolation.level=read_committed', '-f', '%k\t%s\t%h\n');
   const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let errors = '';
@@ -68,5 +80,21 @@ export async function readHeadersWithKcat(
   });
   const [code] = (await once(child, 'exit')) as [number | null];
   if (code !== 0) throw new Error(`kcat ${args.join(' ')} failed (exit ${code}):\n${errors}`);
-  return output.split('\n').slice(0, -1);
+  return output
+    .split('\n')
+    .slice(0, -1)
+    .map((line) => {
+      const [key = '', value = '', headers = ''] = line.split('\t');
+      return { key, value: value === 'NULL' ? null : value, headers };
+    });
+}
+
+/** The last value per key of `records` (in the order read; keys must not span partitions). */
+export function lastValues(records: readonly KcatRecord[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const { key, value } of records) {
+    if (value === null) map.delete(key);
+    else map.set(key, value);
+  }
+  return map;
 }
