@@ -20,6 +20,11 @@ export {
   TopicNotFoundError,
   TopicPolicyError,
 } from './errors.js';
+export type {
+  KafkaSaslOptions,
+  KafkaSecurityOptions,
+  KafkaTlsOptions,
+} from './kafka-security.js';
 export { type ChangeListener, KafkaTable, type StatusListener } from './kafka-table.js';
 export type { KafkaConnectionOptions, KafkaTableOptions } from './kafka-table-options.js';
 export { KafkaTableWriter, type KafkaTableWriterOptions } from './kafka-table-writer.js';

@@ -4,14 +4,15 @@ import type { PolicyMismatchMode } from '../ensure-topic.js';
 import type { Logger } from '../environment.js';
 import { KafkaTable } from '../kafka-table.js';
 import type { KafkaConnectionOptions } from '../kafka-table-options.js';
-import { type KafkaConfig, parseKafkaConfig } from './kafka-config.js';
+import { BridgeConfigError } from './bridge-config-error.js';
+import { type KafkaFileConfig, parseKafkaConfig } from './kafka-config.js';
 
 /** The JSON config file of `tablecast serve`. */
 export interface BridgeConfig {
   /** Kept for older config files; `kafka.brokers` is the same. */
   readonly brokers?: readonly string[];
   /** Brokers, client id, TLS and SASL; environment variables override it (see kafka-config.ts). */
-  readonly kafka?: KafkaConfig;
+  readonly kafka?: KafkaFileConfig;
   readonly port?: number;
   readonly host?: string;
   readonly allowedOrigins?: readonly string[];
@@ -35,9 +36,7 @@ const VALUE_CODECS: Record<string, () => Codec<unknown>> = {
   bytes: () => codecs.bytes() as Codec<unknown>,
 };
 
-export class BridgeConfigError extends Error {
-  readonly code = 'BRIDGE_CONFIG';
-}
+export { BridgeConfigError };
 
 /** Checks a parsed config file; every problem names the field and what to write instead. */
 export function parseBridgeConfig(raw: unknown, source = 'config'): BridgeConfig {
@@ -82,7 +81,7 @@ export function parseBridgeConfig(raw: unknown, source = 'config'): BridgeConfig
 }
 
 /** The `kafka` section, with the older top-level `brokers` folded in. */
-export function kafkaSection(config: BridgeConfig): KafkaConfig {
+export function kafkaSection(config: BridgeConfig): KafkaFileConfig {
   const brokers = config.kafka?.brokers ?? config.brokers;
   return { ...config.kafka, ...(brokers ? { brokers } : {}) };
 }

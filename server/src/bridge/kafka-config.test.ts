@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseBridgeConfig } from './bridge-config.js';
-import { KafkaConfigError, kafkaConnectionOptions, parseKafkaConfig } from './kafka-config.js';
+import { BridgeConfigError } from './bridge-config-error.js';
+import { kafkaConnectionOptions, parseKafkaConfig } from './kafka-config.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const SECRET = 'hunter2-do-not-log';
@@ -18,10 +19,10 @@ const messageOf = async (run: () => unknown): Promise<string> => {
   try {
     await run();
   } catch (error) {
-    expect(error).toBeInstanceOf(KafkaConfigError);
+    expect(error).toBeInstanceOf(BridgeConfigError);
     return (error as Error).message;
   }
-  throw new Error('expected a KafkaConfigError');
+  throw new Error('expected a BridgeConfigError');
 };
 
 describe('the kafka section of the config file', () => {

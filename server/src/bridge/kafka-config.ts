@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { KafkaSaslOptions, KafkaTlsOptions } from '../kafka-security.js';
 import type { KafkaConnectionOptions } from '../kafka-table-options.js';
+import { BridgeConfigError } from './bridge-config-error.js';
 
 /**
  * The `kafka` section of `tablecast serve`'s config file. `ca`, `cert` and `key` are a PEM text
  * or the path of a PEM file (relative to the config file).
  */
-export interface KafkaConfig {
+export interface KafkaFileConfig {
   readonly brokers?: readonly string[];
   readonly clientId?: string;
   readonly ssl?:
@@ -26,10 +27,6 @@ export interface KafkaConfig {
   };
 }
 
-export class KafkaConfigError extends Error {
-  readonly code = 'BRIDGE_CONFIG';
-}
-
 const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'];
 const SSL_FIELDS = ['ca', 'cert', 'key', 'servername', 'rejectUnauthorized'];
 
@@ -37,9 +34,9 @@ const SSL_FIELDS = ['ca', 'cert', 'key', 'servername', 'rejectUnauthorized'];
  * Checks the `kafka` section. Messages name the field and never echo a value, so a password put
  * in the wrong place does not end up in a log.
  */
-export function parseKafkaConfig(raw: unknown, where: string): KafkaConfig {
+export function parseKafkaConfig(raw: unknown, where: string): KafkaFileConfig {
   const fail = (message: string): never => {
-    throw new KafkaConfigError(`${where}: ${message}`);
+    throw new BridgeConfigError(`${where}: ${message}`);
   };
   if (!isObject(raw)) return fail('"kafka" must be an object like { "brokers": [...] }.');
   for (const key of Object.keys(raw)) {
@@ -74,7 +71,7 @@ export function parseKafkaConfig(raw: unknown, where: string): KafkaConfig {
   }
   if (raw.sasl !== undefined) validateSasl(raw.sasl, FILE_NAMES, fail);
   const { ssl, ...rest } = raw;
-  return (ssl === false ? rest : raw) as KafkaConfig;
+  return (ssl === false ? rest : raw) as KafkaFileConfig;
 }
 
 const SASL_FIELDS = ['mechanism', 'username', 'password'] as const;
@@ -130,12 +127,12 @@ export interface KafkaEnvironment {
  * field) and reads the PEM files, into options every KafkaTable of the bridge takes.
  */
 export async function kafkaConnectionOptions(
-  config: KafkaConfig,
+  config: KafkaFileConfig,
   env: KafkaEnvironment,
   baseDir: string,
 ): Promise<KafkaConnectionOptions> {
   const fail = (message: string): never => {
-    throw new KafkaConfigError(message);
+    throw new BridgeConfigError(message);
   };
   const brokers = env.KAFKA_BROKERS?.split(',')
     .map((b) => b.trim())
@@ -158,7 +155,7 @@ export async function kafkaConnectionOptions(
 }
 
 async function tlsOptions(
-  config: KafkaConfig,
+  config: KafkaFileConfig,
   env: KafkaEnvironment,
   baseDir: string,
   fail: (message: string) => never,
@@ -210,13 +207,13 @@ async function pem(
     if (!text.includes('-----BEGIN ')) fail(`ssl.${field}: ${path} is not a PEM file.`);
     return text;
   } catch (error) {
-    if (error instanceof KafkaConfigError) throw error;
+    if (error instanceof BridgeConfigError) throw error;
     return fail(`ssl.${field}: cannot read ${path} (${(error as NodeJS.ErrnoException).code}).`);
   }
 }
 
 function saslOptions(
-  config: KafkaConfig,
+  config: KafkaFileConfig,
   env: KafkaEnvironment,
   fail: (message: string) => never,
 ): KafkaSaslOptions | undefined {
