@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ensureTopic } from '../server/src/ensure-topic.js';
 import { TablecastError } from '../server/src/errors.js';
@@ -181,21 +180,19 @@ export function securedClusterSuite(secured: () => SecuredKafka): void {
         if (c.exitCode === null) c.kill('SIGKILL');
       });
       let printed = '';
-      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-        printed += chunk;
+      const url = await new Promise<string>((resolve, reject) => {
+        const collect = (chunk: string) => {
+          printed += chunk;
+          const found = /listening on (ws:\/\/\S+)/.exec(printed)?.[1];
+          if (found) resolve(found);
+        };
+        child.stdout!.setEncoding('utf8').on('data', collect);
+        child.stderr!.setEncoding('utf8').on('data', collect);
+        child.once('exit', (code) =>
+          reject(new Error(`tablecast serve exited (${code}):\n${printed}`)),
+        );
       });
-      const lines = createInterface({ input: child.stdout! });
-      let url: string | undefined;
-      for await (const line of lines) {
-        printed += `${line}\n`;
-        url = /listening on (ws:\/\/\S+)/.exec(line)?.[1];
-        if (url) break;
-      }
-      lines.on('line', (line) => {
-        printed += `${line}\n`;
-      });
-      expect(url, printed).toBeDefined();
-      const client = await RawClient.connect(url!);
+      const client = await RawClient.connect(url);
       client.send({ type: 'subscribe', sub: 's', table: 'flags' });
       const end = await client.next('snapshot-end');
       const status =
@@ -204,7 +201,8 @@ export function securedClusterSuite(secured: () => SecuredKafka): void {
           : await client.next('status', (s) => s.status === until);
       await client.close();
       child.kill('SIGTERM');
-      await once(child, 'exit');
+      // 'close', not 'exit': every byte it printed has been read by then.
+      await once(child, 'close');
       return { status, printed: () => printed };
     }
 
