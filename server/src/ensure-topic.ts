@@ -1,6 +1,6 @@
 import { consoleLogger, type Logger } from './environment.js';
 import { TopicPolicyError } from './errors.js';
-import { kafkaConnectionError, leaseKafka } from './kafka-client.js';
+import { leaseKafka } from './kafka-client.js';
 import {
   type KafkaConnectionOptions,
   validateConnection,
@@ -8,6 +8,7 @@ import {
   validateTopicName,
 } from './kafka-table-options.js';
 import { type Admin, ConfigResourceTypes } from './kafkajs.js';
+import { kafkaConnectionError } from './kafkajs-errors.js';
 
 export type PolicyMismatchMode = 'warn' | 'raise' | 'reconcile';
 

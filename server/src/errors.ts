@@ -11,11 +11,12 @@ export type TablecastErrorCode =
   | 'TOPIC_POLICY_MISMATCH'
   | 'WRITER_NOT_STARTED'
   | 'WRITER_STOPPED'
+  | 'TOPIC_RECREATED'
   | 'KAFKA_ERROR'
-  /** The cluster refused our SASL credentials (wrong user, password or mechanism). */
   | 'KAFKA_AUTH_FAILED'
-  /** The TLS handshake failed: untrusted or mismatched certificate, or TLS against plaintext. */
-  | 'KAFKA_TLS_ERROR';
+  | 'KAFKA_NOT_AUTHORIZED'
+  | 'KAFKA_TLS_ERROR'
+  | 'KAFKA_PROTOCOL_ERROR';
 
 export class TablecastError extends Error {
   readonly code: TablecastErrorCode;

@@ -5,6 +5,7 @@ import type { KafkaSecurityOptions } from './kafka-security.js';
 import type { KafkaClient } from './kafkajs.js';
 import type { KafkaSource } from './source/kafka-source.js';
 
+/** Where the cluster is and how to authenticate to it (`ssl`, `sasl`). */
 export interface KafkaConnectionOptions extends KafkaSecurityOptions {
   /** Bootstrap brokers, e.g. `['127.0.0.1:9092']`. Give this or `kafka`. */
   readonly brokers?: readonly string[];
@@ -106,17 +107,6 @@ export function validateConnection(
   } else if (required && options.kafka === undefined) {
     throw new TypeError(`${owner} needs brokers (e.g. ['127.0.0.1:9092']) or a kafka client.`);
   }
-}
-
-/** The connection part of any options object, to hand on to the next layer unchanged. */
-export function connectionOf(options: KafkaConnectionOptions): KafkaConnectionOptions {
-  return {
-    ...(options.brokers !== undefined ? { brokers: options.brokers } : {}),
-    ...(options.kafka !== undefined ? { kafka: options.kafka } : {}),
-    ...(options.clientId !== undefined ? { clientId: options.clientId } : {}),
-    ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
-    ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
-  };
 }
 
 export function validateTopicName(topic: unknown): asserts topic is string {

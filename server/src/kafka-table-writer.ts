@@ -2,13 +2,14 @@ import type { Codec } from '../../shared/src/codecs/codec.js';
 import { utf8 } from '../../shared/src/codecs/utf8.js';
 import { consoleLogger, type Logger } from './environment.js';
 import { TablecastError } from './errors.js';
-import { type ClientLease, kafkaConnectionError, leaseKafka } from './kafka-client.js';
+import { type ClientLease, leaseKafka } from './kafka-client.js';
 import {
   type KafkaConnectionOptions,
   validateConnection,
   validateTopicName,
 } from './kafka-table-options.js';
 import { Partitioners, type Producer } from './kafkajs.js';
+import { kafkaConnectionError } from './kafkajs-errors.js';
 import type { LogPosition } from './table-change.js';
 
 export interface KafkaTableWriterOptions<V> extends KafkaConnectionOptions {

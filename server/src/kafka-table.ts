@@ -5,8 +5,8 @@ import { CatchUpGate } from './catch-up-gate.js';
 import { ensureTopic } from './ensure-topic.js';
 import { consoleLogger, defaultTimers, type Logger, type Timers } from './environment.js';
 import { TablecastError, toError } from './errors.js';
+import { security } from './kafka-client.js';
 import {
-  connectionOf,
   type KafkaTableOptions,
   validatePositiveInteger,
   validateTableOptions,
@@ -75,7 +75,14 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
     this.#waiters = new Waiters(this.#timers);
     this.#ownsSource = options.source === undefined;
     this.#source =
-      options.source ?? kafkajsSource({ ...connectionOf(options), logger: this.#logger });
+      options.source ??
+      kafkajsSource({
+        ...(options.kafka ? { kafka: options.kafka } : {}),
+        ...(options.brokers ? { brokers: options.brokers } : {}),
+        ...(options.clientId ? { clientId: options.clientId } : {}),
+        ...security(options),
+        logger: this.#logger,
+      });
   }
 
   /**
@@ -217,7 +224,9 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
     if (o.ensureTopic !== false) {
       await ensureTopic({
         topic: this.topic,
-        ...connectionOf(o),
+        ...(o.kafka ? { kafka: o.kafka } : {}),
+        ...(o.brokers ? { brokers: o.brokers } : {}),
+        ...security(o),
         ...(o.numPartitions ? { numPartitions: o.numPartitions } : {}),
         ...(o.topicConfigs ? { topicConfigs: o.topicConfigs } : {}),
         ...(o.onPolicyMismatch ? { onPolicyMismatch: o.onPolicyMismatch } : {}),

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { consoleLogger, type Logger } from '../environment.js';
 import { TopicNotFoundError } from '../errors.js';
-import { isUnknownTopicError, kafkaConnectionError, leaseKafka } from '../kafka-client.js';
+import { isUnknownTopicError, leaseKafka } from '../kafka-client.js';
 import type { KafkaConnectionOptions } from '../kafka-table-options.js';
 import type { Admin, Consumer, ConsumerConfig } from '../kafkajs.js';
+import { kafkaConnectionError } from '../kafkajs-errors.js';
 import { fetchTopicId } from './fetch-topic-id.js';
 import type {
   ConsumeOptions,
@@ -135,8 +136,6 @@ export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
 
     async topicId(topic: string): Promise<string | undefined> {
       // kafkajs speaks a Metadata version without topic ids, so ask a bootstrap broker directly.
-      // That plain socket cannot pass TLS or SASL: on a secured cluster the id stays unknown.
-      if (options.ssl || options.sasl) return undefined;
       for (const broker of options.brokers ?? []) {
         const id = await fetchTopicId(broker, topic);
         if (id !== undefined) return id;
