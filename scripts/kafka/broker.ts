@@ -19,11 +19,25 @@ export interface KafkaBrokerOptions {
   log?: (line: string) => void;
   /** How long start()/restart() wait for the broker to serve clients. Default 60 000. */
   startTimeoutMs?: number;
+  /**
+   * A second client listener, named SECURE, with its own security protocol, beside the PLAINTEXT
+   * one (which the readiness probe, inter-broker traffic and test setup keep using). Its
+   * settings go in `extraConfig` under `listener.name.secure.*`.
+   */
+  secureListener?: { protocol: 'SSL' | 'SASL_SSL' | 'SASL_PLAINTEXT'; port?: number };
+  /**
+   * Extra arguments for the storage format, e.g.
+   * `['--add-scram', 'SCRAM-SHA-256=[name=alice,password=alice-secret]']` (KRaft keeps SCRAM
+   * credentials in its metadata log, so they are set when the storage is made).
+   */
+  formatArgs?: readonly string[];
 }
 
 export interface KafkaBroker {
   readonly brokers: string;
   readonly port: number;
+  /** `127.0.0.1:<port>` of the SECURE listener, when `secureListener` was given. */
+  readonly secureBrokers: string | undefined;
   readonly dataDir: string;
   /** Graceful shutdown; also deletes the data dir if startKafka created it. */
   stop(): Promise<void>;
@@ -42,7 +56,11 @@ const OUTPUT_TAIL_LINES = 60;
 export async function startKafka(options: KafkaBrokerOptions = {}): Promise<KafkaBroker> {
   const version = resolveKafkaVersion(options.version);
   const libs = await ensureKafkaJars(version);
-  const [port, controllerPort] = await freePorts(options.port, options.controllerPort);
+  const [port, controllerPort, securePort] = await freePorts(
+    options.port,
+    options.controllerPort,
+    options.secureListener?.port,
+  );
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'tablecast-kafka-')));
   const broker = new LocalKafkaBroker({
@@ -56,6 +74,11 @@ export async function startKafka(options: KafkaBrokerOptions = {}): Promise<Kafk
     extraConfig: options.extraConfig ?? {},
     log: options.log ?? (() => {}),
     startTimeoutMs: options.startTimeoutMs ?? 60_000,
+    secure: options.secureListener && {
+      protocol: options.secureListener.protocol,
+      port: securePort,
+    },
+    formatArgs: options.formatArgs ?? [],
   });
   try {
     await broker.start();
@@ -77,6 +100,8 @@ interface Settings {
   extraConfig: Record<string, string>;
   log: (line: string) => void;
   startTimeoutMs: number;
+  secure: { protocol: string; port: number } | undefined;
+  formatArgs: readonly string[];
 }
 
 interface Running {
@@ -88,6 +113,7 @@ interface Running {
 class LocalKafkaBroker implements KafkaBroker {
   readonly brokers: string;
   readonly port: number;
+  readonly secureBrokers: string | undefined;
   readonly dataDir: string;
   #settings: Settings;
   #running: Running | undefined;
@@ -100,6 +126,7 @@ class LocalKafkaBroker implements KafkaBroker {
     this.port = settings.port;
     this.dataDir = settings.dataDir;
     this.brokers = `127.0.0.1:${settings.port}`;
+    this.secureBrokers = settings.secure && `127.0.0.1:${settings.secure.port}`;
   }
 
   start(): Promise<void> {
@@ -278,6 +305,7 @@ class LocalKafkaBroker implements KafkaBroker {
       `--cluster-id=${clusterId}`,
       '--config',
       serverProperties,
+      ...s.formatArgs,
     ];
     const running = launch(args, this.dataDir, s.log);
     track(running.child);
@@ -297,15 +325,18 @@ class LocalKafkaBroker implements KafkaBroker {
 
   #serverProperties(logDir: string): string {
     const s = this.#settings;
+    const secure = s.secure ? `,SECURE://127.0.0.1:${s.secure.port}` : '';
     const config: Record<string, string> = {
       'process.roles': 'broker,controller',
       'node.id': '1',
       // A static voter set needs no --standalone/--initial-controllers at format time and
       // behaves the same on 3.9 and 4.x; the controller port is fixed for our lifetime anyway.
       'controller.quorum.voters': `1@127.0.0.1:${s.controllerPort}`,
-      listeners: `PLAINTEXT://127.0.0.1:${s.port},CONTROLLER://127.0.0.1:${s.controllerPort}`,
-      'advertised.listeners': `PLAINTEXT://127.0.0.1:${s.port}`,
-      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      listeners: `PLAINTEXT://127.0.0.1:${s.port}${secure},CONTROLLER://127.0.0.1:${s.controllerPort}`,
+      'advertised.listeners': `PLAINTEXT://127.0.0.1:${s.port}${secure}`,
+      'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${
+        s.secure ? `,SECURE:${s.secure.protocol}` : ''
+      }`,
       'controller.listener.names': 'CONTROLLER',
       'inter.broker.listener.name': 'PLAINTEXT',
       'log.dirs': logDir,
@@ -472,8 +503,8 @@ function removeHooks(): void {
 }
 
 async function freePorts(
-  ...wanted: [number | undefined, number | undefined]
-): Promise<[number, number]> {
+  ...wanted: [number | undefined, number | undefined, number | undefined]
+): Promise<[number, number, number]> {
   // All listeners stay open until every port is known so the picks cannot collide.
   const servers = wanted.map(() => createServer());
   try {
@@ -483,12 +514,12 @@ async function freePorts(
         await once(server, 'listening');
       }),
     );
-    const portOf = (i: 0 | 1): number => {
+    const portOf = (i: 0 | 1 | 2): number => {
       const address = servers[i]?.address();
       if (!address || typeof address === 'string') throw new Error('no TCP address');
       return address.port;
     };
-    return [portOf(0), portOf(1)];
+    return [portOf(0), portOf(1), portOf(2)];
   } finally {
     await Promise.all(
       servers.map((server) => new Promise((resolve) => server.close(() => resolve(undefined)))),

@@ -1,18 +1,22 @@
 #!/usr/bin/env node
 /**
- * `tablecast serve --config tablecast.json`: runs a bridge. Environment: KAFKA_BROKERS
- * (comma-separated, overrides the config), PORT and HOST. `--help` describes the config file.
+ * `tablecast serve --config tablecast.json`: runs a bridge. Environment: PORT, HOST, and the
+ * Kafka connection (KAFKA_BROKERS, KAFKA_SSL*, KAFKA_SASL_*; see bridge/kafka-config.ts), which
+ * override the config file. `--help` describes the config file.
  */
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   bridgeLimitsFromConfig,
+  kafkaSection,
   parseBridgeConfig,
   tablesFromConfig,
   writersFromConfig,
 } from './bridge/bridge-config.js';
 import { createBridge } from './bridge/create-bridge.js';
+import { kafkaConnectionOptions } from './bridge/kafka-config.js';
 import { serveCluster } from './bridge/serve-cluster.js';
 import { cliHelp, USAGE } from './cli-help.js';
 import { packageVersion } from './package-version.js';
@@ -82,12 +86,13 @@ async function serveOne(
   port: number,
 ): Promise<void> {
   const config = parseBridgeConfig(JSON.parse(await readFile(configPath, 'utf8')), configPath);
-  const brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean) ?? config.brokers;
-  if (!brokers || brokers.length === 0) {
-    throw new Error('No Kafka brokers: set KAFKA_BROKERS or "brokers" in the config file.');
-  }
-  const tables = tablesFromConfig(config, brokers);
-  const writers = writersFromConfig(config, brokers);
+  const connection = await kafkaConnectionOptions(
+    kafkaSection(config),
+    process.env,
+    dirname(configPath),
+  );
+  const tables = tablesFromConfig(config, connection);
+  const writers = writersFromConfig(config, connection);
   const bridge = createBridge({
     tables,
     writers,

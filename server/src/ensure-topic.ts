@@ -8,6 +8,7 @@ import {
   validateTopicName,
 } from './kafka-table-options.js';
 import { type Admin, ConfigResourceTypes } from './kafkajs.js';
+import { kafkaConnectionError } from './kafkajs-errors.js';
 import type { PolicyMismatchMode } from './policy-mismatch-mode.js';
 
 export type { PolicyMismatchMode } from './policy-mismatch-mode.js';
@@ -49,9 +50,11 @@ export async function ensureTopic(options: EnsureTopicOptions): Promise<EnsureTo
   const logger = options.logger ?? consoleLogger;
   const lease = leaseKafka(options, logger);
   const admin = lease.kafka.admin();
-  await admin.connect();
   try {
+    await admin.connect();
     return await ensureWithAdmin(admin, options, logger);
+  } catch (error) {
+    throw kafkaConnectionError(error, options.brokers);
   } finally {
     await admin.disconnect();
   }

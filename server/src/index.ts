@@ -35,6 +35,11 @@ export {
   type GroupedKafkaTableOptions,
 } from './grouped-kafka-table.js';
 export { GroupedKafkaTableWriter } from './grouped-kafka-table-writer.js';
+export type {
+  KafkaSaslOptions,
+  KafkaSecurityOptions,
+  KafkaTlsOptions,
+} from './kafka-security.js';
 export { type ChangeListener, KafkaTable, type StatusListener } from './kafka-table.js';
 export type { KafkaConnectionOptions, KafkaTableOptions } from './kafka-table-options.js';
 export { KafkaTableWriter, type KafkaTableWriterOptions } from './kafka-table-writer.js';

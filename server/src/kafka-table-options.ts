@@ -1,10 +1,12 @@
 import type { Codec } from '../../shared/src/codecs/codec.js';
 import type { Logger, Timers } from './environment.js';
+import type { KafkaSecurityOptions } from './kafka-security.js';
 import type { KafkaClient } from './kafkajs.js';
 import type { PolicyMismatchMode } from './policy-mismatch-mode.js';
 import type { KafkaSource } from './source/kafka-source.js';
 
-export interface KafkaConnectionOptions {
+/** Where the cluster is and how to authenticate to it (`ssl`, `sasl`). */
+export interface KafkaConnectionOptions extends KafkaSecurityOptions {
   /** Bootstrap brokers, e.g. `['127.0.0.1:9092']`. Give this or `kafka`. */
   readonly brokers?: readonly string[];
   /** An existing kafkajs client to share; tablecast never disconnects what it did not create. */
@@ -87,6 +89,11 @@ export function validateConnection(
 ): void {
   if (options.brokers !== undefined && options.kafka !== undefined) {
     throw new TypeError(`${owner}: pass brokers or kafka, not both.`);
+  }
+  if (options.kafka !== undefined && (options.ssl !== undefined || options.sasl !== undefined)) {
+    throw new TypeError(
+      `${owner}: ssl and sasl go with brokers; an injected kafka client brings its own security settings.`,
+    );
   }
   if (options.brokers !== undefined) {
     if (!Array.isArray(options.brokers) || options.brokers.length === 0) {

@@ -9,6 +9,7 @@ import {
   validateTopicName,
 } from './kafka-table-options.js';
 import { Partitioners, type Producer } from './kafkajs.js';
+import { kafkaConnectionError } from './kafkajs-errors.js';
 import type { LogPosition } from './table-types.js';
 
 export interface KafkaTableWriterOptions<V> extends KafkaConnectionOptions {
@@ -78,7 +79,12 @@ export class KafkaTableWriter<V> {
       createPartitioner: Partitioners.DefaultPartitioner,
       ...(idempotent ? { maxInFlightRequests: 5 } : {}),
     });
-    await producer.connect();
+    try {
+      await producer.connect();
+    } catch (error) {
+      this.#state = 'new';
+      throw kafkaConnectionError(error, this.#options.brokers);
+    }
     // stop() may have run while connecting.
     if ((this.#state as string) === 'stopped') {
       await producer.disconnect();

@@ -5,6 +5,7 @@ import { CatchUpGate } from './catch-up-gate.js';
 import { ensureTopic } from './ensure-topic.js';
 import { consoleLogger, defaultTimers, type Logger, type Timers } from './environment.js';
 import { TablecastError, toError } from './errors.js';
+import { security } from './kafka-client.js';
 import {
   type KafkaTableOptions,
   validatePositiveInteger,
@@ -79,6 +80,7 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
         ...(options.kafka ? { kafka: options.kafka } : {}),
         ...(options.brokers ? { brokers: options.brokers } : {}),
         ...(options.clientId ? { clientId: options.clientId } : {}),
+        ...security(options),
         logger: this.#logger,
       });
   }
@@ -224,6 +226,7 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
         topic: this.topic,
         ...(o.kafka ? { kafka: o.kafka } : {}),
         ...(o.brokers ? { brokers: o.brokers } : {}),
+        ...security(o),
         ...(o.numPartitions ? { numPartitions: o.numPartitions } : {}),
         ...(o.topicConfigs ? { topicConfigs: o.topicConfigs } : {}),
         ...(o.onPolicyMismatch ? { onPolicyMismatch: o.onPolicyMismatch } : {}),

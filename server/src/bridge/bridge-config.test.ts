@@ -33,7 +33,7 @@ describe('the tablecast serve config file', () => {
     const config = parseBridgeConfig({
       tables: { flags: { topic: 'flags', writable: true }, audit: { topic: 'audit' } },
     });
-    const writers = writersFromConfig(config, ['127.0.0.1:9092']);
+    const writers = writersFromConfig(config, { brokers: ['127.0.0.1:9092'] });
     expect(Object.keys(writers)).toEqual(['flags']);
     expect(writers.flags!.topic).toBe('flags');
     expect(writers.flags!.valueCodec.name).toBe('json');

@@ -2,16 +2,23 @@ import type { Codec } from '../../../shared/src/codecs/codec.js';
 import { codecs } from '../../../shared/src/codecs/index.js';
 import type { Logger } from '../environment.js';
 import { KafkaTable } from '../kafka-table.js';
+import type { KafkaConnectionOptions } from '../kafka-table-options.js';
 import { KafkaTableWriter } from '../kafka-table-writer.js';
 import type { PolicyMismatchMode } from '../policy-mismatch-mode.js';
+import { BridgeConfigError } from './bridge-config-error.js';
 import { BRIDGE_LIMITS, type BridgeLimit, type BridgeOptions } from './bridge-options.js';
+import { type KafkaFileConfig, parseKafkaConfig } from './kafka-config.js';
 
 /**
- * The JSON config file of `tablecast serve`: where to listen, the tables, and the bridge's
- * limits (`maxMessageBytes`, ...: the `createBridge` options of the same names and defaults).
+ * The JSON config file of `tablecast serve`: where to listen, the tables, Kafka's connection, and
+ * the bridge's limits (`maxMessageBytes`, ...: the `createBridge` options of the same names and
+ * defaults).
  */
 export interface BridgeConfig extends Partial<Readonly<Record<BridgeLimit, number>>> {
+  /** Kept for older config files; `kafka.brokers` is the same. */
   readonly brokers?: readonly string[];
+  /** Brokers, client id, TLS and SASL; environment variables override it (see kafka-config.ts). */
+  readonly kafka?: KafkaFileConfig;
   readonly port?: number;
   readonly host?: string;
   readonly allowedOrigins?: readonly string[];
@@ -30,7 +37,7 @@ export interface TableConfig {
   readonly writable?: boolean;
 }
 
-const TOP_LEVEL_FIELDS = ['brokers', 'port', 'host', 'allowedOrigins', 'tables'];
+const TOP_LEVEL_FIELDS = ['brokers', 'kafka', 'port', 'host', 'allowedOrigins', 'tables'];
 const TABLE_FIELDS = [
   'topic',
   'value',
@@ -53,9 +60,7 @@ const VALUE_CODECS: Record<string, () => Codec<unknown>> = {
   bytes: () => codecs.bytes() as Codec<unknown>,
 };
 
-export class BridgeConfigError extends Error {
-  readonly code = 'BRIDGE_CONFIG';
-}
+export { BridgeConfigError };
 
 /** Checks a parsed config file; every problem names the field and what to write instead. */
 export function parseBridgeConfig(raw: unknown, source = 'config'): BridgeConfig {
@@ -107,6 +112,13 @@ export function parseBridgeConfig(raw: unknown, source = 'config'): BridgeConfig
   }
   if (config.brokers !== undefined && !Array.isArray(config.brokers))
     fail('"brokers" must be an array.');
+  if (config.kafka !== undefined) {
+    const kafka = parseKafkaConfig(config.kafka, source);
+    if (config.brokers !== undefined && kafka.brokers !== undefined) {
+      fail('give "brokers" or "kafka.brokers", not both.');
+    }
+    return { ...(config as unknown as BridgeConfig), kafka };
+  }
   return config as unknown as BridgeConfig;
 }
 
@@ -125,17 +137,23 @@ function isPositiveInteger(value: unknown): boolean {
   return Number.isSafeInteger(value) && (value as number) > 0;
 }
 
+/** The `kafka` section, with the older top-level `brokers` folded in. */
+export function kafkaSection(config: BridgeConfig): KafkaFileConfig {
+  const brokers = config.kafka?.brokers ?? config.brokers;
+  return { ...config.kafka, ...(brokers ? { brokers } : {}) };
+}
+
 /** One KafkaTable per configured table; constructing does not connect. */
 export function tablesFromConfig(
   config: BridgeConfig,
-  brokers: readonly string[],
+  connection: KafkaConnectionOptions,
   logger?: Logger,
 ): Record<string, KafkaTable<unknown>> {
   return Object.fromEntries(
     Object.entries(config.tables).map(([name, t]) => [
       name,
       new KafkaTable<unknown>({
-        brokers,
+        ...connection,
         topic: t.topic,
         valueCodec: VALUE_CODECS[t.value ?? 'json']!(),
         ...(t.numPartitions !== undefined ? { numPartitions: t.numPartitions } : {}),
@@ -151,7 +169,7 @@ export function tablesFromConfig(
 /** A writer for every table the config marks `writable`; the bridge starts them. */
 export function writersFromConfig(
   config: BridgeConfig,
-  brokers: readonly string[],
+  connection: KafkaConnectionOptions,
   logger?: Logger,
 ): Record<string, KafkaTableWriter<unknown>> {
   return Object.fromEntries(
@@ -160,7 +178,7 @@ export function writersFromConfig(
       .map(([name, t]) => [
         name,
         new KafkaTableWriter<unknown>({
-          brokers,
+          ...connection,
           topic: t.topic,
           valueCodec: VALUE_CODECS[t.value ?? 'json']!(),
           ...(logger ? { logger } : {}),

@@ -4,6 +4,7 @@ import { TopicNotFoundError } from '../errors.js';
 import { isUnknownTopicError, leaseKafka } from '../kafka-client.js';
 import type { KafkaConnectionOptions } from '../kafka-table-options.js';
 import type { Admin, Consumer, ConsumerConfig } from '../kafkajs.js';
+import { kafkaConnectionError } from '../kafkajs-errors.js';
 import { fetchTopicId } from './fetch-topic-id.js';
 import type {
   ConsumeOptions,
@@ -69,7 +70,12 @@ export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
   const getAdmin = () => {
     admin ??= (async () => {
       const created = kafka.admin();
-      await created.connect();
+      try {
+        await created.connect();
+      } catch (error) {
+        admin = undefined;
+        throw kafkaConnectionError(error, options.brokers);
+      }
       return created;
     })();
     return admin;
@@ -115,7 +121,9 @@ export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
           return subscription;
         } catch (error) {
           await subscription.close();
-          if (!isRetriable(error) || attempt >= JOIN_ATTEMPTS) throw error;
+          if (!isRetriable(error) || attempt >= JOIN_ATTEMPTS) {
+            throw kafkaConnectionError(error, options.brokers);
+          }
           logger.warn('Joining the consumer group failed; trying again.', {
             topic: consume.topic,
             attempt,
