@@ -1,6 +1,7 @@
 import { encodeMessage } from '../../shared/src/protocol/encode-message.js';
 import { keyMatcher } from '../../shared/src/protocol/key-filter.js';
 import type { WireValue, WriteResultMessage } from '../../shared/src/protocol/messages.js';
+import { isPlainJson } from '../../shared/src/protocol/plain-json.js';
 import { AppliedWaiters } from './applied-waiters.js';
 import type { ResolvedClientOptions } from './client-options.js';
 import { TablecastClientError } from './errors.js';
@@ -42,8 +43,15 @@ export class ClientWrites {
     if (value !== undefined) {
       try {
         wire = this.#options.wireValues.toWire(value);
+        // A JSON-only client would send a Date as its string: refuse instead of writing it.
+        if (wire.length === 1 && !isPlainJson(value)) {
+          throw new TypeError(
+            'the value is not plain JSON; pass `wireValues: superjsonValues` to createClient to write Date, Map, Set, BigInt...',
+          );
+        }
       } catch (cause) {
-        throw new TablecastClientError('INVALID', `The value for "${key}" cannot be sent.`, {
+        const why = cause instanceof Error ? `: ${cause.message}` : '';
+        throw new TablecastClientError('INVALID', `The value for "${key}" cannot be sent${why}.`, {
           cause,
           table: entry.table,
         });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { createClient } from '../../../client/src/create-client.js';
+import { superjsonValues } from '../../../client/src/superjson-values.js';
 import type { WebSocketLikeConstructor } from '../../../client/src/websocket-like.js';
 import { codecs } from '../../../shared/src/codecs/index.js';
 import { toWireValue } from '../../../shared/src/protocol/wire-value.js';
@@ -31,6 +32,7 @@ function client(url: string) {
   return cleanup.add(
     createClient({
       url,
+      wireValues: superjsonValues,
       WebSocket: WebSocket as unknown as WebSocketLikeConstructor,
       backoff: { initialDelayMs: 20, maxDelayMs: 200 },
     }),
@@ -57,6 +59,15 @@ describe('writes through the bridge', () => {
     }
     await flags.delete('flag-0');
     expect(flags.has('flag-0')).toBe(false);
+    // A JSON-only client refuses a value it would send as something else (a Date as a string).
+    const jsonOnly = cleanup.add(
+      createClient({ url, WebSocket: WebSocket as unknown as WebSocketLikeConstructor }),
+      (c) => c.close(),
+    );
+    await expect(jsonOnly.table('flags').set('flag-9', { at: new Date(0) })).rejects.toMatchObject({
+      code: 'INVALID',
+      message: expect.stringContaining('superjsonValues'),
+    });
     // And Kafka has it: the bridge's own table, read from the topic, agrees.
     expect(table.get('flag-1')).toEqual({ on: true, at: new Date(1) });
     expect(table.has('flag-0')).toBe(false);

@@ -1,12 +1,10 @@
 import SuperJSON from 'superjson';
 import type { WireValue } from './messages.js';
+import { isPlainJson } from './plain-json.js';
 import { ProtocolError } from './protocol-error.js';
 
 type Serializable = Parameters<typeof SuperJSON.serialize>[0];
 type Envelope = Parameters<typeof SuperJSON.deserialize>[0];
-
-/** Deeper values go through superjson, which copes with cycles; a plain walk would overflow. */
-const MAX_PLAIN_DEPTH = 100;
 
 /**
  * A value as it travels inside a message: `[json]` when plain JSON carries it unchanged,
@@ -18,7 +16,7 @@ const MAX_PLAIN_DEPTH = 100;
  * which ordinary JSON records may well have. Such keys still throw in values that need meta.
  */
 export function toWireValue(value: unknown): WireValue {
-  if (isPlainJson(value, 0)) return [value];
+  if (isPlainJson(value)) return [value];
   let envelope: ReturnType<typeof SuperJSON.serialize>;
   try {
     envelope = SuperJSON.serialize(value as Serializable);
@@ -50,36 +48,6 @@ export function fromWireValue(wire: WireValue): unknown {
       { cause },
     );
   }
-}
-
-/** Whether JSON.parse(JSON.stringify(value)) gives back an equal value. */
-function isPlainJson(value: unknown, depth: number): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value) && !Object.is(value, -0);
-    case 'object':
-      break;
-    default:
-      return false;
-  }
-  if (value === null) return true;
-  if (depth >= MAX_PLAIN_DEPTH) return false;
-  if (Array.isArray(value)) {
-    // A hole reads as undefined and fails here too: JSON would turn it into null.
-    for (let i = 0; i < value.length; i++) {
-      if (!isPlainJson(value[i], depth + 1)) return false;
-    }
-    return true;
-  }
-  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
-  const object = value as Record<string, unknown>;
-  for (const key in object) {
-    if (!isPlainJson(object[key], depth + 1)) return false;
-  }
-  return true;
 }
 
 function describe(error: unknown): string {
