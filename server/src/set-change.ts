@@ -1,0 +1,28 @@
+import { decodeStored } from './stored-value.js';
+import type { TableChange } from './table-change.js';
+
+/**
+ * A set as reported to change listeners. The value is decoded from the stored text the first
+ * time `value` is read, and kept: the bridge, the usual listener, reads only the text.
+ */
+export class SetChange<V> implements Extract<TableChange<V>, { deleted: false }> {
+  readonly deleted = false;
+  #decoded = false;
+  #value: V | undefined;
+
+  constructor(
+    readonly key: string,
+    readonly text: string,
+    readonly plain: boolean,
+    readonly partition: number,
+    readonly offset: number,
+  ) {}
+
+  get value(): V {
+    if (!this.#decoded) {
+      this.#value = decodeStored<V>(this.text, this.plain);
+      this.#decoded = true;
+    }
+    return this.#value as V;
+  }
+}
