@@ -19,6 +19,8 @@ export class SetChange<V> implements Extract<TableChange<V>, { deleted: false }>
   ) {}
 
   get value(): V {
+    // Tools that walk prototypes (test matchers, inspectors) may call this on the prototype.
+    if (!(#decoded in this)) return undefined as V;
     if (!this.#decoded) {
       this.#value = decodeStored<V>(this.text, this.plain);
       this.#decoded = true;

@@ -83,7 +83,17 @@ class BridgeServer implements Bridge, ConnectionHost {
             topicId: table.topicId ?? table.topic,
             offsets: table.position,
           });
-          for (const connection of members) connection.deliver(batch);
+          for (const connection of members) {
+            // One connection that fails must not cost the others this batch.
+            try {
+              connection.deliver(batch);
+            } catch (error) {
+              this.logger.error('Delivering a batch to a connection failed.', {
+                table: name,
+                error: String(error),
+              });
+            }
+          }
         }),
         table.onStatus((status, failure) => {
           const frame = encodeMessage(

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ValueStore } from './value-store.js';
+
+describe('ValueStore', () => {
+  it('reuses the slot of a deleted key for the next new key', () => {
+    const store = new ValueStore();
+    expect(store.set('a', '1', true, 0, 10)).toBe(true);
+    expect(store.set('b', '2', true, 1, 11)).toBe(true);
+    expect(store.delete('a')).toBe(true);
+    expect(store.delete('a')).toBe(false);
+    expect(store.set('c', '[3,{}]', false, 2, 12)).toBe(true);
+    expect(store.capacity).toBe(2);
+    const c = store.slot('c')!;
+    expect([store.text(c), store.isPlain(c), store.partition(c), store.offset(c)]).toEqual([
+      '[3,{}]',
+      false,
+      2,
+      12,
+    ]);
+    expect([...store.keys()]).toEqual(['b', 'c']);
+  });
+
+  it('updates a key in place and keeps every column across growth', () => {
+    const store = new ValueStore();
+    for (let i = 0; i < 1_000; i++) store.set(`k${i}`, String(i), i % 2 === 0, i % 7, i * 3);
+    expect(store.set('k5', 'five', false, 6, 2 ** 40)).toBe(false);
+    expect(store.size).toBe(1_000);
+    for (let i = 0; i < 1_000; i++) {
+      const slot = store.slot(`k${i}`)!;
+      if (i === 5) {
+        expect([store.text(slot), store.offset(slot)]).toEqual(['five', 2 ** 40]);
+        continue;
+      }
+      expect([
+        store.text(slot),
+        store.isPlain(slot),
+        store.partition(slot),
+        store.offset(slot),
+      ]).toEqual([String(i), i % 2 === 0, i % 7, i * 3]);
+    }
+  });
+});
