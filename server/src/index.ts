@@ -39,4 +39,5 @@ export type {
   TablePosition,
   TableStats,
   TableStatus,
+  WireEntry,
 } from './table-change.js';

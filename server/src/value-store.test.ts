@@ -39,4 +39,22 @@ describe('ValueStore', () => {
       ]).toEqual([String(i), i % 2 === 0, i % 7, i * 3]);
     }
   });
+
+  it('widens its numeric columns for offsets past 2^32 and partitions past 32767', () => {
+    const store = new ValueStore();
+    store.set('small', 'a', true, 1, 7);
+    store.set('far', 'b', false, 100_000, 2 ** 50);
+    const small = store.slot('small')!;
+    const far = store.slot('far')!;
+    expect([store.partition(small), store.offset(small), store.isPlain(small)]).toEqual([
+      1,
+      7,
+      true,
+    ]);
+    expect([store.partition(far), store.offset(far), store.isPlain(far)]).toEqual([
+      100_000,
+      2 ** 50,
+      false,
+    ]);
+  });
 });

@@ -1,20 +1,28 @@
 const INITIAL_CAPACITY = 64;
+/** Small steps keep the unused tail of the columns small; copying them is cheap next to decoding. */
+const GROWTH = 1.25;
+const MAX_UINT16 = 0xffff;
+const MAX_UINT32 = 0xffff_ffff;
 
 /**
  * The compacted map, laid out for memory: a key's slot in a `Map<string, number>`, and the
- * slot's stored text, offset, partition and plain flag in parallel arrays. An object per entry
- * costs a header, a hidden-class pointer and a boxed offset; columns cost 8 + 8 + 4 + 1 bytes.
+ * slot's stored text, offset, partition and plain flag in parallel columns. An object per entry
+ * costs a header, a hidden-class pointer and a boxed offset; the columns cost 8 bytes (the text
+ * pointer) + 4 (offset) + 2 (partition and flag) per slot.
+ *
+ * The numeric columns start narrow and widen once, when a value does not fit: offsets past
+ * 2^32 - 1 move them to Float64Array, partitions past 32767 to Uint32Array.
  *
  * Freed slots go to a free list and are reused by the next new key, so a topic whose keys come
  * and go does not grow the columns past its largest size. The columns never shrink.
  */
 export class ValueStore {
   readonly #slots = new Map<string, number>();
-  /** A plain array of strings: V8 keeps it as a packed array of pointers, 8 bytes a slot. */
-  readonly #texts: string[] = [];
-  #offsets = new Float64Array(INITIAL_CAPACITY);
-  #partitions = new Int32Array(INITIAL_CAPACITY);
-  #plain = new Uint8Array(INITIAL_CAPACITY);
+  /** Sized with the other columns; never read where unset. */
+  #texts: string[] = new Array<string>(INITIAL_CAPACITY);
+  #offsets: Uint32Array | Float64Array = new Uint32Array(INITIAL_CAPACITY);
+  /** `partition * 2 + (plain ? 1 : 0)`. */
+  #meta: Uint16Array | Uint32Array = new Uint16Array(INITIAL_CAPACITY);
   readonly #free: number[] = [];
   #next = 0;
 
@@ -43,10 +51,16 @@ export class ValueStore {
       slot = this.#free.pop() ?? this.#grow();
       this.#slots.set(key, slot);
     }
+    const meta = partition * 2 + (plain ? 1 : 0);
+    if (offset > MAX_UINT32 && this.#offsets instanceof Uint32Array) {
+      this.#offsets = Float64Array.from(this.#offsets);
+    }
+    if (meta > MAX_UINT16 && this.#meta instanceof Uint16Array) {
+      this.#meta = Uint32Array.from(this.#meta);
+    }
     this.#texts[slot] = text;
     this.#offsets[slot] = offset;
-    this.#partitions[slot] = partition;
-    this.#plain[slot] = plain ? 1 : 0;
+    this.#meta[slot] = meta;
     return added;
   }
 
@@ -65,7 +79,7 @@ export class ValueStore {
   }
 
   isPlain(slot: number): boolean {
-    return this.#plain[slot] === 1;
+    return (this.#meta[slot]! & 1) === 1;
   }
 
   offset(slot: number): number {
@@ -73,7 +87,7 @@ export class ValueStore {
   }
 
   partition(slot: number): number {
-    return this.#partitions[slot]!;
+    return this.#meta[slot]! >>> 1;
   }
 
   keys(): IterableIterator<string> {
@@ -85,20 +99,23 @@ export class ValueStore {
     return this.#slots.entries();
   }
 
-  /** A new slot at the end, growing the columns by half when they are full. */
+  /** A new slot at the end, growing every column when they are full. */
   #grow(): number {
     const slot = this.#next++;
     if (slot === this.#offsets.length) {
-      const capacity = Math.ceil(slot * 1.5);
-      this.#offsets = copyInto(new Float64Array(capacity), this.#offsets);
-      this.#partitions = copyInto(new Int32Array(capacity), this.#partitions);
-      this.#plain = copyInto(new Uint8Array(capacity), this.#plain);
+      const capacity = Math.ceil(slot * GROWTH);
+      const texts = new Array<string>(capacity);
+      for (let i = 0; i < slot; i++) texts[i] = this.#texts[i]!;
+      this.#texts = texts;
+      this.#offsets = widen(this.#offsets, capacity);
+      this.#meta = widen(this.#meta, capacity);
     }
     return slot;
   }
 }
 
-function copyInto<T extends Float64Array | Int32Array | Uint8Array>(target: T, source: T): T {
-  target.set(source);
-  return target;
+function widen<T extends Uint16Array | Uint32Array | Float64Array>(column: T, capacity: number): T {
+  const next = new (column.constructor as new (length: number) => T)(capacity);
+  next.set(column);
+  return next;
 }
