@@ -65,6 +65,8 @@ export class KafkaTable<V> extends TableReads<V> {
   #status: TableStatus = 'unstarted';
   #topicId: string | undefined;
   #settleStart: (() => void) | undefined;
+  /** Set when a failure started releasing the client. */
+  #released: Promise<void> | undefined;
 
   constructor(options: KafkaTableOptions<V>) {
     validateTableOptions(options);
@@ -333,7 +335,7 @@ export class KafkaTable<V> extends TableReads<V> {
     this.#settleStart?.();
     this.#changeListeners.clear();
     this.#statusListeners.clear();
-    void this.#release().catch((releaseError: unknown) => {
+    this.#released = this.#release().catch((releaseError: unknown) => {
       this.#logger.warn('Releasing the Kafka client of a failed table failed.', {
         topic: this.topic,
         error: String(releaseError),
@@ -423,14 +425,13 @@ export class KafkaTable<V> extends TableReads<V> {
   /** Stops reading and releases the consumer, timers and listeners. Reads keep serving the last state. Idempotent. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
-    const failed = this.#failure !== undefined;
     this.#stopped = true;
     this.#waiters.cancelAll();
     this.#caughtUpLatch.cancel();
     this.#settleStart?.();
     try {
-      // A failed table released its client already.
-      if (!failed) await this.#release();
+      // A failed table is releasing its client already.
+      await (this.#released ?? this.#release());
     } finally {
       this.#changeListeners.clear();
       this.#statusListeners.clear();
