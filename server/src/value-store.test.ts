@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValueStore } from './value-store.js';
 
@@ -17,7 +18,7 @@ describe('ValueStore', () => {
       2,
       12,
     ]);
-    expect([...store.keys()]).toEqual(['b', 'c']);
+    expect([...store.keys()].sort()).toEqual(['b', 'c']);
   });
 
   it('updates a key in place and keeps every column across growth', () => {
@@ -56,5 +57,52 @@ describe('ValueStore', () => {
       2 ** 50,
       false,
     ]);
+  });
+});
+
+describe('ValueStore against a Map model', () => {
+  it('finds, updates and deletes like a Map under random operations', () => {
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('set' as const),
+        key: fc.string({ maxLength: 6 }),
+        n: fc.nat(),
+      }),
+      fc.record({ kind: fc.constant('delete' as const), key: fc.string({ maxLength: 6 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
+        const store = new ValueStore();
+        const model = new Map<string, number>();
+        for (const o of ops) {
+          if (o.kind === 'set') {
+            expect(store.set(o.key, String(o.n), true, o.n % 3, o.n)).toBe(!model.has(o.key));
+            model.set(o.key, o.n);
+          } else {
+            expect(store.delete(o.key)).toBe(model.delete(o.key));
+          }
+        }
+        expect(store.size).toBe(model.size);
+        expect(new Map([...store].map(([key, slot]) => [key, store.offset(slot)]))).toEqual(model);
+        for (const [key, n] of model) {
+          const slot = store.slot(key)!;
+          expect([store.text(slot), store.partition(slot)]).toEqual([String(n), n % 3]);
+        }
+        // At most as many slots as keys were ever alive at once.
+        expect(store.capacity).toBeLessThanOrEqual(new Set(ops.map((o) => o.key)).size);
+      }),
+      { numRuns: 300, seed: 20261205 },
+    );
+  });
+
+  it('keeps up with many keys and heavy churn', () => {
+    const store = new ValueStore();
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 20_000; i++) store.set(`k${round}-${i}`, 'v', true, 0, i);
+      for (let i = 0; i < 20_000; i++) expect(store.delete(`k${round}-${i}`)).toBe(true);
+    }
+    expect(store.size).toBe(0);
+    expect(store.capacity).toBe(20_000);
+    expect(store.has('k0-0')).toBe(false);
   });
 });
