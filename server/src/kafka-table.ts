@@ -4,7 +4,7 @@ import { utf8 } from '../../shared/src/codecs/utf8.js';
 import { CatchUpGate } from './catch-up-gate.js';
 import { ensureTopic } from './ensure-topic.js';
 import { consoleLogger, defaultTimers, type Logger, type Timers } from './environment.js';
-import { TablecastError, type TablecastErrorCode } from './errors.js';
+import { TablecastError, type TablecastErrorCode, toTablecastError } from './errors.js';
 import {
   type KafkaTableOptions,
   validatePositiveInteger,
@@ -321,14 +321,7 @@ export class KafkaTable<V> extends TableReads<V> {
    */
   #fail(error: unknown, code: TablecastErrorCode, what: string): void {
     if (this.#failure || this.#stopped) return;
-    this.#failure =
-      error instanceof TablecastError
-        ? error
-        : new TablecastError(
-            code,
-            `Table "${this.topic}" ${what}: ${error instanceof Error ? error.message : String(error)}`,
-            { cause: error },
-          );
+    this.#failure = toTablecastError(error, code, `Table "${this.topic}" ${what}`);
     this.#updateStatus();
     this.#waiters.cancelAll();
     this.#caughtUpLatch.cancel();
