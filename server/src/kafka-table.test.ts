@@ -132,6 +132,7 @@ describe('KafkaTable lifecycle', () => {
     expect(table.failure).toMatchObject({ code: 'KAFKA_ERROR', cause });
     expect(table.failure?.message).toContain('broker gone');
     expect(await caughtUpAgain).toBe(false);
+    expect(await table.whenCaughtUp(60_000)).toBe(false);
     await new Promise((resolve) => setImmediate(resolve));
     expect(fake.closed.subscription).toBe(1);
     expect(timers.pending).toBe(0);

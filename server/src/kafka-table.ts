@@ -171,11 +171,13 @@ export class KafkaTable<V> extends TableReads<V> {
   }
 
   /**
-   * Resolves true once the table is caught up (at once if it is), false on timeout, stop or
-   * failure. Never hangs: a table that started `degraded` resolves when it catches up later.
+   * Resolves true once the table is caught up (at once if it is), false on timeout, on stop
+   * before catch-up, and once the table failed (even after it had caught up). Never hangs: a table
+   * that started `degraded` resolves when it catches up later.
    */
   whenCaughtUp(timeoutMs: number): Promise<boolean> {
     validatePositiveInteger('timeoutMs', timeoutMs);
+    if (this.#failure) return Promise.resolve(false);
     return this.#caughtUpLatch.wait(timeoutMs);
   }
 
