@@ -112,7 +112,7 @@ async function startTable(topic: string, valueCodec: 'json' | 'superjson') {
   return table;
 }
 
-describe('poison isolation (issue 8.1)', () => {
+describe('poison records', () => {
   it('every client holds exactly the good records, whatever poison is mixed in', async () => {
     const kafka = testKafka(brokers());
     const admin = await connectAdmin(kafka, cleanup);
