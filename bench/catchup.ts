@@ -67,6 +67,8 @@ interface RunRecord {
   readonly memoryKind: 'heap' | 'rss' | null;
   /** tablecast only: heap per key after stop(), when only the frozen map is left. */
   readonly stoppedBytesPerKey: number | null;
+  /** tablecast only: heap per key right at catch-up, the replay's last fetch still held. */
+  readonly atCatchUpBytesPerKey: number | null;
   readonly detail: Record<string, unknown> | null;
 }
 
@@ -242,6 +244,7 @@ function fromJsonChild(contender: Contender, result: RunResult): Omit<RunRecord,
     bytesPerKey: num(memory?.bytesPerKey),
     memoryKind: memory?.kind === 'heap' || memory?.kind === 'rss' ? memory.kind : null,
     stoppedBytesPerKey: num(afterStop?.bytesPerKey),
+    atCatchUpBytesPerKey: num(memory?.atCatchUpBytesPerKey),
     detail: json ?? null,
   };
 }
@@ -283,6 +286,7 @@ async function runKcat(
     bytesPerKey: null,
     memoryKind: null,
     stoppedBytesPerKey: null,
+    atCatchUpBytesPerKey: null,
     detail: null,
   };
 }
@@ -312,6 +316,7 @@ interface ContenderSummary {
   readonly memoryKind: 'heap' | 'rss' | null;
   readonly overheadBytesPerKey: number | null;
   readonly stoppedBytesPerKey: number | null;
+  readonly atCatchUpBytesPerKey: number | null;
   readonly ratioVsKtables: number;
   readonly ratioVsKcat: number;
 }
@@ -332,6 +337,7 @@ function summarize(
     const sizes = ok.map((r) => r.size).filter((v): v is number => v !== null);
     const medBpk = bpk.length > 0 ? median(bpk) : null;
     const stopped = ok.map((r) => r.stoppedBytesPerKey).filter((v): v is number => v !== null);
+    const atCatchUp = ok.map((r) => r.atCatchUpBytesPerKey).filter((v): v is number => v !== null);
     base.set(c, {
       runs: mine.length,
       okRuns: ok.length,
@@ -344,6 +350,7 @@ function summarize(
       memoryKind: ok.find((r) => r.memoryKind !== null)?.memoryKind ?? null,
       overheadBytesPerKey: medBpk === null ? null : medBpk - payload.finalPayloadBytesPerKey,
       stoppedBytesPerKey: stopped.length > 0 ? median(stopped) : null,
+      atCatchUpBytesPerKey: atCatchUp.length > 0 ? median(atCatchUp) : null,
     });
   }
   const out: Record<string, ContenderSummary> = {};
@@ -468,9 +475,16 @@ function printReport(
   );
   out.push('');
   out.push(
-    'mem B/key: tablecast = V8 heap used after catch-up minus before start (2× gc); ' +
-      'ktables = process RSS growth (rss). overhead = mem − payload.',
+    'mem B/key: tablecast = V8 heap used + ArrayBuffers while live (reader running, 1 s after ' +
+      'catch-up) minus before start (2× gc); ktables = process RSS growth (rss). ' +
+      'overhead = mem − payload.',
   );
+  const atCatchUp = summary.tablecast?.atCatchUpBytesPerKey;
+  if (atCatchUp !== null && atCatchUp !== undefined) {
+    out.push(
+      `diagnostic: tablecast at the moment of catch-up (the replay's last fetch still held): ${fmtNumber(atCatchUp, 1)} B/key.`,
+    );
+  }
   const stopped = summary.tablecast?.stoppedBytesPerKey;
   if (stopped !== null && stopped !== undefined) {
     out.push(
@@ -570,6 +584,7 @@ async function main(): Promise<number> {
           bytesPerKey: null,
           memoryKind: null,
           stoppedBytesPerKey: null,
+          atCatchUpBytesPerKey: null,
           detail: null,
         };
       }

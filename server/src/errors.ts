@@ -55,8 +55,17 @@ export class TopicPolicyError extends TablecastError {
   }
 }
 
-/** Turns anything thrown into an Error, keeping Errors as they are. */
-export function toError(value: unknown): Error {
-  if (value instanceof Error) return value;
-  return new TablecastError('KAFKA_ERROR', `Non-error thrown: ${String(value)}`, { cause: value });
+/**
+ * The one place unknown errors become TablecastErrors: a TablecastError stays as it is, anything
+ * else is wrapped with `code`, a message that starts with `context` and ends with what was
+ * thrown, and the original as `cause`.
+ */
+export function toTablecastError(
+  value: unknown,
+  code: TablecastErrorCode,
+  context: string,
+): TablecastError {
+  if (value instanceof TablecastError) return value;
+  const detail = value instanceof Error ? value.message : String(value);
+  return new TablecastError(code, `${context}: ${detail}`, { cause: value });
 }

@@ -59,4 +59,5 @@ export type {
   TablePosition,
   TableStats,
   TableStatus,
+  WireEntry,
 } from './table-types.js';

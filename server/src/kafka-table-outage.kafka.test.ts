@@ -12,6 +12,7 @@ import {
   until,
 } from '../../test/fixtures.js';
 import { uniqueTopic } from '../../test/kafka.js';
+import { TablecastError } from './errors.js';
 import { KafkaTable } from './kafka-table.js';
 import type { KafkaSource, RecordBatch } from './source/kafka-source.js';
 import { kafkajsSource } from './source/kafkajs-source.js';
@@ -140,7 +141,10 @@ describe('KafkaTable across broker outages', () => {
       'failed',
       60_000,
     );
-    expect(table.failure).toBeInstanceOf(Error);
+    expect(table.failure).toBeInstanceOf(TablecastError);
+    expect(table.failure).toMatchObject({ code: 'KAFKA_ERROR' });
+    expect((table.failure as TablecastError).cause).toBeInstanceOf(Error);
+    expect(await table.whenCaughtUp(1_000)).toBe(false);
     expect(await waiting).toBe(false);
     expect(table.snapshot()).toEqual(frozen);
     expect(table.get('k1')).toBe(51);

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { codecs } from '../../shared/src/codecs/index.js';
 import {
@@ -115,7 +115,8 @@ describe('KafkaTable against a real broker', () => {
       partition: 0,
       offset: 2,
     });
-    expect(seen.filter((c) => c.key === 'b').at(-1)).toEqual({
+    // A set also carries its stored wire text (text, plain), hence toMatchObject.
+    expect(seen.filter((c) => c.key === 'b').at(-1)).toMatchObject({
       key: 'b',
       deleted: false,
       value: 3,
@@ -251,8 +252,10 @@ describe('KafkaTable against a real broker', () => {
     await firstBatch;
     const statuses: TableStatus[] = [];
     t.onStatus((s) => statuses.push(s));
+    const caughtUp = t.whenCaughtUp(20_000);
     held.release();
-    await until(events(t), () => t.status === 'caught_up', 'caught_up');
+    expect(await caughtUp).toBe(true);
+    expect(t.status).toBe('caught_up');
     expect(statuses).toEqual(['caught_up']);
     expect(t.get('a')).toBe(1);
   });
@@ -270,6 +273,17 @@ describe('KafkaTable against a real broker', () => {
     expect(error).toBeInstanceOf(TopicNotFoundError);
     expect(missing.status).toBe('failed');
     expect(missing.failure).toBe(error);
+  });
+
+  it('closes the Kafka connections it owns when start fails, without waiting for stop()', async () => {
+    const sockets = () =>
+      process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    const before = sockets();
+    const missing = table(uniqueTopic('missing'), { ensureTopic: false });
+    await expect(missing.start()).rejects.toMatchObject({ code: 'TOPIC_NOT_FOUND' });
+    expect(await missing.whenCaughtUp(10_000)).toBe(false);
+    // The release runs in the background; nothing signals its end but the sockets closing.
+    await vi.waitFor(() => expect(sockets()).toBeLessThanOrEqual(before), { timeout: 10_000 });
   });
 
   it('creates a missing compacted topic when ensureTopic is on', async () => {

@@ -4,25 +4,28 @@ import { utf8 } from '../../shared/src/codecs/utf8.js';
 import { CatchUpGate } from './catch-up-gate.js';
 import { ensureTopic } from './ensure-topic.js';
 import { consoleLogger, defaultTimers, type Logger, type Timers } from './environment.js';
-import { TablecastError, toError } from './errors.js';
+import { TablecastError, type TablecastErrorCode, toTablecastError } from './errors.js';
 import { security } from './kafka-client.js';
 import {
   type KafkaTableOptions,
   validatePositiveInteger,
   validateTableOptions,
 } from './kafka-table-options.js';
+import { Latch } from './latch.js';
+import { Listeners } from './listeners.js';
+import { RejectedValueLog } from './rejected-value-log.js';
 import type { KafkaSource, RecordBatch, Subscription } from './source/kafka-source.js';
 import { kafkajsSource } from './source/kafkajs-source.js';
+import { TableReads } from './table-reads.js';
 import { TableState } from './table-state.js';
 import type {
   LogPosition,
   TableChange,
-  TableEntry,
   TablePosition,
   TableStats,
   TableStatus,
 } from './table-types.js';
-import { Waiters } from './waiters.js';
+import { Waiters, withTimeout } from './waiters.js';
 
 export type ChangeListener<V> = (changes: readonly TableChange<V>[]) => void;
 export type StatusListener = (status: TableStatus, failure: Error | undefined) => void;
@@ -35,21 +38,24 @@ export type StatusListener = (status: TableStatus, failure: Error | undefined) =
  *
  * Per key the view is exact: a key's value is the last decodable value written to it before
  * the table's position. Across partitions it is not a consistent cut.
+ *
+ * Values are stored as the JSON text of their wire form and decoded on every read, so a value
+ * must survive that round trip (JSON, or what superjson carries: Date, Map, Set, BigInt, ...);
+ * reads return fresh copies. A value the wire cannot carry is rejected when applied, counted in
+ * `stats.valueEncodeErrors`, and the key keeps its previous value.
  */
-export class KafkaTable<V> implements Iterable<[string, V]> {
-  readonly topic: string;
+export class KafkaTable<V> extends TableReads<V> {
   readonly #options: KafkaTableOptions<V>;
   readonly #logger: Logger;
   readonly #timers: Timers;
-  readonly #state: TableState<V>;
   readonly #source: KafkaSource;
   readonly #ownsSource: boolean;
-  readonly #changeListeners = new Set<ChangeListener<V>>();
-  readonly #statusListeners = new Set<StatusListener>();
+  readonly #changeListeners: Listeners<[readonly TableChange<V>[]]>;
+  readonly #statusListeners: Listeners<[TableStatus, Error | undefined]>;
   readonly #waiters: Waiters;
+  readonly #caughtUpLatch: Latch;
   #subscription: Subscription | undefined;
   #gate: CatchUpGate | undefined;
-  #started = false;
   #stopped = false;
   #caughtUp = false;
   #timedOut = false;
@@ -60,19 +66,29 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
   #status: TableStatus = 'unstarted';
   #topicId: string | undefined;
   #settleStart: (() => void) | undefined;
+  /** Set when a failure started releasing the client. */
+  #released: Promise<void> | undefined;
 
   constructor(options: KafkaTableOptions<V>) {
     validateTableOptions(options);
-    this.#options = options;
-    this.topic = options.topic;
-    this.#logger = options.logger ?? consoleLogger;
-    this.#timers = options.timers ?? defaultTimers;
-    this.#state = new TableState(
-      options.keyCodec ?? utf8(),
-      options.valueCodec,
-      options.tombstoneHistory ?? 100_000,
+    const logger = options.logger ?? consoleLogger;
+    const rejected = new RejectedValueLog(logger, options.topic);
+    super(
+      options.topic,
+      new TableState(
+        options.keyCodec ?? utf8(),
+        options.valueCodec,
+        options.tombstoneHistory ?? 100_000,
+        (value) => rejected.report(value),
+      ),
     );
+    this.#options = options;
+    this.#logger = logger;
+    this.#timers = options.timers ?? defaultTimers;
+    this.#changeListeners = new Listeners(logger, 'change', { topic: options.topic });
+    this.#statusListeners = new Listeners(logger, 'status', { topic: options.topic });
     this.#waiters = new Waiters(this.#timers);
+    this.#caughtUpLatch = new Latch(this.#timers);
     this.#ownsSource = options.source === undefined;
     this.#source =
       options.source ??
@@ -107,19 +123,24 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
     return this.#status;
   }
 
-  /** The error that stopped the reader, once status is `failed`. */
+  /**
+   * The error that stopped the reader, once status is `failed`: always a TablecastError,
+   * `KAFKA_ERROR` when Kafka failed (the client's error is its `cause`), `TOPIC_NOT_FOUND` or
+   * `TOPIC_POLICY_MISMATCH` from the topic check, `TABLE_FAILED` when applying a batch threw.
+   */
   get failure(): Error | undefined {
     return this.#failure;
   }
 
   get stats(): TableStats {
-    const s = this.#state;
+    const s = this.state;
     return Object.freeze({
       recordsApplied: s.recordsApplied,
       tombstonesApplied: s.tombstonesApplied,
       keylessRecords: s.keylessRecords,
       keyDecodeErrors: s.keyDecodeErrors,
       valueDecodeErrors: s.valueDecodeErrors,
+      valueEncodeErrors: s.valueEncodeErrors,
       catchUpSeconds: this.#catchUpSeconds,
       replayedAtCatchUp: this.#replayedAtCatchUp,
     });
@@ -133,20 +154,9 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
     return this.#topicId;
   }
 
-  /**
-   * What changed since `from` (a position this table has passed): the current value of every key
-   * written at or after it, and the keys deleted since. Undefined when the table can no longer
-   * prove it knows every delete since `from` (its tombstone history was exceeded, or the log was
-   * truncated): send a full snapshot instead.
-   */
-  changesSince(from: TablePosition): { sets: Array<[string, V]>; deletes: string[] } | undefined {
-    this.#assertStarted();
-    return this.#state.changesSince(from);
-  }
-
   /** The topic's current end offsets (committed data), per partition. One offsets request. */
   async endOffsets(): Promise<number[]> {
-    this.#assertStarted();
+    this.assertStarted();
     const end: number[] = [];
     for (const o of await this.#source.offsets(this.topic)) end[o.partition] = o.end;
     return end;
@@ -159,12 +169,18 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
   waitForPosition(target: TablePosition, timeoutMs: number): Promise<boolean> {
     validatePositiveInteger('timeoutMs', timeoutMs);
     if (!this.#readable) return Promise.resolve(false);
-    return this.#waiters.add(target, timeoutMs, this.#state.positions);
+    return this.#waiters.add(target, timeoutMs, this.state.positions);
   }
 
-  /** The next offset the table will apply, per partition (index = partition). A copy. */
-  get position(): TablePosition {
-    return Array.from(this.#state.positions, (offset) => offset ?? 0);
+  /**
+   * Resolves true once the table is caught up (at once if it is), false on timeout, on stop
+   * before catch-up, and once the table failed (even after it had caught up). Never hangs: a table
+   * that started `degraded` resolves when it catches up later.
+   */
+  whenCaughtUp(timeoutMs: number): Promise<boolean> {
+    validatePositiveInteger('timeoutMs', timeoutMs);
+    if (this.#failure) return Promise.resolve(false);
+    return this.#caughtUpLatch.wait(timeoutMs);
   }
 
   /**
@@ -173,13 +189,13 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
    * off, a reader that dies before catch-up (status `failed`), or stop() before catch-up.
    */
   async start(): Promise<void> {
-    if (this.#started) {
+    if (this.started) {
       throw new TablecastError(
         'TABLE_ALREADY_STARTED',
         `Table "${this.topic}" was already started; a table starts once.`,
       );
     }
-    this.#started = true;
+    this.started = true;
     this.#startedAt = performance.now();
     this.#updateStatus();
     const settled = new Promise<void>((resolve) => {
@@ -191,7 +207,7 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
       this.#logger.warn(
         `Table "${this.topic}" did not catch up within ${this.#catchupTimeoutMs} ms; serving as degraded while it goes on.`,
         {
-          remaining: this.#gate?.remaining(this.#state.positions),
+          remaining: this.#gate?.remaining(this.state.positions),
         },
       );
       this.#updateStatus();
@@ -201,7 +217,7 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
       await this.#open();
       await settled;
     } catch (error) {
-      this.#fail(error);
+      this.#fail(error, 'KAFKA_ERROR', 'could not start reading');
     } finally {
       this.#timers.clearTimeout(timeout);
       this.#settleStart = undefined;
@@ -233,7 +249,7 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
         logger: this.#logger,
       });
     }
-    if (this.#stopped) return;
+    if (this.#stopped || this.#failure) return;
     const [offsets, topicId] = await Promise.all([
       this.#source.offsets(this.topic),
       this.#source.topicId?.(this.topic),
@@ -242,22 +258,22 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
     const startAt = new Map<number, number>();
     for (const { partition, earliest } of offsets) {
       startAt.set(partition, earliest);
-      this.#state.positions[partition] = earliest;
+      this.state.positions[partition] = earliest;
       // Deletes before the log start are gone from the log: no resume can reach back there.
-      this.#state.tombstones.horizon[partition] = earliest;
+      this.state.tombstones.horizon[partition] = earliest;
     }
     this.#gate = new CatchUpGate(
       offsets.map((o) => [o.partition, o.end] as const),
-      this.#state.positions,
+      this.state.positions,
     );
     if (this.#gate.open) this.#markCaughtUp();
-    if (this.#stopped) return;
+    if (this.#stopped || this.#failure) return;
     const subscription = await this.#source.consume({
       topic: this.topic,
       startAt,
       onBatch: (batch) => this.#onBatch(batch),
-      onFatal: (error) => this.#fail(error),
-      positionOf: (partition) => this.#state.positions[partition],
+      onFatal: (error) => this.#fail(error, 'KAFKA_ERROR', 'stopped reading'),
+      positionOf: (partition) => this.state.positions[partition],
     });
     if (this.#stopped || this.#failure) {
       await subscription.close();
@@ -268,8 +284,18 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
 
   #onBatch(batch: RecordBatch): void {
     if (this.#stopped || this.#failure) return;
+    try {
+      this.#apply(batch);
+    } catch (error) {
+      // Records never make apply throw (rejected values are counted), so this is a bug: fail
+      // loudly rather than let the client retry the same batch forever.
+      this.#fail(error, 'TABLE_FAILED', 'failed applying a batch');
+    }
+  }
+
+  #apply(batch: RecordBatch): void {
     const changes: TableChange<V>[] | undefined = this.#changeListeners.size > 0 ? [] : undefined;
-    if (this.#state.apply(batch, changes)) {
+    if (this.state.apply(batch, changes)) {
       this.#logger.warn(
         `Table "${this.topic}" rebuilt partition ${batch.partition}: its log was truncated below the table's position.`,
         {
@@ -278,36 +304,57 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
         },
       );
     }
-    if (changes !== undefined && changes.length > 0) this.#emitChanges(changes);
-    const position = this.#state.positions[batch.partition] ?? 0;
+    if (changes !== undefined && changes.length > 0) this.#changeListeners.emit(changes);
+    const position = this.state.positions[batch.partition] ?? 0;
     if (this.#gate?.advance(batch.partition, position)) this.#markCaughtUp();
-    this.#waiters.check(this.#state.positions);
+    this.#waiters.check(this.state.positions);
   }
 
   #markCaughtUp(): void {
     if (this.#caughtUp) return;
     this.#caughtUp = true;
     this.#catchUpSeconds = (performance.now() - this.#startedAt) / 1000;
-    this.#replayedAtCatchUp = this.#state.recordsApplied;
+    this.#replayedAtCatchUp = this.state.recordsApplied;
     this.#updateStatus();
+    this.#caughtUpLatch.open();
     this.#settleStart?.();
   }
 
-  #fail(error: unknown): void {
+  /**
+   * The reader is dead: status `failed`, and everything the table holds is released (consumer,
+   * owned client, waiters, listeners) as stop() would; reads keep serving the frozen state.
+   */
+  #fail(error: unknown, code: TablecastErrorCode, what: string): void {
     if (this.#failure || this.#stopped) return;
-    this.#failure = toError(error);
+    this.#failure = toTablecastError(error, code, `Table "${this.topic}" ${what}`);
     this.#updateStatus();
     this.#waiters.cancelAll();
+    this.#caughtUpLatch.cancel();
     this.#settleStart?.();
+    this.#changeListeners.clear();
+    this.#statusListeners.clear();
+    this.#released = this.#release().catch((releaseError: unknown) => {
+      this.#logger.warn('Releasing the Kafka client of a failed table failed.', {
+        topic: this.topic,
+        error: String(releaseError),
+      });
+    });
+  }
+
+  async #release(): Promise<void> {
     const subscription = this.#subscription;
     this.#subscription = undefined;
-    void subscription?.close().catch(() => undefined);
+    try {
+      await subscription?.close();
+    } finally {
+      if (this.#ownsSource) await this.#source.close();
+    }
   }
 
   #updateStatus(): void {
     const next: TableStatus = this.#failure
       ? 'failed'
-      : !this.#started
+      : !this.started
         ? 'unstarted'
         : this.#caughtUp
           ? 'caught_up'
@@ -316,29 +363,7 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
             : 'loading';
     if (next === this.#status) return;
     this.#status = next;
-    for (const listener of [...this.#statusListeners]) {
-      try {
-        listener(next, this.#failure);
-      } catch (error) {
-        this.#logger.error('A status listener threw; the table goes on.', {
-          topic: this.topic,
-          error,
-        });
-      }
-    }
-  }
-
-  #emitChanges(changes: readonly TableChange<V>[]): void {
-    for (const listener of [...this.#changeListeners]) {
-      try {
-        listener(changes);
-      } catch (error) {
-        this.#logger.error('A change listener threw; the table goes on.', {
-          topic: this.topic,
-          error,
-        });
-      }
-    }
+    this.#statusListeners.emit(next, this.#failure);
   }
 
   /**
@@ -347,14 +372,12 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
    * unsubscribe function.
    */
   onChanges(listener: ChangeListener<V>): () => void {
-    this.#changeListeners.add(listener);
-    return () => this.#changeListeners.delete(listener);
+    return this.#changeListeners.add(listener);
   }
 
   /** Calls `listener` on every status change. Returns an unsubscribe function. */
   onStatus(listener: StatusListener): () => void {
-    this.#statusListeners.add(listener);
-    return () => this.#statusListeners.delete(listener);
+    return this.#statusListeners.add(listener);
   }
 
   /**
@@ -369,7 +392,7 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
     if (!this.#readable) return Promise.resolve(false);
     const target = [] as number[];
     target[position.partition] = position.offset + 1;
-    return this.#waiters.add(target, timeoutMs, this.#state.positions);
+    return this.#waiters.add(target, timeoutMs, this.state.positions);
   }
 
   /**
@@ -382,7 +405,7 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
     const deadline = performance.now() + timeoutMs;
     let offsets: Awaited<ReturnType<KafkaSource['offsets']>>;
     try {
-      offsets = await this.#withTimeout(this.#source.offsets(this.topic), timeoutMs);
+      offsets = await withTimeout(this.#timers, this.#source.offsets(this.topic), timeoutMs);
     } catch {
       return false;
     }
@@ -390,27 +413,11 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
     const target: number[] = [];
     for (const { partition, end } of offsets) target[partition] = end;
     const left = Math.max(1, Math.ceil(deadline - performance.now()));
-    return this.#waiters.add(target, left, this.#state.positions);
+    return this.#waiters.add(target, left, this.state.positions);
   }
 
   get #readable(): boolean {
-    return this.#started && !this.#stopped && !this.#failure;
-  }
-
-  #withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const handle = this.#timers.setTimeout(() => reject(new Error('timeout')), ms);
-      promise.then(
-        (value) => {
-          this.#timers.clearTimeout(handle);
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.#timers.clearTimeout(handle);
-          reject(error);
-        },
-      );
-    });
+    return this.started && !this.#stopped && !this.#failure;
   }
 
   /** Stops reading and releases the consumer, timers and listeners. Reads keep serving the last state. Idempotent. */
@@ -418,12 +425,11 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#waiters.cancelAll();
+    this.#caughtUpLatch.cancel();
     this.#settleStart?.();
-    const subscription = this.#subscription;
-    this.#subscription = undefined;
     try {
-      await subscription?.close();
-      if (this.#ownsSource) await this.#source.close();
+      // A failed table is releasing its client already.
+      await (this.#released ?? this.#release());
     } finally {
       this.#changeListeners.clear();
       this.#statusListeners.clear();
@@ -432,65 +438,5 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
-  }
-
-  // Reads. They throw before start(); after stop() or failure they serve the frozen state.
-
-  #assertStarted(): void {
-    if (!this.#started) {
-      throw new TablecastError(
-        'TABLE_NOT_STARTED',
-        `Table "${this.topic}" has not been started; call and await start() before reading.`,
-      );
-    }
-  }
-
-  get(key: string): V | undefined {
-    this.#assertStarted();
-    return this.#state.entries.get(key)?.value;
-  }
-
-  /** The value of `key` with the partition and offset of the record it came from. */
-  entry(key: string): TableEntry<V> | undefined {
-    this.#assertStarted();
-    const entry = this.#state.entries.get(key);
-    return entry && { value: entry.value, partition: entry.partition, offset: entry.offset };
-  }
-
-  has(key: string): boolean {
-    this.#assertStarted();
-    return this.#state.entries.has(key);
-  }
-
-  get size(): number {
-    this.#assertStarted();
-    return this.#state.entries.size;
-  }
-
-  *keys(): IterableIterator<string> {
-    this.#assertStarted();
-    yield* this.#state.entries.keys();
-  }
-
-  *values(): IterableIterator<V> {
-    this.#assertStarted();
-    for (const entry of this.#state.entries.values()) yield entry.value;
-  }
-
-  *entries(): IterableIterator<[string, V]> {
-    this.#assertStarted();
-    for (const [key, entry] of this.#state.entries) yield [key, entry.value];
-  }
-
-  [Symbol.iterator](): IterableIterator<[string, V]> {
-    return this.entries();
-  }
-
-  /** A copy of the map as it is now. */
-  snapshot(): Map<string, V> {
-    this.#assertStarted();
-    const copy = new Map<string, V>();
-    for (const [key, entry] of this.#state.entries) copy.set(key, entry.value);
-    return copy;
   }
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { Codec } from '../../shared/src/codecs/codec.js';
 import { json } from '../../shared/src/codecs/json.js';
+import { superjsonCodec } from '../../shared/src/codecs/superjson.js';
 import { utf8 } from '../../shared/src/codecs/utf8.js';
 import type { RawRecord, RecordBatch } from './source/kafka-source.js';
-import { TableState } from './table-state.js';
+import { type RejectedValue, TableState } from './table-state.js';
 import type { TableChange } from './table-types.js';
 
 const enc = new TextEncoder();
@@ -28,8 +30,19 @@ const fresh = () => {
   state.positions[1] = 0;
   return state;
 };
-const map = (state: TableState<unknown>) =>
-  Object.fromEntries([...state.entries].map(([k, e]) => [k, e.value]));
+const map = (state: TableState<unknown>) => Object.fromEntries(state.entries());
+
+/** A change as a plain object, its value decoded, without the stored text. */
+const plain = (change: TableChange<unknown>) =>
+  change.deleted
+    ? { ...change }
+    : {
+        key: change.key,
+        deleted: false,
+        value: change.value,
+        partition: change.partition,
+        offset: change.offset,
+      };
 
 describe('TableState apply rules', () => {
   it('keeps the last value per key and deletes on tombstones', () => {
@@ -56,7 +69,7 @@ describe('TableState apply rules', () => {
     const state = fresh();
     state.apply(batch(0, [rec(0, null, 1), rec(1, null, null)]), undefined);
     expect(state.keylessRecords).toBe(2);
-    expect(state.entries.size).toBe(0);
+    expect(state.size).toBe(0);
   });
 
   it('skips and counts undecodable keys, tombstones included', () => {
@@ -74,14 +87,14 @@ describe('TableState apply rules', () => {
     state.apply(batch(0, [rec(0, 'k', { v: 1 }), rec(1, 'k', enc.encode('{not json'))]), undefined);
     expect(state.valueDecodeErrors).toBe(1);
     expect(map(state)).toEqual({ k: { v: 1 } });
-    expect(state.entries.get('k')?.offset).toBe(0);
+    expect(state.entry('k')?.offset).toBe(0);
   });
 
   it('treats empty bytes as a value, not a tombstone', () => {
     const state = new TableState(utf8(), utf8());
     state.positions[0] = 0;
     state.apply(batch(0, [rec(0, 'k', new Uint8Array(0))]), undefined);
-    expect(state.entries.get('k')?.value).toBe('');
+    expect(state.get('k')).toBe('');
     expect(state.tombstonesApplied).toBe(0);
   });
 
@@ -93,7 +106,7 @@ describe('TableState apply rules', () => {
       batch(1, [rec(5, 'a', 1), rec(6, 'b', null), rec(7, 'c', 3)], { fetchOffset: 1 }),
       changes,
     );
-    expect(changes).toEqual([
+    expect(changes.map(plain)).toEqual([
       { key: 'a', deleted: false, value: 1, partition: 1, offset: 5 },
       { key: 'b', deleted: true, partition: 1, offset: 6 },
       { key: 'c', deleted: false, value: 3, partition: 1, offset: 7 },
@@ -134,9 +147,11 @@ describe('TableState apply rules', () => {
       changes,
     );
     expect(map(state)).toEqual({ a: 'good' });
-    expect(state.entries.get('a')?.offset).toBe(1);
+    expect(state.entry('a')?.offset).toBe(1);
     expect(state.valueDecodeErrors).toBe(2);
-    expect(changes).toEqual([{ key: 'a', deleted: false, value: 'good', partition: 0, offset: 1 }]);
+    expect(changes.map(plain)).toEqual([
+      { key: 'a', deleted: false, value: 'good', partition: 0, offset: 1 },
+    ]);
 
     state.apply(batch(0, [rec(4, 'a', null), rec(5, 'a', enc.encode('{bad'))]), undefined);
     expect(map(state)).toEqual({});
@@ -182,5 +197,115 @@ describe('TableState apply rules', () => {
     state.apply(batch(3, [rec(0, 'new', 1)], { fetchOffset: 0 }), undefined);
     expect(map(state)).toEqual({ new: 1 });
     expect(state.positions[3]).toBe(1);
+  });
+});
+
+const deepJson = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+const depthOf = (value: unknown) => {
+  let depth = 0;
+  for (let v = value; Array.isArray(v); v = v[0]) depth++;
+  return depth;
+};
+/** Accepts what JSON.parse accepts, without the json codec's shortcut: values go through toWireValue. */
+const passThrough: Codec<unknown> = {
+  name: 'pass-through',
+  encode: (value) => enc.encode(JSON.stringify(value)),
+  decode: (bytes) => JSON.parse(new TextDecoder().decode(bytes)),
+};
+
+describe('TableState storage: values kept as wire text', () => {
+  it('keeps a plain JSON record as its own text, unchanged, and decodes it on every read', () => {
+    const state = fresh();
+    state.apply(batch(0, [rec(0, 'k', enc.encode('{ "a" : [1, 2] }'))]), undefined);
+    expect(state.wire('k')).toEqual(['k', '{ "a" : [1, 2] }', true]);
+    const first = state.get('k');
+    expect(first).toEqual({ a: [1, 2] });
+    expect(state.get('k')).not.toBe(first);
+  });
+
+  it('keeps a value that needs meta as its whole wire value and revives it on read', () => {
+    const state = new TableState(utf8(), superjsonCodec());
+    state.positions[0] = 0;
+    const value = { at: new Date(0), tags: new Set(['a']) };
+    state.apply(batch(0, [rec(0, 'k', superjsonCodec().encode(value))]), undefined);
+    const [, text, plain] = state.wire('k')!;
+    expect(plain).toBe(false);
+    expect(JSON.parse(text)).toHaveLength(2);
+    expect(state.get('k')).toEqual(value);
+  });
+
+  it('stores JSON nested too deep for superjson when the codec is plain JSON', () => {
+    const state = fresh();
+    state.apply(batch(0, [rec(0, 'deep', enc.encode(deepJson(20_000)))]), undefined);
+    expect(state.valueEncodeErrors).toBe(0);
+    expect(depthOf(state.get('deep'))).toBe(20_000);
+  });
+
+  it('rejects a value the wire cannot carry like an undecodable one: counted, previous kept', () => {
+    const rejected: RejectedValue[] = [];
+    const state = new TableState(utf8(), passThrough, 100, (r) => rejected.push(r));
+    state.positions[0] = 0;
+    const changes: TableChange<unknown>[] = [];
+    state.apply(batch(0, [rec(0, 'k', 1), rec(1, 'other', 1)]), undefined);
+    state.apply(
+      batch(0, [
+        rec(2, 'k', enc.encode(deepJson(20_000))),
+        rec(3, 'other', enc.encode('{bad')),
+        rec(4, 'fresh', 2),
+      ]),
+      changes,
+    );
+    expect(map(state)).toEqual({ k: 1, other: 1, fresh: 2 });
+    expect(state.entry('k')?.offset).toBe(0);
+    expect(state.valueEncodeErrors).toBe(1);
+    expect(state.valueDecodeErrors).toBe(1);
+    expect(rejected.map((r) => [r.failure, r.key, r.offset])).toEqual([
+      ['encode', 'k', 2],
+      ['decode', 'other', 3],
+    ]);
+    expect(changes.map(plain)).toEqual([
+      { key: 'fresh', deleted: false, value: 2, partition: 0, offset: 4 },
+    ]);
+  });
+
+  it('falls back to the previous record of the batch when the last one has no wire form', () => {
+    const state = new TableState(utf8(), passThrough);
+    state.positions[0] = 0;
+    state.apply(batch(0, [rec(0, 'k', 1), rec(1, 'k', enc.encode(deepJson(20_000)))]), undefined);
+    expect(map(state)).toEqual({ k: 1 });
+    expect(state.entry('k')?.offset).toBe(0);
+  });
+
+  it('keeps serving after a rejection listener throws', () => {
+    const state = new TableState(utf8(), json<unknown>(), 100, () => {
+      throw new Error('listener bug');
+    });
+    state.positions[0] = 0;
+    state.apply(batch(0, [rec(0, 'bad', enc.encode('{')), rec(1, 'good', 1)]), undefined);
+    expect(map(state)).toEqual({ good: 1 });
+  });
+
+  it('deletes on tombstones and reuses the freed room for the next key', () => {
+    const state = fresh();
+    state.apply(batch(0, [rec(0, 'a', 1), rec(1, 'b', 2)]), undefined);
+    state.apply(batch(0, [rec(2, 'a', null)]), undefined);
+    expect(state.has('a')).toBe(false);
+    state.apply(batch(0, [rec(3, 'c', 3)]), undefined);
+    expect(map(state)).toEqual({ b: 2, c: 3 });
+    expect(state.entry('c')).toEqual({ value: 3, partition: 0, offset: 3 });
+    expect(state.entry('b')).toEqual({ value: 2, partition: 0, offset: 1 });
+  });
+
+  it('reports what changed since a position as values or as stored wire text', () => {
+    const state = fresh();
+    state.tombstones.horizon[0] = 0;
+    state.apply(batch(0, [rec(0, 'old', 1), rec(1, 'gone', 1)]), undefined);
+    state.apply(batch(0, [rec(2, 'new', { n: 2 }), rec(3, 'gone', null)]), undefined);
+    expect(state.changesSince([2])).toEqual({ sets: [['new', { n: 2 }]], deletes: ['gone'] });
+    expect(state.wireChangesSince([2])).toEqual({
+      sets: [['new', '{"n":2}', true]],
+      deletes: ['gone'],
+    });
+    expect([...state.wireEntries()].map(([key]) => key)).toEqual(['old', 'new']);
   });
 });

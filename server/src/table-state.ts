@@ -1,26 +1,30 @@
 import type { Codec } from '../../shared/src/codecs/codec.js';
+import { SetChange } from './set-change.js';
 import type { RawRecord, RecordBatch } from './source/kafka-source.js';
-import type { TableChange, TableEntry } from './table-types.js';
+import { decodeStored, StoredValueCodec, type ValueFailure } from './stored-value.js';
+import type { TableChange, TableEntry, WireEntry } from './table-types.js';
 import { TombstoneLog } from './tombstone-log.js';
+import { ValueStore } from './value-store.js';
 
-/**
- * Mutable on purpose: a replay writes each key many times, and updating the entry in place
- * instead of allocating a new one per record keeps the replay cheap on the garbage collector.
- */
-class Entry<V> implements TableEntry<V> {
-  constructor(
-    public value: V,
-    public partition: number,
-    public offset: number,
-  ) {}
+/** A record whose value was rejected; the key kept its previous value. */
+export interface RejectedValue {
+  readonly failure: ValueFailure;
+  readonly key: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly error: unknown;
 }
 
 /**
  * The compacted map and its bookkeeping, with no I/O: it applies record batches under the apply
  * rules and reports what changed. Everything asynchronous lives in KafkaTable.
+ *
+ * Values are kept as the JSON text of their wire form (see StoredValueCodec) in a columnar
+ * ValueStore, and decoded again on every read.
  */
 export class TableState<V> {
-  readonly entries = new Map<string, Entry<V>>();
+  readonly #store = new ValueStore();
+  readonly #values: StoredValueCodec<V>;
   /** Next offset to apply, indexed by partition; a hole means the partition is unknown yet. */
   readonly positions: number[] = [];
   recordsApplied = 0;
@@ -28,14 +32,17 @@ export class TableState<V> {
   keylessRecords = 0;
   keyDecodeErrors = 0;
   valueDecodeErrors = 0;
+  valueEncodeErrors = 0;
 
   readonly tombstones: TombstoneLog;
 
   constructor(
     private readonly keyCodec: Codec<string>,
-    private readonly valueCodec: Codec<V>,
+    valueCodec: Codec<V>,
     tombstoneCapacity = 100_000,
+    private readonly onRejected: (rejected: RejectedValue) => void = () => {},
   ) {
+    this.#values = new StoredValueCodec(valueCodec);
     this.tombstones = new TombstoneLog(tombstoneCapacity);
   }
 
@@ -45,8 +52,9 @@ export class TableState<V> {
    *
    * Rules, in order: records before the partition's position are duplicates (a refetch after a
    * rebalance) and are skipped; no key → counted, skipped; key fails to decode → counted,
-   * skipped, tombstones too; null value → delete; value fails to decode → counted and the
-   * previous value stays; anything else, including zero bytes, is stored.
+   * skipped, tombstones too; null value → delete; value fails to decode, or decodes to a value
+   * that has no wire form → counted (valueDecodeErrors, valueEncodeErrors), reported to
+   * `onRejected`, and the previous value stays; anything else, including zero bytes, is stored.
    *
    * A value superseded by a later record of the same key in the same batch cannot affect the
    * map, so it is never decoded: during a replay most records are superseded, and decoding is
@@ -108,8 +116,8 @@ export class TableState<V> {
   }
 
   /**
-   * Applies the last record of a key in a batch. If its value does not decode, the key's
-   * previous record in the batch is the value to keep, so the search goes back through them.
+   * Applies the last record of a key in a batch. If its value is rejected, the key's previous
+   * record in the batch is the value to keep, so the search goes back through them.
    */
   #applyLast(
     records: readonly RawRecord[],
@@ -119,41 +127,47 @@ export class TableState<V> {
     changes: TableChange<V>[] | undefined,
   ): void {
     const key = keys[index]!;
+    const store = this.#store;
     for (let i = index; i >= 0; i--) {
       if (keys[i] !== key) continue;
       const record = records[i]!;
       if (record.value === null) {
-        if (this.entries.delete(key)) {
+        if (store.delete(key)) {
           changes?.push({ key, deleted: true, partition, offset: record.offset });
         }
         this.tombstones.record(key, partition, record.offset);
         return;
       }
-      let value: V;
-      try {
-        value = this.valueCodec.decode(record.value);
-      } catch {
-        this.valueDecodeErrors++;
+      const values = this.#values;
+      const failure = values.encode(record.value);
+      if (failure !== undefined) {
+        if (failure === 'decode') this.valueDecodeErrors++;
+        else this.valueEncodeErrors++;
+        this.#reject(failure, key, partition, record.offset, values.error);
         continue;
       }
-      const entry = this.entries.get(key);
-      if (entry === undefined) {
+      if (store.set(key, values.text, values.plain, partition, record.offset)) {
         this.tombstones.forget(key);
-        this.entries.set(key, new Entry(value, partition, record.offset));
-      } else {
-        entry.value = value;
-        entry.partition = partition;
-        entry.offset = record.offset;
       }
-      changes?.push({ key, deleted: false, value, partition, offset: record.offset });
+      changes?.push(new SetChange(key, values.text, values.plain, partition, record.offset));
       return;
     }
   }
 
+  #reject(failure: ValueFailure, key: string, partition: number, offset: number, error: unknown) {
+    this.#values.error = undefined;
+    try {
+      this.onRejected({ failure, key, partition, offset, error });
+    } catch {
+      // Reporting is best effort; it must never stop a batch.
+    }
+  }
+
   #dropPartition(partition: number, newStart: number, changes: TableChange<V>[] | undefined) {
-    for (const [key, entry] of this.entries) {
-      if (entry.partition !== partition) continue;
-      this.entries.delete(key);
+    const store = this.#store;
+    for (const [key, slot] of store) {
+      if (store.partition(slot) !== partition) continue;
+      store.delete(key);
       changes?.push({ key, deleted: true, partition, offset: newStart });
     }
     this.positions[partition] = newStart;
@@ -168,13 +182,93 @@ export class TableState<V> {
   changesSince(
     from: readonly number[],
   ): { sets: Array<[string, V]>; deletes: string[] } | undefined {
+    const changed = this.#changedSince(from);
+    if (changed === undefined) return undefined;
+    const store = this.#store;
+    const sets = changed.slots.map((slot, i): [string, V] => [
+      changed.keys[i]!,
+      decodeStored(store.text(slot), store.isPlain(slot)),
+    ]);
+    return { sets, deletes: changed.deletes };
+  }
+
+  /** {@link changesSince} with values as stored wire text, for the bridge. */
+  wireChangesSince(from: readonly number[]): { sets: WireEntry[]; deletes: string[] } | undefined {
+    const changed = this.#changedSince(from);
+    if (changed === undefined) return undefined;
+    const store = this.#store;
+    const sets = changed.slots.map(
+      (slot, i): WireEntry => [changed.keys[i]!, store.text(slot), store.isPlain(slot)],
+    );
+    return { sets, deletes: changed.deletes };
+  }
+
+  #changedSince(
+    from: readonly number[],
+  ): { keys: string[]; slots: number[]; deletes: string[] } | undefined {
     for (let p = 0; p < this.tombstones.horizon.length; p++) {
       if ((from[p] ?? 0) < (this.tombstones.horizon[p] ?? 0)) return undefined;
     }
-    const sets: Array<[string, V]> = [];
-    for (const [key, entry] of this.entries) {
-      if (entry.offset >= (from[entry.partition] ?? 0)) sets.push([key, entry.value]);
+    const store = this.#store;
+    const keys: string[] = [];
+    const slots: number[] = [];
+    for (const [key, slot] of store) {
+      if (store.offset(slot) >= (from[store.partition(slot)] ?? 0)) {
+        keys.push(key);
+        slots.push(slot);
+      }
     }
-    return { sets, deletes: [...this.tombstones.deletedSince(from)] };
+    return { keys, slots, deletes: [...this.tombstones.deletedSince(from)] };
+  }
+
+  // Reads: each decodes the stored text again.
+
+  get size(): number {
+    return this.#store.size;
+  }
+
+  has(key: string): boolean {
+    return this.#store.has(key);
+  }
+
+  get(key: string): V | undefined {
+    const store = this.#store;
+    const slot = store.slot(key);
+    return slot === undefined ? undefined : decodeStored(store.text(slot), store.isPlain(slot));
+  }
+
+  entry(key: string): TableEntry<V> | undefined {
+    const store = this.#store;
+    const slot = store.slot(key);
+    if (slot === undefined) return undefined;
+    return {
+      value: decodeStored(store.text(slot), store.isPlain(slot)),
+      partition: store.partition(slot),
+      offset: store.offset(slot),
+    };
+  }
+
+  keys(): IterableIterator<string> {
+    return this.#store.keys();
+  }
+
+  *entries(): IterableIterator<[string, V]> {
+    const store = this.#store;
+    for (const [key, slot] of store) {
+      yield [key, decodeStored(store.text(slot), store.isPlain(slot))];
+    }
+  }
+
+  /** The stored wire text of one key, without decoding. */
+  wire(key: string): WireEntry | undefined {
+    const store = this.#store;
+    const slot = store.slot(key);
+    return slot === undefined ? undefined : [key, store.text(slot), store.isPlain(slot)];
+  }
+
+  /** Every key with its stored wire text, without decoding. */
+  *wireEntries(): IterableIterator<WireEntry> {
+    const store = this.#store;
+    for (const [key, slot] of store) yield [key, store.text(slot), store.isPlain(slot)];
   }
 }

@@ -56,3 +56,20 @@ function reached(target: readonly number[], positions: readonly number[]): boole
   }
   return true;
 }
+
+/** `promise`, or a rejection after `ms` when it has not settled by then. */
+export function withTimeout<T>(timers: Timers, promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const handle = timers.setTimeout(() => reject(new Error('timeout')), ms);
+    promise.then(
+      (value) => {
+        timers.clearTimeout(handle);
+        resolve(value);
+      },
+      (error: unknown) => {
+        timers.clearTimeout(handle);
+        reject(error);
+      },
+    );
+  });
+}

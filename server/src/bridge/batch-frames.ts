@@ -1,18 +1,14 @@
-import {
-  encodeMessage,
-  type Position,
-  toWireValue,
-  type WireSet,
-} from '../../../shared/src/protocol/index.js';
+import type { KeyFilter, Position } from '../../../shared/src/protocol/index.js';
 import type { TableChange } from '../table-types.js';
+import { deltaFrame, wireSet } from './wire-frames.js';
 
 /**
  * The frames of one applied batch, built lazily and at most once: the unfiltered delta is
- * encoded once and the same string goes to every socket; wire values are computed once and
- * shared by every filtered subscription.
+ * built once and the same string goes to every socket; each set's JSON is built once, from the
+ * value text the table stores, and shared by every filtered subscription.
  */
 export class BatchFrames {
-  #wire: Map<string, WireSet> | undefined;
+  #sets: Map<string, string> | undefined;
   #deletes: string[] | undefined;
   #shared: string | undefined;
 
@@ -24,32 +20,32 @@ export class BatchFrames {
 
   /** The delta for every unfiltered subscription of the table. */
   shared(): string {
-    this.#shared ??= encodeMessage({
-      type: 'delta',
-      table: this.table,
-      sets: [...this.#sets().values()],
-      deletes: this.#deleted(),
-      position: this.position,
-    });
+    this.#shared ??= deltaFrame(
+      { table: this.table },
+      [...this.#setsByKey().values()],
+      this.#deleted(),
+      this.position,
+    );
     return this.#shared;
   }
 
   /** The delta for one filtered subscription, or undefined when nothing in it matches. */
   filtered(sub: string, matches: (key: string) => boolean): string | undefined {
-    const sets: WireSet[] = [];
-    for (const [key, set] of this.#sets()) if (matches(key)) sets.push(set);
+    const sets: string[] = [];
+    for (const [key, set] of this.#setsByKey()) if (matches(key)) sets.push(set);
     const deletes = this.#deleted().filter(matches);
     if (sets.length === 0 && deletes.length === 0) return undefined;
-    return encodeMessage({ type: 'delta', sub, sets, deletes, position: this.position });
+    return deltaFrame({ sub }, sets, deletes, this.position);
   }
 
-  #sets(): Map<string, WireSet> {
-    if (this.#wire) return this.#wire;
-    this.#wire = new Map();
+  #setsByKey(): Map<string, string> {
+    if (this.#sets) return this.#sets;
+    this.#sets = new Map();
     for (const change of this.changes) {
-      if (!change.deleted) this.#wire.set(change.key, [change.key, toWireValue(change.value)]);
+      if (!change.deleted)
+        this.#sets.set(change.key, wireSet(change.key, change.text, change.plain));
     }
-    return this.#wire;
+    return this.#sets;
   }
 
   #deleted(): string[] {

@@ -12,8 +12,6 @@ import {
   type ServerMessage,
   type SubscribeMessage,
   tablePosition,
-  toWireValue,
-  type WireSet,
   type WriteMessage,
 } from '../../../shared/src/protocol/index.js';
 import type { Logger, Timers } from '../environment.js';
@@ -22,6 +20,7 @@ import type { BatchFrames } from './batch-frames.js';
 import type { BridgeMetrics } from './bridge-metrics.js';
 import type { AuthorizeRequest, ResolvedBridgeOptions } from './bridge-options.js';
 import { TokenBucket } from './token-bucket.js';
+import { snapshotPartFrame, wireSetOf } from './wire-frames.js';
 import type { WriteService } from './write-service.js';
 
 interface Subscription {
@@ -221,19 +220,19 @@ export class BridgeConnection {
    * frames describe the table at exactly one position.
    */
   #sendSnapshot(sub: Subscription, table: KafkaTable<unknown>, from: Position | undefined): void {
-    const changes = from === undefined ? undefined : table.changesSince(from.offsets);
+    const changes = from === undefined ? undefined : table.wireChangesSince(from.offsets);
     const mode = changes === undefined ? 'reset' : 'resume';
     this.send({ type: 'snapshot-begin', sub: sub.id, table: sub.table, mode });
     const size = this.#host.options.snapshotPartSize;
-    let sets: WireSet[] = [];
+    let sets: string[] = [];
     const flush = (deletes: string[]) => {
-      this.send({ type: 'snapshot-part', sub: sub.id, sets, deletes });
+      this.#sendFrame(snapshotPartFrame(sub.id, sets, deletes));
       sets = [];
     };
-    const entries = changes === undefined ? table.entries() : changes.sets;
-    for (const [key, value] of entries) {
-      if (sub.matches !== undefined && !sub.matches(key)) continue;
-      sets.push([key, toWireValue(value)]);
+    const entries = changes === undefined ? table.wireEntries() : changes.sets;
+    for (const entry of entries) {
+      if (sub.matches !== undefined && !sub.matches(entry[0])) continue;
+      sets.push(wireSetOf(entry));
       if (sets.length >= size) flush([]);
     }
     let deletes = changes?.deletes ?? [];

@@ -94,7 +94,17 @@ class BridgeServer implements Bridge, ConnectionHost {
           const members = this.#members.get(name);
           if (!members || members.size === 0) return;
           const batch = new BatchFrames(name, changes, tablePosition(table));
-          for (const connection of members) connection.deliver(batch);
+          for (const connection of members) {
+            // One connection that fails must not cost the others this batch.
+            try {
+              connection.deliver(batch);
+            } catch (error) {
+              this.logger.error('Delivering a batch to a connection failed.', {
+                table: name,
+                error: String(error),
+              });
+            }
+          }
         }),
         table.onStatus((status, failure) => {
           const frame = encodeMessage(

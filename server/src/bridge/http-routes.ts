@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ArrowSchemaSpec } from '../../../shared/src/arrow/arrow-columns.js';
-import { tablePosition, toWireValue } from '../../../shared/src/protocol/index.js';
-import type { WireSet } from '../../../shared/src/protocol/messages.js';
+import { tablePosition } from '../../../shared/src/protocol/index.js';
 import type { KafkaTable } from '../kafka-table.js';
 import { sendArrow } from './arrow-response.js';
+import { bootstrapBody, plainJson } from './wire-frames.js';
 
 interface HttpContext {
   readonly tables: ReadonlyMap<string, KafkaTable<unknown>>;
@@ -22,6 +22,9 @@ interface HttpContext {
  * client hydrates from it and subscribes from `position`, so only later changes travel. The
  * default format stays plain JSON (`data`), where superjson values lose their types.
  * `?format=arrow` answers an Arrow IPC stream (see arrow-response.ts).
+ *
+ * Bodies with values are spliced from the tables' stored wire text, never re-encoded, so every
+ * stored value can be served.
  */
 export async function handleHttp(
   request: IncomingMessage,
@@ -67,34 +70,28 @@ export async function handleHttp(
   // Read in one synchronous run, like a snapshot: entries and position describe one moment.
   const position = tablePosition(table);
   if (format === 'bootstrap') {
-    let sets: WireSet[];
-    try {
-      sets = [...table.entries()].map(([key, value]) => [key, toWireValue(value)] as const);
-    } catch (cause) {
-      const reason = cause instanceof Error ? cause.message : String(cause);
-      return send(response, 500, {
-        error: `Table "${name}" has a value the wire cannot carry: ${reason}`,
-      });
-    }
-    return send(response, 200, { table: name, status: table.status, position, sets });
+    return sendJson(
+      response,
+      200,
+      bootstrapBody(name, table.status, position, table.wireEntries()),
+    );
   }
+  const head = `"table":${JSON.stringify(name)}`;
+  const tail = `"status":${JSON.stringify(table.status)},"position":${JSON.stringify(position)}`;
   if (match[2] === undefined) {
-    return send(response, 200, {
-      table: name,
-      status: table.status,
-      position,
-      data: Object.fromEntries(table.entries()),
-    });
+    const data: string[] = [];
+    for (const [key, text, plain] of table.wireEntries()) {
+      data.push(`${JSON.stringify(key)}:${plainJson(text, plain)}`);
+    }
+    return sendJson(response, 200, `{${head},${tail},"data":{${data.join(',')}}}`);
   }
   const key = decodeURIComponent(match[2]);
-  if (!table.has(key)) return send(response, 404, { error: `No key "${key}" in table "${name}".` });
-  return send(response, 200, {
-    table: name,
-    key,
-    value: table.get(key),
-    status: table.status,
-    position,
-  });
+  const entry = table.wire(key);
+  if (entry === undefined) {
+    return send(response, 404, { error: `No key "${key}" in table "${name}".` });
+  }
+  const value = plainJson(entry[1], entry[2]);
+  return sendJson(response, 200, `{${head},"key":${JSON.stringify(key)},"value":${value},${tail}}`);
 }
 
 function send(
@@ -103,7 +100,15 @@ function send(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
+  sendJson(response, status, JSON.stringify(body), headers);
+}
+
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   response.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',

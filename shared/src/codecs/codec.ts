@@ -7,4 +7,10 @@ export interface Codec<T> {
   readonly name: string;
   encode(value: T): Uint8Array;
   decode(bytes: Uint8Array): T;
+  /**
+   * True when `decode` is exactly `JSON.parse` of the bytes' UTF-8 text, with no validation or
+   * transformation: a table then keeps that text as the value's wire form instead of encoding
+   * the decoded value again. Leave it unset when in doubt; it only saves work.
+   */
+  readonly jsonText?: boolean;
 }

@@ -33,6 +33,7 @@ export function json(options: JsonCodecOptions = {}): Codec<unknown> {
   const { schema } = options;
   return {
     name: 'json',
+    jsonText: schema === undefined,
     encode(value) {
       let text: string | undefined;
       try {
