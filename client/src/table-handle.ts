@@ -46,6 +46,8 @@ export interface TableHandle<V> extends Iterable<[string, V]> {
   set(key: string, value: V, options?: WriteOptions): Promise<WriteReceipt>;
   /** Deletes `key` (a tombstone) through the bridge; settles like `set`. */
   delete(key: string, options?: WriteOptions): Promise<WriteReceipt>;
+  /** Keys showing an optimistic value (`{ optimistic: true }`) whose write is still pending. */
+  readonly pending: ReadonlySet<string>;
   /** Releases one reference; the last release unsubscribes. Data stays readable. */
   close(): void;
   [Symbol.dispose](): void;
@@ -54,6 +56,11 @@ export interface TableHandle<V> extends Iterable<[string, V]> {
 export interface WriteOptions {
   /** How long to wait for the bridge and then for the map to show the write. Default 15000. */
   readonly timeoutMs?: number;
+  /**
+   * Show the value at once, listed in `pending`, and roll it back if the write fails. The
+   * handle's position, status and cache stay those of what Kafka has. Default false.
+   */
+  readonly optimistic?: boolean;
 }
 
 /** Options of `client.table()`. `keys` and `prefix` are exclusive. */

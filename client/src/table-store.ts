@@ -5,6 +5,7 @@ import type { DecodedSet } from './decoded-set.js';
 import type { TablecastClientError } from './errors.js';
 import type { KeyChange } from './key-change.js';
 import { notWritable } from './not-writable.js';
+import { OptimisticOverlay } from './optimistic-overlay.js';
 import type { WriteReceipt } from './pending-writes.js';
 import { SnapshotMap } from './snapshot-map.js';
 import { StoreListeners } from './store-listeners.js';
@@ -61,6 +62,7 @@ export class TableStore<V> {
   readonly #onClose: (() => void) | undefined;
   readonly #onApplied: (() => void) | undefined;
   readonly #write: StoreWrite<V>;
+  readonly #overlay = new OptimisticOverlay<V>();
 
   readonly #map = new SnapshotMap<V>();
   #position: Position | undefined;
@@ -104,11 +106,38 @@ export class TableStore<V> {
   // --- Writing (through the bridge; see TableHandle.set) -------------------------------------
 
   set(key: string, value: V, options: WriteOptions = {}): Promise<WriteReceipt> {
-    return this.#write(key, value, options);
+    return this.#writeThrough(key, value, false, options);
   }
 
   delete(key: string, options: WriteOptions = {}): Promise<WriteReceipt> {
-    return this.#write(key, undefined, options);
+    return this.#writeThrough(key, undefined, true, options);
+  }
+
+  /** Keys showing an optimistic value that Kafka does not have yet. */
+  get pending(): ReadonlySet<string> {
+    return this.#overlay.keys;
+  }
+
+  #writeThrough(
+    key: string,
+    value: V | undefined,
+    deleted: boolean,
+    options: WriteOptions,
+  ): Promise<WriteReceipt> {
+    const written = this.#write(key, value, options);
+    if (options.optimistic === true && !this.#closed) {
+      this.#overlay.track(
+        key,
+        value,
+        deleted,
+        written,
+        () => this.#map.snapshot(),
+        (change) => {
+          if (!this.#closed) this.#listeners.batch([change]);
+        },
+      );
+    }
+    return written;
   }
 
   // --- Reading -------------------------------------------------------------------------------
@@ -132,18 +161,21 @@ export class TableStore<V> {
   }
 
   get size(): number {
-    return this.#map.size;
+    return this.#overlay.keys.size === 0 ? this.#map.size : this.getSnapshot().size;
   }
 
-  /** The value, or `default(key)` when missing and a default factory was given. */
+  /** The value (an optimistic one while its write is pending), or `default(key)` when missing. */
   get(key: string): V | undefined {
+    const pending = this.#overlay.lookup(key);
+    if (pending !== null) return pending === undefined ? this.#default?.(key) : pending.value;
     const value = this.#map.get(key);
     if (value !== undefined || this.#map.has(key)) return value;
     return this.#default?.(key);
   }
 
   has(key: string): boolean {
-    return this.#map.has(key);
+    const pending = this.#overlay.lookup(key);
+    return pending !== null ? pending !== undefined : this.#map.has(key);
   }
 
   keys(): MapIterator<string> {
@@ -167,7 +199,7 @@ export class TableStore<V> {
    * `useSyncExternalStore` requires; never mutated after it is handed out.
    */
   getSnapshot = (): ReadonlyMap<string, V> => {
-    return this.#map.snapshot();
+    return this.#overlay.view(this.#map.snapshot());
   };
 
   // --- Listening ------------------------------------------------------------------------------
