@@ -11,7 +11,12 @@ export type TablecastErrorCode =
   | 'TOPIC_POLICY_MISMATCH'
   | 'WRITER_NOT_STARTED'
   | 'WRITER_STOPPED'
-  | 'KAFKA_ERROR';
+  | 'TOPIC_RECREATED'
+  | 'KAFKA_ERROR'
+  | 'KAFKA_AUTH_FAILED'
+  | 'KAFKA_NOT_AUTHORIZED'
+  | 'KAFKA_TLS_ERROR'
+  | 'KAFKA_PROTOCOL_ERROR';
 
 export class TablecastError extends Error {
   readonly code: TablecastErrorCode;

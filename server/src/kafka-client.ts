@@ -1,6 +1,7 @@
 import { consoleLogger, type Logger } from './environment.js';
+import type { KafkaSecurityOptions } from './kafka-security.js';
 import type { KafkaConnectionOptions } from './kafka-table-options.js';
-import { Kafka, type KafkaClient, logLevel } from './kafkajs.js';
+import { Kafka, type KafkaClient, type KafkaConfig, logLevel } from './kafkajs.js';
 
 /** A kafkajs client and whether we made it (and so may tear it down). */
 export interface ClientLease {
@@ -17,6 +18,8 @@ export function leaseKafka(
   const kafka = new Kafka({
     clientId: options.clientId ?? 'tablecast',
     brokers: [...(options.brokers ?? [])],
+    // kafkajs takes the same ssl and sasl shapes; its typings only split the mechanism union.
+    ...(security(options) as Pick<KafkaConfig, 'ssl' | 'sasl'>),
     logLevel: logLevel.ERROR,
     logCreator: () => (entry) => {
       // kafkajs logs every retry of a broker outage as an error; the table's status and
@@ -39,4 +42,12 @@ export function isUnknownTopicError(error: unknown): boolean {
       (current as { cause?: unknown; originalError?: unknown }).originalError ?? current.cause;
   }
   return false;
+}
+
+/** Only the TLS/SASL part of connection options, without undefined keys. */
+export function security(options: KafkaSecurityOptions): KafkaSecurityOptions {
+  return {
+    ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
+    ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
+  };
 }

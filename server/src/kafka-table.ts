@@ -5,6 +5,7 @@ import { CatchUpGate } from './catch-up-gate.js';
 import { ensureTopic } from './ensure-topic.js';
 import { consoleLogger, defaultTimers, type Logger, type Timers } from './environment.js';
 import { TablecastError, toError } from './errors.js';
+import { security } from './kafka-client.js';
 import {
   type KafkaTableOptions,
   validatePositiveInteger,
@@ -12,6 +13,7 @@ import {
 } from './kafka-table-options.js';
 import type { KafkaSource, RecordBatch, Subscription } from './source/kafka-source.js';
 import { kafkajsSource } from './source/kafkajs-source.js';
+import { wireSource } from './source/wire/wire-source.js';
 import type {
   LogPosition,
   TableChange,
@@ -73,14 +75,17 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
     );
     this.#waiters = new Waiters(this.#timers);
     this.#ownsSource = options.source === undefined;
-    this.#source =
-      options.source ??
-      kafkajsSource({
-        ...(options.kafka ? { kafka: options.kafka } : {}),
-        ...(options.brokers ? { brokers: options.brokers } : {}),
-        ...(options.clientId ? { clientId: options.clientId } : {}),
-        logger: this.#logger,
-      });
+    this.#source = options.source ?? this.#defaultSource(options);
+  }
+
+  #defaultSource(options: KafkaTableOptions<V>): KafkaSource {
+    const common = {
+      ...(options.clientId ? { clientId: options.clientId } : {}),
+      ...security(options),
+      logger: this.#logger,
+    };
+    if (options.kafka !== undefined) return kafkajsSource({ kafka: options.kafka, ...common });
+    return wireSource({ brokers: options.brokers ?? [], ...common });
   }
 
   /**
@@ -224,6 +229,7 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
         topic: this.topic,
         ...(o.kafka ? { kafka: o.kafka } : {}),
         ...(o.brokers ? { brokers: o.brokers } : {}),
+        ...security(o),
         ...(o.numPartitions ? { numPartitions: o.numPartitions } : {}),
         ...(o.topicConfigs ? { topicConfigs: o.topicConfigs } : {}),
         ...(o.onPolicyMismatch ? { onPolicyMismatch: o.onPolicyMismatch } : {}),

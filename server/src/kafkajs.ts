@@ -8,5 +8,6 @@ export type {
   Consumer,
   ConsumerConfig,
   Kafka as KafkaClient,
+  KafkaConfig,
   Producer,
 } from 'kafkajs';
