@@ -227,7 +227,7 @@ export class TopicReader {
     );
     if (nextOffset === offset && records.length === 0) return 'ok';
     this.#positions.set(partition, nextOffset);
-    this.#deliver({ partition, records, nextOffset }, settling);
+    this.#deliver({ partition, fetchOffset: offset, records, nextOffset }, settling);
     return 'ok';
   }
 
