@@ -2,6 +2,7 @@
  * One tablecast catch-up, in its own process (spawned by bench/catchup.ts):
  *
  *   node --expose-gc --import tsx bench/catchup-tablecast.ts --brokers 127.0.0.1:9092 --topic T
+ *     [--value-codec json|bytes]
  *
  * Materializes the topic with `codecs.json()`, times `start()` until caught up, then forces two
  * full GCs and measures the heap the table holds (heap used after minus before start, with the
@@ -15,7 +16,9 @@ const opts = new Options();
 const brokers = opts.string('brokers', process.env.KAFKA_BROKERS ?? '');
 const topic = opts.string('topic', '');
 const timeoutMs = opts.int('timeout-ms', 600_000, 1);
+const valueCodec = opts.string('value-codec', 'json');
 opts.assertNoUnknown();
+if (valueCodec !== 'json' && valueCodec !== 'bytes') throw new Error('--value-codec json|bytes');
 if (!brokers || !topic)
   throw new Error('usage: catchup-tablecast.ts --brokers HOST:PORT --topic NAME');
 
@@ -39,7 +42,7 @@ const before = settle();
 const table = new KafkaTable({
   brokers: brokers.split(','),
   topic,
-  valueCodec: codecs.json(),
+  valueCodec: valueCodec === 'json' ? codecs.json() : codecs.bytes(),
   ensureTopic: false,
   catchupTimeoutMs: timeoutMs,
   clientId: 'tablecast-bench-catchup',
@@ -57,7 +60,7 @@ const after = settle();
 const heapDelta = after.heapUsed - before.heapUsed;
 
 const result = {
-  contender: 'tablecast',
+  contender: valueCodec === 'json' ? 'tablecast' : 'tablecast-bytes',
   ok: status === 'caught_up',
   status,
   seconds,

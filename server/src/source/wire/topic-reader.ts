@@ -3,7 +3,12 @@ import { TablecastError } from '../../errors.js';
 import type { ConsumeOptions, RecordBatch } from '../kafka-source.js';
 import { type Cluster, isFatalError } from './cluster.js';
 import { ErrorCode, errorName, fatalError, isFatal, needsMetadataRefresh } from './error-codes.js';
-import { type FetchedPartition, type FetchLimits, fetchRequest } from './fetch.js';
+import {
+  type FetchedPartition,
+  type FetchLimits,
+  type FetchResponse,
+  fetchRequest,
+} from './fetch.js';
 import { EARLIEST, listOffsetsRequest } from './list-offsets.js';
 import type { PartitionLeader } from './metadata.js';
 import { leaderError } from './read-offsets.js';
@@ -25,6 +30,12 @@ export interface TopicReaderOptions {
 
 type Outcome = 'ok' | 'refresh' | 'retry';
 
+/** A fetch on its way: the offsets it asked for, and the answer to come. */
+interface InFlight {
+  readonly offsets: ReadonlyMap<number, number>;
+  readonly response: Promise<FetchResponse>;
+}
+
 /**
  * Reads every partition of one topic, one fetch loop per leader broker, all of that leader's
  * partitions in each request. Positions live here, in memory: a lost connection, a moved
@@ -42,6 +53,8 @@ export class TopicReader {
   #interval: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   #rotation = 0;
+  /** Whether every onBatch so far returned nothing, so fetching ahead is safe. */
+  #synchronous = true;
 
   constructor(options: TopicReaderOptions) {
     this.#o = options;
@@ -122,7 +135,7 @@ export class TopicReader {
     }
   }
 
-  /** Partitions this node leads, in a rotating order: see #fetch. */
+  /** Partitions this node leads, in a rotating order: see #request. */
   #partitionsOf(node: number) {
     const mine = [...this.#leaders.values()].filter(
       (l) => l.leader === node && leaderError(l) === ErrorCode.NONE,
@@ -133,15 +146,24 @@ export class TopicReader {
 
   async #run(node: number): Promise<void> {
     let failures = 0;
+    let prefetched: InFlight | undefined;
     while (!this.#closed) {
-      const partitions = this.#partitionsOf(node);
-      if (partitions.length === 0) {
+      const inflight = prefetched ?? this.#request(node);
+      prefetched = undefined;
+      if (inflight === undefined) {
         this.#loops.delete(node); // synchronously with the check, so #startLoops sees it gone
         return;
       }
       let outcome: Outcome;
       try {
-        outcome = await this.#fetch(node, partitions);
+        const { batches, outcome: fetched } = await this.#receive(node, inflight);
+        outcome = fetched;
+        if (this.#closed) break;
+        // While the table applies this response, the broker already prepares the next one.
+        // Only for a table that takes batches synchronously: one that returns promises asks
+        // for backpressure, and gets no fetch until they settle.
+        if (outcome === 'ok' && this.#synchronous) prefetched = this.#request(node);
+        await this.#deliverAll(batches);
       } catch (error) {
         if (this.#closed) break;
         if (isFatalError(error)) return this.#fatal(error);
@@ -164,42 +186,62 @@ export class TopicReader {
   }
 
   /**
-   * One fetch from `node`. The broker returns at least one whole batch only for the first
-   * partition with data (KIP-74), so the order rotates: a partition whose next batch is larger
-   * than the per-partition limit still gets its turn first.
+   * Sends one fetch to `node` for every partition it leads, or returns undefined when it leads
+   * none. The broker returns at least one whole batch only for the first partition with data
+   * (KIP-74), so the order rotates: a partition whose next batch is larger than the
+   * per-partition limit still gets its turn first.
    */
-  async #fetch(node: number, partitions: PartitionLeader[]): Promise<Outcome> {
-    const broker = await this.#o.cluster.connectNode(node, this.#o.purpose);
-    const wanted = partitions.map((l) => ({
-      partition: l.partition,
-      offset: this.#positions.get(l.partition) ?? 0,
-      leaderEpoch: l.leaderEpoch,
-    }));
+  #request(node: number): InFlight | undefined {
+    const partitions = this.#partitionsOf(node);
+    if (partitions.length === 0) return undefined;
+    const offsets = new Map<number, number>();
+    const wanted = partitions.map((l) => {
+      const offset = this.#positions.get(l.partition) ?? 0;
+      offsets.set(l.partition, offset);
+      return { partition: l.partition, offset, leaderEpoch: l.leaderEpoch };
+    });
     const topic = { name: this.#topic, id: this.#topicId };
-    const version =
-      this.#topicId === undefined ? Math.min(12, broker.fetchVersion) : broker.fetchVersion;
-    const response = await broker.connection.send(
-      fetchRequest(version, topic, wanted, this.#o.limits),
-      this.#o.limits.maxWaitMs + 30_000,
-    );
-    if (this.#closed) return 'ok';
-    if (response.error !== ErrorCode.NONE) return this.#onError(response.error, 'Fetch');
-    const settling: Promise<void>[] = [];
+    const response = (async () => {
+      const broker = await this.#o.cluster.connectNode(node, this.#o.purpose);
+      const version =
+        topic.id === undefined ? Math.min(12, broker.fetchVersion) : broker.fetchVersion;
+      return broker.connection.send(
+        fetchRequest(version, topic, wanted, this.#o.limits),
+        this.#o.limits.maxWaitMs + 30_000,
+      );
+    })();
+    response.catch(() => undefined); // a prefetch dropped at close must not be unhandled
+    return { offsets, response };
+  }
+
+  /** Waits for a fetch response and turns it into batches, moving positions past them. */
+  async #receive(
+    node: number,
+    inflight: InFlight,
+  ): Promise<{ batches: RecordBatch[]; outcome: Outcome }> {
+    const response = await inflight.response;
+    const batches: RecordBatch[] = [];
+    if (this.#closed) return { batches, outcome: 'ok' };
+    if (response.error !== ErrorCode.NONE) {
+      return { batches, outcome: this.#onError(response.error, 'Fetch') };
+    }
     let outcome: Outcome = 'ok';
     for (const fetched of response.partitions) {
-      const result = await this.#onPartition(fetched, node, settling);
+      // Asked at an offset the partition has since left (a reset while this was in flight).
+      if (this.#positions.get(fetched.partition) !== inflight.offsets.get(fetched.partition)) {
+        continue;
+      }
+      const result = await this.#onPartition(fetched, node, batches);
       if (result === 'refresh' || (result === 'retry' && outcome === 'ok')) outcome = result;
-      if (this.#closed) return 'ok';
+      if (this.#closed) break;
     }
-    // Backpressure: no next fetch until the table has taken these batches.
-    if (settling.length > 0) await Promise.all(settling);
-    return outcome;
+    return { batches, outcome };
   }
 
   async #onPartition(
     fetched: FetchedPartition,
     node: number,
-    settling: Promise<void>[],
+    batches: RecordBatch[],
   ): Promise<Outcome> {
     const partition = fetched.partition;
     const offset = this.#positions.get(partition);
@@ -210,10 +252,7 @@ export class TopicReader {
       this.#o.logger.warn(
         `Partition ${partition} of "${this.#topic}" has no offset ${offset} any more; reading on from ${earliest}.`,
       );
-      this.#deliver(
-        { partition, fetchOffset: earliest, records: [], nextOffset: earliest },
-        settling,
-      );
+      batches.push({ partition, fetchOffset: earliest, records: [], nextOffset: earliest });
       return 'ok';
     }
     if (fetched.error !== ErrorCode.NONE) {
@@ -227,13 +266,21 @@ export class TopicReader {
     );
     if (nextOffset === offset && records.length === 0) return 'ok';
     this.#positions.set(partition, nextOffset);
-    this.#deliver({ partition, fetchOffset: offset, records, nextOffset }, settling);
+    batches.push({ partition, fetchOffset: offset, records, nextOffset });
     return 'ok';
   }
 
-  #deliver(batch: RecordBatch, settling: Promise<void>[]): void {
-    const settled = this.#o.consume.onBatch(batch);
-    if (settled !== undefined) settling.push(settled.catch(() => undefined));
+  /** Hands batches to the table; backpressure: resolves once every promise it returned settled. */
+  async #deliverAll(batches: readonly RecordBatch[]): Promise<void> {
+    const settling: Promise<void>[] = [];
+    for (const batch of batches) {
+      if (this.#closed) return;
+      const settled = this.#o.consume.onBatch(batch);
+      if (settled !== undefined) settling.push(settled.catch(() => undefined));
+    }
+    if (settling.length === 0) return;
+    this.#synchronous = false;
+    await Promise.all(settling);
   }
 
   async #earliest(node: number, partition: number): Promise<number> {
