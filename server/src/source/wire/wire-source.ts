@@ -20,9 +20,9 @@ export interface WireSourceOptions extends KafkaSecurityOptions {
   readonly logger?: Logger;
   /** How long a fetch waits on the broker for new data. Default 200 ms. */
   readonly fetchMaxWaitMs?: number;
-  /** Bytes per fetch response (a first batch larger than this still comes). Default 8 MiB. */
+  /** Bytes per fetch response (a first batch larger than this still comes). Default 32 MiB. */
   readonly fetchMaxBytes?: number;
-  /** Bytes per partition in a fetch response. Default 1 MiB. */
+  /** Bytes per partition in a fetch response. Default 8 MiB: a bigger batch holds more superseded revisions that a table never decodes. */
   readonly partitionMaxBytes?: number;
   /** Default 10000 ms. */
   readonly connectTimeoutMs?: number;
@@ -84,7 +84,7 @@ export function wireSource(options: WireSourceOptions): KafkaSource {
         purpose,
         limits: {
           maxWaitMs: options.fetchMaxWaitMs ?? 200,
-          maxBytes: options.fetchMaxBytes ?? 8 * 1024 * 1024,
+          maxBytes: options.fetchMaxBytes ?? 32 * 1024 * 1024,
           partitionMaxBytes: options.partitionMaxBytes ?? 1024 * 1024,
         },
         retryMs,
