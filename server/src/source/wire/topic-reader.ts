@@ -148,7 +148,7 @@ export class TopicReader {
     let failures = 0;
     let prefetched: InFlight | undefined;
     while (!this.#closed) {
-      const inflight = prefetched ?? this.#request(node);
+      let inflight = prefetched ?? this.#request(node);
       prefetched = undefined;
       if (inflight === undefined) {
         this.#loops.delete(node); // synchronously with the check, so #startLoops sees it gone
@@ -157,6 +157,7 @@ export class TopicReader {
       let outcome: Outcome;
       try {
         const { batches, outcome: fetched } = await this.#receive(node, inflight);
+        inflight = undefined;
         outcome = fetched;
         if (this.#closed) break;
         // While the table applies this response, the broker already prepares the next one.
@@ -164,6 +165,9 @@ export class TopicReader {
         // for backpressure, and gets no fetch until they settle.
         if (outcome === 'ok' && this.#synchronous) prefetched = this.#request(node);
         await this.#deliverAll(batches);
+        // This frame lives on while the next fetch long-polls; holding the records would keep
+        // a whole response's worth of objects on the heap after catch-up.
+        batches.length = 0;
       } catch (error) {
         if (this.#closed) break;
         if (isFatalError(error)) return this.#fatal(error);

@@ -85,7 +85,7 @@ export function wireSource(options: WireSourceOptions): KafkaSource {
         limits: {
           maxWaitMs: options.fetchMaxWaitMs ?? 200,
           maxBytes: options.fetchMaxBytes ?? 32 * 1024 * 1024,
-          partitionMaxBytes: options.partitionMaxBytes ?? 1024 * 1024,
+          partitionMaxBytes: options.partitionMaxBytes ?? 8 * 1024 * 1024,
         },
         retryMs,
         maxRetryMs: 2_000,
