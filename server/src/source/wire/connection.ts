@@ -116,8 +116,15 @@ export class Connection {
     return this.#where;
   }
 
-  /** Calls `listener` once when the connection closes, with the error that closed it if any. */
+  /**
+   * Calls `listener` once when the connection closes, with the error that closed it if any; at
+   * once if it is closed already.
+   */
   onClose(listener: (error: Error | undefined) => void): () => void {
+    if (this.#closed) {
+      listener(undefined);
+      return () => undefined;
+    }
     this.#closeListeners.add(listener);
     return () => this.#closeListeners.delete(listener);
   }

@@ -95,13 +95,15 @@ export class TopicReader {
       if (initial) throw new Error(`Metadata of "${this.#topic}": ${errorName(metadata.error)}.`);
       return; // deleted, or not yet visible on this broker: keep reading what we know
     }
-    if (this.#topicId !== undefined && metadata.topicId !== this.#topicId) {
+    // Only two known ids can differ: a broker of a mixed-version cluster may not give one.
+    const known = this.#topicId;
+    if (known !== undefined && metadata.topicId !== undefined && metadata.topicId !== known) {
       throw new TablecastError(
         'TOPIC_RECREATED',
         `Topic "${this.#topic}" was deleted and created again while the table read it; its offsets started over. Start a new table to read the new topic.`,
       );
     }
-    this.#topicId = metadata.topicId;
+    this.#topicId = metadata.topicId ?? known;
     const { startAt, positionOf } = this.#o.consume;
     for (const leader of metadata.partitions) {
       const p = leader.partition;

@@ -140,14 +140,18 @@ describe('wireSource against a real broker', () => {
     expect(await source().topicId!(topic)).toMatch(/^[0-9a-f]{8}-[0-9a-f-]{27}$/);
   });
 
-  it('leaves no socket or timer behind when offsets() fails', async () => {
+  it('leaves no socket or timer behind when offsets() fails, even before close()', async () => {
     const count = () =>
       process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'Timeout')
         .length;
     const before = count();
-    const src = wireSource({ brokers: ['127.0.0.1:1'], logger: quiet, offsetAttempts: 2 });
-    await expect(src.offsets('any')).rejects.toThrow(/127\.0\.0\.1:1/);
-    await src.close();
+    const unreachable = wireSource({ brokers: ['127.0.0.1:1'], logger: quiet, offsetAttempts: 2 });
+    await expect(unreachable.offsets('any')).rejects.toThrow(/127\.0\.0\.1:1/);
+    const real = wireSource({ brokers: brokers(), logger: quiet });
+    await expect(real.offsets(uniqueTopic('missing'))).rejects.toMatchObject({
+      code: 'TOPIC_NOT_FOUND',
+    });
+    await new Promise((resolve) => setImmediate(resolve)); // let destroyed sockets close
     expect(count()).toBeLessThanOrEqual(before);
   });
 });

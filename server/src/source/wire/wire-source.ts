@@ -69,7 +69,11 @@ export function wireSource(options: WireSourceOptions): KafkaSource {
           // Right after a topic is created or a leader moves, brokers answer "no leader" or
           // "unknown topic" for a moment; only fatal errors and a long outage give up.
           const transient = !isFatalError(error) && attempt < attempts;
-          if (!transient || (error instanceof TopicNotFoundError && attempt >= 3)) throw error;
+          if (!transient || (error instanceof TopicNotFoundError && attempt >= 3)) {
+            // A caller that gives up on us should not have to close() to get its sockets back.
+            cluster.release('admin');
+            throw error;
+          }
           await sleep(Math.min(2_000, retryMs * 2 ** (attempt - 1)));
         }
       }
@@ -95,6 +99,7 @@ export function wireSource(options: WireSourceOptions): KafkaSource {
         await reader.start();
       } catch (error) {
         await reader.close();
+        cluster.release('admin');
         throw error;
       }
       readers.add(reader);
