@@ -2,14 +2,14 @@
  * One tablecast catch-up, in its own process (spawned by bench/catchup.ts):
  *
  *   node --expose-gc --import tsx bench/catchup-tablecast.ts --brokers 127.0.0.1:9092 --topic T
- *     [--value-codec json|bytes]
+ *     [--value-codec json|bytes] [--source wire|kafkajs]
  *
  * Materializes the topic with `codecs.json()`, times `start()` until caught up, then forces two
  * full GCs and measures the heap the table holds (heap used after minus before start, with the
  * table still referenced). Prints one JSON line on stdout.
  */
 import { performance } from 'node:perf_hooks';
-import { codecs, KafkaTable } from '../server/src/index.js';
+import { codecs, KafkaTable, kafkajsSource } from '../server/src/index.js';
 import { Options } from './lib/args.js';
 
 const opts = new Options();
@@ -17,8 +17,10 @@ const brokers = opts.string('brokers', process.env.KAFKA_BROKERS ?? '');
 const topic = opts.string('topic', '');
 const timeoutMs = opts.int('timeout-ms', 600_000, 1);
 const valueCodec = opts.string('value-codec', 'json');
+const sourceName = opts.string('source', 'wire');
 opts.assertNoUnknown();
 if (valueCodec !== 'json' && valueCodec !== 'bytes') throw new Error('--value-codec json|bytes');
+if (sourceName !== 'wire' && sourceName !== 'kafkajs') throw new Error('--source wire|kafkajs');
 if (!brokers || !topic)
   throw new Error('usage: catchup-tablecast.ts --brokers HOST:PORT --topic NAME');
 
@@ -47,6 +49,10 @@ const table = new KafkaTable({
   catchupTimeoutMs: timeoutMs,
   clientId: 'tablecast-bench-catchup',
   logger: quietLogger,
+  // The kafkajs adapter with the fetch sizes it was tuned with, for comparisons.
+  ...(sourceName === 'kafkajs'
+    ? { source: kafkajsSource({ brokers: brokers.split(','), logger: quietLogger }) }
+    : {}),
 });
 
 const t0 = performance.now();
