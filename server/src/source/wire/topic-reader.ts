@@ -53,6 +53,8 @@ export class TopicReader {
   #interval: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   #rotation = 0;
+  /** Whether a failure was logged since the last successful fetch. */
+  #warned = false;
   /** Whether every onBatch so far returned nothing, so fetching ahead is safe. */
   #synchronous = true;
 
@@ -178,6 +180,7 @@ export class TopicReader {
       }
       if (outcome === 'ok') {
         failures = 0;
+        this.#warned = false;
         continue;
       }
       await this.#sleep(this.#backoff(++failures));
@@ -332,7 +335,13 @@ export class TopicReader {
       this.#fatal(error);
       return;
     }
-    this.#o.logger.warn(`${what}; retrying.`, { topic: this.#topic, error: String(error) });
+    // One warning per outage, not one per retry.
+    if (this.#warned) return;
+    this.#warned = true;
+    this.#o.logger.warn(`${what}; retrying with backoff until it works.`, {
+      topic: this.#topic,
+      error: String(error),
+    });
   }
 
   #backoff(failures: number): number {
