@@ -35,7 +35,10 @@ beforeAll(async () => {
       'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://${saslAddress}`,
       'listener.security.protocol.map':
         'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
-      'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+      'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER',
+      // With no validator configured, brokers accept unsigned JWTs (alg "none") for OAUTHBEARER.
+      'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config':
+        'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;',
       'listener.name.sasl_plaintext.plain.sasl.jaas.config':
         'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";',
       'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config':
@@ -80,11 +83,22 @@ async function topicWithRecord(): Promise<string> {
   return topic;
 }
 
+/** An unsigned JWT (alg "none"), which a broker without an OAuth validator accepts. */
+function unsignedJwt(subject: string): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return `${part({ alg: 'none' })}.${part({ sub: subject, iat: now, exp: now + 3600 })}.`;
+}
+
 describe('wireSource over SASL', () => {
   it.each([
     { mechanism: 'plain', username: 'alice', password: 'alice-secret' },
     { mechanism: 'scram-sha-256', username: 'bob', password: 'bob-secret' },
     { mechanism: 'scram-sha-512', username: 'bob', password: 'bob-secret' },
+    {
+      mechanism: 'oauthbearer',
+      oauthBearerProvider: async () => ({ value: unsignedJwt('carol') }),
+    },
   ] satisfies KafkaSaslOptions[])('authenticates with $mechanism and reads', async (sasl) => {
     const topic = await topicWithRecord();
     const source = cleanup.add(wireSource({ brokers: [saslAddress], sasl, logger: quiet }), (s) =>
@@ -115,6 +129,7 @@ describe('wireSource over SASL', () => {
 
   it.each([
     { mechanism: 'plain', username: 'alice', password: 'wrong' },
+    { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: 'not-a-jwt' }) },
     { mechanism: 'scram-sha-256', username: 'bob', password: 'wrong' },
     { mechanism: 'scram-sha-512', username: 'nobody', password: 'bob-secret' },
   ] satisfies KafkaSaslOptions[])(
