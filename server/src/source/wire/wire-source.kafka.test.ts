@@ -129,6 +129,29 @@ describe('wireSource against a real broker', () => {
     await open.abort();
   });
 
+  it('reports TOPIC_RECREATED through onFatal when the topic is deleted and created again', async () => {
+    const topic = await newTopic();
+    const src = cleanup.add(
+      wireSource({ brokers: brokers(), logger: quiet, metadataRefreshMs: 200 }),
+      (s) => s.close(),
+    );
+    const fatal = new Promise<unknown>((resolve) => {
+      void src
+        .consume({
+          topic,
+          startAt: new Map([[0, 0]]),
+          positionOf: () => undefined,
+          onFatal: resolve,
+          onBatch: () => {},
+        })
+        .then((s) => cleanup.add(s, (sub) => sub.close()));
+    });
+    const admin = await connectAdmin(testKafka(brokers()), cleanup);
+    await admin.deleteTopics({ topics: [topic] });
+    await createTopic(admin, topic);
+    expect(await fatal).toMatchObject({ code: 'TOPIC_RECREATED' });
+  });
+
   it('rejects offsets() of a missing topic with TopicNotFoundError', async () => {
     await expect(source().offsets(uniqueTopic('missing'))).rejects.toMatchObject({
       code: 'TOPIC_NOT_FOUND',
