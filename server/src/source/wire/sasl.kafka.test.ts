@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KafkaBroker, startKafka } from '../../../../scripts/kafka/broker.js';
 import { ensureKafkaJars } from '../../../../scripts/kafka/fetch.js';
 import { Cleanup, connectAdmin, createTopic, testKafka } from '../../../../test/fixtures.js';
+import { freePort } from '../../../../test/free-port.js';
 import { uniqueTopic } from '../../../../test/kafka.js';
 import type { KafkaSaslOptions } from '../../kafka-security.js';
 import { wireSource } from './wire-source.js';
@@ -15,14 +15,6 @@ let broker: KafkaBroker;
 let saslAddress: string;
 const cleanup = new Cleanup();
 const quiet = { warn: () => {}, error: () => {} };
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   const [port, saslPort, controllerPort] = [await freePort(), await freePort(), await freePort()];
