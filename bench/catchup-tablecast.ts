@@ -2,6 +2,7 @@
  * One tablecast catch-up, in its own process (spawned by bench/catchup.ts):
  *
  *   node --expose-gc --import tsx bench/catchup-tablecast.ts --brokers 127.0.0.1:9092 --topic T
+ *     [--value-codec json|bytes] [--source wire|kafkajs]
  *
  * Materializes the topic with `codecs.json()` and times `start()` until caught up. Memory is V8
  * heap used plus ArrayBuffers (the table's typed-array columns live outside the heap), after
@@ -13,7 +14,7 @@
  * Prints one JSON line on stdout.
  */
 import { performance } from 'node:perf_hooks';
-import { codecs, KafkaTable } from '../server/src/index.js';
+import { codecs, KafkaTable, kafkajsSource } from '../server/src/index.js';
 import { Options } from './lib/args.js';
 
 const opts = new Options();
@@ -21,7 +22,11 @@ const brokers = opts.string('brokers', process.env.KAFKA_BROKERS ?? '');
 const topic = opts.string('topic', '');
 const timeoutMs = opts.int('timeout-ms', 600_000, 1);
 const liveSettleMs = opts.int('live-settle-ms', 1_000, 0);
+const valueCodec = opts.string('value-codec', 'json');
+const sourceName = opts.string('source', 'wire');
 opts.assertNoUnknown();
+if (valueCodec !== 'json' && valueCodec !== 'bytes') throw new Error('--value-codec json|bytes');
+if (sourceName !== 'wire' && sourceName !== 'kafkajs') throw new Error('--source wire|kafkajs');
 if (!brokers || !topic)
   throw new Error('usage: catchup-tablecast.ts --brokers HOST:PORT --topic NAME');
 
@@ -50,11 +55,15 @@ const before = settle();
 const table = new KafkaTable({
   brokers: brokers.split(','),
   topic,
-  valueCodec: codecs.json(),
+  valueCodec: valueCodec === 'json' ? codecs.json() : codecs.bytes(),
   ensureTopic: false,
   catchupTimeoutMs: timeoutMs,
   clientId: 'tablecast-bench-catchup',
   logger: quietLogger,
+  // The kafkajs adapter with the fetch sizes it was tuned with, for comparisons.
+  ...(sourceName === 'kafkajs'
+    ? { source: kafkajsSource({ brokers: brokers.split(','), logger: quietLogger }) }
+    : {}),
 });
 
 const t0 = performance.now();
@@ -72,7 +81,7 @@ const liveDelta = heldBytes(after) - heldBytes(before);
 const catchUpDelta = heldBytes(atCatchUp) - heldBytes(before);
 
 const result = {
-  contender: 'tablecast',
+  contender: valueCodec === 'json' ? 'tablecast' : 'tablecast-bytes',
   ok: status === 'caught_up',
   status,
   seconds,

@@ -8,12 +8,13 @@
  *
  * Contenders, each in its own process, N runs each in rotating order, median reported:
  *   tablecast  bench/catchup-tablecast.ts (node --expose-gc): KafkaTable + codecs.json()
+ *   tablecast-bytes  the same with codecs.bytes(): the read path and the map, no JSON decoding
  *   kcat       kcat -C -o beginning -e: the librdkafka floor (reads bytes, builds nothing)
  *   ktables    bench/ktables_catchup.py: the Python library tablecast replaces (json.loads)
  *
  * Options (or BENCH_<NAME> env): --records --keys --partitions --value-bytes --runs --seed
  * --contenders tablecast,kcat,ktables --producer kcat|kafkajs --timeout-ms --broker-heap-mb
- * --topic --keep-topic --out
+ * --topic --keep-topic --out --compression none|gzip|snappy|lz4|zstd (kcat producer only)
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -37,8 +38,8 @@ import { machineFacts, repoRoot, writeResult } from './lib/results.js';
 import { fmtNumber, fmtRatio, max, median, min, ratio, rotate } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
-type Contender = 'tablecast' | 'kcat' | 'ktables';
-const ALL_CONTENDERS: readonly Contender[] = ['tablecast', 'kcat', 'ktables'];
+type Contender = 'tablecast' | 'tablecast-bytes' | 'kcat' | 'ktables';
+const ALL_CONTENDERS: readonly Contender[] = ['tablecast', 'tablecast-bytes', 'kcat', 'ktables'];
 
 const TARGETS = {
   /** tablecast records/s ≥ this × ktables records/s */
@@ -88,6 +89,7 @@ const timeoutMs = opts.int('timeout-ms', 600_000, 1_000);
 const brokerHeapMb = opts.int('broker-heap-mb', 1024, 256);
 const requested = opts.list('contenders', ALL_CONTENDERS);
 const producerOpt = opts.optionalString('producer');
+const compression = opts.string('compression', 'none');
 const topic = opts.string('topic', `tablecast-bench-catchup-${Date.now()}`);
 const keepTopic = opts.bool('keep-topic');
 const outFile = opts.string('out', 'catchup.json');
@@ -101,6 +103,12 @@ for (const name of requested) {
 if (spec.records < spec.keys) throw new Error('--records must be >= --keys');
 if (producerOpt !== undefined && producerOpt !== 'kcat' && producerOpt !== 'kafkajs') {
   throw new Error('--producer must be kcat or kafkajs');
+}
+if (!['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(compression)) {
+  throw new Error('--compression must be none, gzip, snappy, lz4 or zstd');
+}
+if (compression !== 'none' && producerOpt === 'kafkajs') {
+  throw new Error('--compression needs the kcat producer (kafkajs writes gzip at most)');
 }
 
 const log = (message: string): void => {
@@ -179,7 +187,10 @@ function childFailure(result: RunResult): string | undefined {
   return undefined;
 }
 
-async function runTablecast(brokers: string): Promise<Omit<RunRecord, 'run' | 'order'>> {
+async function runTablecast(
+  brokers: string,
+  contender: 'tablecast' | 'tablecast-bytes',
+): Promise<Omit<RunRecord, 'run' | 'order'>> {
   const result = await runChild(
     process.execPath,
     [
@@ -193,10 +204,12 @@ async function runTablecast(brokers: string): Promise<Omit<RunRecord, 'run' | 'o
       topic,
       '--timeout-ms',
       String(timeoutMs),
+      '--value-codec',
+      contender === 'tablecast' ? 'json' : 'bytes',
     ],
     { timeoutMs: timeoutMs + 60_000, cwd: repoRoot },
   );
-  return fromJsonChild('tablecast', result);
+  return fromJsonChild(contender, result);
 }
 
 async function runKtables(brokers: string): Promise<Omit<RunRecord, 'run' | 'order'>> {
@@ -539,7 +552,7 @@ async function main(): Promise<number> {
   log(
     `producing ${fmtNumber(spec.records)} records over ${fmtNumber(spec.keys)} keys with ${producer}`,
   );
-  const population = await populateTopic(brokers, topic, spec, producer, timeoutMs);
+  const population = await populateTopic(brokers, topic, spec, producer, timeoutMs, compression);
   log(
     `produced in ${population.seconds.toFixed(1)} s (${fmtNumber(spec.records / population.seconds)} records/s)`,
   );
@@ -566,8 +579,8 @@ async function main(): Promise<number> {
       let r: Omit<RunRecord, 'run' | 'order'>;
       try {
         r =
-          contender === 'tablecast'
-            ? await runTablecast(brokers)
+          contender === 'tablecast' || contender === 'tablecast-bytes'
+            ? await runTablecast(brokers, contender)
             : contender === 'ktables'
               ? await runKtables(brokers)
               : await runKcat(brokers, verifiedCount ?? recordsInTopic);
@@ -631,7 +644,7 @@ async function main(): Promise<number> {
       ktables:
         results.find((r) => r.contender === 'ktables' && r.detail)?.detail?.ktablesVersion ?? null,
     },
-    parameters: { ...spec, partitions, runs, timeoutMs, contenders, producer, topic },
+    parameters: { ...spec, partitions, runs, timeoutMs, contenders, producer, compression, topic },
     dataset: {
       recordsInTopic,
       kcatVerifiedCount: verifiedCount,

@@ -161,7 +161,8 @@ export interface PopulateResult {
 }
 
 /**
- * Writes the dataset with `acks=all`, no compression, large batches. Both producers place
+ * Writes the dataset with `acks=all`, large batches, uncompressed unless `compression` (kcat's
+ * `-z`) says otherwise. Both producers place
  * keys with murmur2 (the Java client's partitioner), so a key's revisions share a partition
  * and arrive there in order.
  */
@@ -171,11 +172,12 @@ export async function populateTopic(
   spec: DatasetSpec,
   producer: ProducerKind,
   timeoutMs: number,
+  compression = 'none',
 ): Promise<PopulateResult> {
   const tracker = new PayloadTracker(spec.keys);
   const start = performance.now();
   if (producer === 'kcat') {
-    await populateWithKcat(brokers, topic, spec, tracker, timeoutMs);
+    await populateWithKcat(brokers, topic, spec, tracker, timeoutMs, compression);
   } else {
     await populateWithKafkajs(brokers, topic, spec, tracker, timeoutMs);
   }
@@ -202,6 +204,7 @@ async function populateWithKcat(
   spec: DatasetSpec,
   tracker: PayloadTracker,
   timeoutMs: number,
+  compression: string,
 ): Promise<void> {
   const args = [
     '-P',
@@ -212,7 +215,7 @@ async function populateWithKcat(
     '-K',
     '\t',
     '-z',
-    'none',
+    compression,
     '-X',
     'acks=all',
     '-X',

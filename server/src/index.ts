@@ -52,6 +52,7 @@ export type {
   Subscription,
 } from './source/kafka-source.js';
 export { type KafkajsSourceOptions, kafkajsSource } from './source/kafkajs-source.js';
+export { type WireSourceOptions, wireSource } from './source/wire/wire-source.js';
 export type {
   LogPosition,
   TableChange,

@@ -9,7 +9,10 @@ import type { KafkaSource } from './source/kafka-source.js';
 export interface KafkaConnectionOptions extends KafkaSecurityOptions {
   /** Bootstrap brokers, e.g. `['127.0.0.1:9092']`. Give this or `kafka`. */
   readonly brokers?: readonly string[];
-  /** An existing kafkajs client to share; tablecast never disconnects what it did not create. */
+  /**
+   * An existing kafkajs client to share; tablecast never disconnects what it did not create.
+   * A table given one reads through kafkajs (`kafkajsSource`) instead of its own read path.
+   */
   readonly kafka?: KafkaClient;
   /** Client id reported to the brokers. Default `tablecast`. */
   readonly clientId?: string;
@@ -30,7 +33,10 @@ export interface KafkaTableOptions<V> extends KafkaConnectionOptions {
   readonly numPartitions?: number;
   /** What ensureTopic does when an existing topic is not compacted. Default 'warn'. */
   readonly onPolicyMismatch?: PolicyMismatchMode;
-  /** Replaces the Kafka client adapter (kafkajs by default), e.g. for a librdkafka client. */
+  /**
+   * Replaces the Kafka read path. Default: `wireSource` (tablecast's own client) over `brokers`,
+   * or `kafkajsSource` when a kafkajs client is passed as `kafka`.
+   */
   readonly source?: KafkaSource;
   /**
    * How many deleted keys the table remembers so a resuming client can be told which of its keys

@@ -18,6 +18,7 @@ import { TablecastError, TopicNotFoundError } from './errors.js';
 import { KafkaTable } from './kafka-table.js';
 import { KafkaTableWriter } from './kafka-table-writer.js';
 import { kafkajsSource } from './source/kafkajs-source.js';
+import { wireSource } from './source/wire/wire-source.js';
 import type { TableChange, TableStatus } from './table-types.js';
 
 const quiet = { warn: () => {}, error: () => {} };
@@ -59,6 +60,15 @@ async function topicWith(messages: Message[], partitions = 1, configs?: Record<s
   await produce(producer, topic, messages);
   return { topic, admin, producer, kafka: k };
 }
+
+/** Both read paths; a short metadata age so new partitions are seen within a test. */
+const SOURCES = [
+  ['wireSource', () => wireSource({ brokers: brokers(), logger: quiet, metadataRefreshMs: 500 })],
+  [
+    'kafkajsSource',
+    () => kafkajsSource({ brokers: brokers(), logger: quiet, consumer: { metadataMaxAge: 500 } }),
+  ],
+] as const;
 
 describe('KafkaTable against a real broker', () => {
   it('replays every revision of every key and ends with the last value per key', async () => {
@@ -241,24 +251,27 @@ describe('KafkaTable against a real broker', () => {
     expect(t.position).toEqual([4, 2]);
   });
 
-  it('resolves start() as degraded on catch-up timeout, then reaches caught_up', async () => {
-    const { topic } = await topicWith([{ key: 'a', value: json(1) }]);
-    const held = holdableSource(kafkajsSource({ brokers: brokers(), logger: quiet }));
-    cleanup.add(held.source, (s) => s.close());
-    const t = table(topic, { source: held.source, catchupTimeoutMs: 200 });
-    const firstBatch = held.hold();
-    await t.start();
-    expect(t.status).toBe('degraded');
-    await firstBatch;
-    const statuses: TableStatus[] = [];
-    t.onStatus((s) => statuses.push(s));
-    const caughtUp = t.whenCaughtUp(20_000);
-    held.release();
-    expect(await caughtUp).toBe(true);
-    expect(t.status).toBe('caught_up');
-    expect(statuses).toEqual(['caught_up']);
-    expect(t.get('a')).toBe(1);
-  });
+  it.each(SOURCES)(
+    'resolves start() as degraded on catch-up timeout, then reaches caught_up (%s)',
+    async (_name, makeSource) => {
+      const { topic } = await topicWith([{ key: 'a', value: json(1) }]);
+      const held = holdableSource(makeSource());
+      cleanup.add(held.source, (s) => s.close());
+      const t = table(topic, { source: held.source, catchupTimeoutMs: 200 });
+      const firstBatch = held.hold();
+      await t.start();
+      expect(t.status).toBe('degraded');
+      await firstBatch;
+      const statuses: TableStatus[] = [];
+      t.onStatus((s) => statuses.push(s));
+      const caughtUp = t.whenCaughtUp(20_000);
+      held.release();
+      expect(await caughtUp).toBe(true);
+      expect(t.status).toBe('caught_up');
+      expect(statuses).toEqual(['caught_up']);
+      expect(t.get('a')).toBe(1);
+    },
+  );
 
   it('rejects a second start, reads before start, and a missing topic without ensureTopic', async () => {
     const { topic } = await topicWith([]);
@@ -317,14 +330,9 @@ describe('KafkaTable against a real broker', () => {
     expect(t.status).toBe('caught_up');
   });
 
-  it('picks up partitions added after start', async () => {
+  it.each(SOURCES)('picks up partitions added after start (%s)', async (_name, makeSource) => {
     const { topic, admin, kafka: k } = await topicWith([{ key: 'a', value: json(1) }]);
-    const t = table(topic, {
-      source: cleanup.add(
-        kafkajsSource({ brokers: brokers(), logger: quiet, consumer: { metadataMaxAge: 500 } }),
-        (s) => s.close(),
-      ),
-    });
+    const t = table(topic, { source: cleanup.add(makeSource(), (s) => s.close()) });
     await t.start();
     await admin.createPartitions({ topicPartitions: [{ topic, count: 2 }] });
     // A producer that already has the topic's metadata would silently drop a record for a
@@ -335,40 +343,43 @@ describe('KafkaTable against a real broker', () => {
     expect(t.entry('late')?.partition).toBe(1);
   });
 
-  it('rebuilds a partition whose log was deleted below its position instead of keeping ghosts', async () => {
-    // Brokers refuse DeleteRecords on compacted topics; retention on a delete-policy topic is
-    // the real-world way a log start moves past a reader.
-    const { topic, admin, producer } = await topicWith(
-      [
-        { key: 'ghost', value: json('old') },
-        { key: 'kept', value: json('old') },
-      ],
-      1,
-      { 'cleanup.policy': 'delete' },
-    );
-    const held = holdableSource(kafkajsSource({ brokers: brokers(), logger: quiet }));
-    cleanup.add(held.source, (s) => s.close());
-    const t = table(topic, { source: held.source });
-    await t.start();
-    expect(t.size).toBe(2);
-    const heldBatch = held.hold();
-    await produce(producer, topic, [{ key: 'kept', value: json('new') }]);
-    await heldBatch;
-    // While the table is held at offset 2, records 2..9 are written and 0..8 deleted.
-    await produce(
-      producer,
-      topic,
-      Array.from({ length: 7 }, (_, i) => ({ key: `n${i}`, value: json(i) })),
-    );
-    // kafkajs needs the topic's leaders in its metadata before it can route DeleteRecords.
-    await admin.fetchTopicOffsets(topic);
-    await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '9' }] });
-    held.release();
-    await until(events(t), () => !t.has('ghost') && t.has('n6'), 'the rebuilt partition');
-    expect(t.has('kept')).toBe(false);
-    expect(t.get('n6')).toBe(6);
-    expect(t.size).toBe(1);
-  });
+  it.each(SOURCES)(
+    'rebuilds a partition whose log was deleted below its position instead of keeping ghosts (%s)',
+    async (_name, makeSource) => {
+      // Brokers refuse DeleteRecords on compacted topics; retention on a delete-policy topic is
+      // the real-world way a log start moves past a reader.
+      const { topic, admin, producer } = await topicWith(
+        [
+          { key: 'ghost', value: json('old') },
+          { key: 'kept', value: json('old') },
+        ],
+        1,
+        { 'cleanup.policy': 'delete' },
+      );
+      const held = holdableSource(makeSource());
+      cleanup.add(held.source, (s) => s.close());
+      const t = table(topic, { source: held.source });
+      await t.start();
+      expect(t.size).toBe(2);
+      const heldBatch = held.hold();
+      await produce(producer, topic, [{ key: 'kept', value: json('new') }]);
+      await heldBatch;
+      // While the table is held at offset 2, records 2..9 are written and 0..8 deleted.
+      await produce(
+        producer,
+        topic,
+        Array.from({ length: 7 }, (_, i) => ({ key: `n${i}`, value: json(i) })),
+      );
+      // kafkajs needs the topic's leaders in its metadata before it can route DeleteRecords.
+      await admin.fetchTopicOffsets(topic);
+      await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '9' }] });
+      held.release();
+      await until(events(t), () => !t.has('ghost') && t.has('n6'), 'the rebuilt partition');
+      expect(t.has('kept')).toBe(false);
+      expect(t.get('n6')).toBe(6);
+      expect(t.size).toBe(1);
+    },
+  );
 });
 
 describe('read-your-writes', () => {

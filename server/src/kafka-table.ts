@@ -16,6 +16,7 @@ import { Listeners } from './listeners.js';
 import { RejectedValueLog } from './rejected-value-log.js';
 import type { KafkaSource, RecordBatch, Subscription } from './source/kafka-source.js';
 import { kafkajsSource } from './source/kafkajs-source.js';
+import { wireSource } from './source/wire/wire-source.js';
 import { TableReads } from './table-reads.js';
 import { TableState } from './table-state.js';
 import type {
@@ -90,15 +91,17 @@ export class KafkaTable<V> extends TableReads<V> {
     this.#waiters = new Waiters(this.#timers);
     this.#caughtUpLatch = new Latch(this.#timers);
     this.#ownsSource = options.source === undefined;
-    this.#source =
-      options.source ??
-      kafkajsSource({
-        ...(options.kafka ? { kafka: options.kafka } : {}),
-        ...(options.brokers ? { brokers: options.brokers } : {}),
-        ...(options.clientId ? { clientId: options.clientId } : {}),
-        ...security(options),
-        logger: this.#logger,
-      });
+    this.#source = options.source ?? this.#defaultSource(options);
+  }
+
+  #defaultSource(options: KafkaTableOptions<V>): KafkaSource {
+    const common = {
+      ...(options.clientId ? { clientId: options.clientId } : {}),
+      ...security(options),
+      logger: this.#logger,
+    };
+    if (options.kafka !== undefined) return kafkajsSource({ kafka: options.kafka, ...common });
+    return wireSource({ brokers: options.brokers ?? [], ...common });
   }
 
   /**

@@ -4,11 +4,17 @@
  * A table needs only four things from Kafka: the partitions of a topic, the earliest and
  * catch-up offsets of each, and an ordered stream of raw records per partition that starts at
  * positions the table chooses. Everything client-specific (group membership, rebalances, seeks,
- * control batches) stays behind this interface so a librdkafka-based client can replace
- * kafkajs without touching the table.
+ * control batches) stays behind this interface: tablecast's own client (`wireSource`) and
+ * kafkajs (`kafkajsSource`) both implement it, and so could a librdkafka-based client.
  */
 
-/** One record as read from the log. Bytes stay undecoded: the table decides what they mean. */
+/**
+ * One record as read from the log. Bytes stay undecoded: the table decides what they mean.
+ *
+ * `key` and `value` may be views into a much larger buffer (a whole fetch response, with
+ * `wireSource`): whoever keeps bytes beyond the batch must copy them, or the whole response
+ * stays in memory for as long as one view of it does.
+ */
 export interface RawRecord {
   readonly key: Uint8Array | null;
   /** `null` is a tombstone; a zero-length array is a value. */

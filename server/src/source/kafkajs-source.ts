@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { consoleLogger, type Logger } from '../environment.js';
 import { TopicNotFoundError } from '../errors.js';
-import { isUnknownTopicError, leaseKafka } from '../kafka-client.js';
+import { isUnknownTopicError, leaseKafka, security } from '../kafka-client.js';
 import type { KafkaConnectionOptions } from '../kafka-table-options.js';
 import type { Admin, Consumer, ConsumerConfig } from '../kafkajs.js';
 import { kafkaConnectionError } from '../kafkajs-errors.js';
@@ -137,7 +137,7 @@ export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
     async topicId(topic: string): Promise<string | undefined> {
       // kafkajs speaks a Metadata version without topic ids, so ask a bootstrap broker directly.
       for (const broker of options.brokers ?? []) {
-        const id = await fetchTopicId(broker, topic);
+        const id = await fetchTopicId(broker, topic, security(options));
         if (id !== undefined) return id;
       }
       return undefined;

@@ -1,0 +1,227 @@
+import { createRequire } from 'node:module';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { type BatchSpec, recordBatch, recordsBody } from '../../../../test/record-batches.js';
+import type { RawRecord } from '../kafka-source.js';
+import { Compression } from './compression.js';
+import { type AbortedTransaction, decodeRecordBatches } from './record-batch.js';
+
+const require = createRequire(import.meta.url);
+const snappyjs = require('snappyjs') as { compress(data: Uint8Array): Uint8Array };
+const lz4js = require('lz4js') as { compress(data: Uint8Array): Uint8Array };
+
+const text = (bytes: Uint8Array | null) => (bytes === null ? null : Buffer.from(bytes).toString());
+const view = (records: readonly RawRecord[]) =>
+  records.map((r) => [r.offset, text(r.key), text(r.value)]);
+
+function decode(
+  batches: readonly BatchSpec[],
+  fetchOffset = 0,
+  aborted: AbortedTransaction[] | null = [],
+) {
+  return decodeRecordBatches(Buffer.concat(batches.map(recordBatch)), fetchOffset, aborted);
+}
+
+/** Kafka's Java client frames snappy the xerial way: magic, two versions, sized blocks. */
+function xerialSnappy(body: Buffer): Buffer {
+  const block = Buffer.from(snappyjs.compress(body));
+  const header = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(block.length);
+  return Buffer.concat([header, size, block]);
+}
+
+describe('decodeRecordBatches', () => {
+  it('decodes keys, values, tombstones and null keys as views of the response, with offsets', () => {
+    const data = recordBatch({
+      baseOffset: 10,
+      records: [
+        { key: 'a', value: '1', headers: [['h', 'x']] },
+        { key: 'b', value: null },
+        { key: null, value: '' },
+      ],
+    });
+    const { records, nextOffset } = decodeRecordBatches(data, 10, []);
+    expect(view(records)).toEqual([
+      [10, 'a', '1'],
+      [11, 'b', null],
+      [12, null, ''],
+    ]);
+    expect(nextOffset).toBe(13);
+    expect(records[0]!.key!.buffer).toBe(data.buffer);
+  });
+
+  it('advances past an empty batch to baseOffset + lastOffsetDelta + 1', () => {
+    // What the log cleaner leaves of an idempotent producer's last batch.
+    const { records, nextOffset } = decode([
+      { baseOffset: 0, records: [{ key: 'a', value: '1' }] },
+      { baseOffset: 1, records: [], lastOffsetDelta: 4, producerId: 3 },
+    ]);
+    expect(view(records)).toEqual([[0, 'a', '1']]);
+    expect(nextOffset).toBe(6);
+  });
+
+  it('skips control batches but advances past them', () => {
+    const { records, nextOffset } = decode([
+      { baseOffset: 0, records: [{ key: 'a', value: '1' }], producerId: 5, transactional: true },
+      { baseOffset: 1, records: [], producerId: 5, control: 'commit' },
+    ]);
+    expect(view(records)).toEqual([[0, 'a', '1']]);
+    expect(nextOffset).toBe(2);
+  });
+
+  it('skips records before the fetch offset inside the first batch', () => {
+    const { records, nextOffset } = decode(
+      [{ baseOffset: 0, records: ['a', 'b', 'c', 'd'].map((k) => ({ key: k, value: k })) }],
+      2,
+    );
+    expect(view(records)).toEqual([
+      [2, 'c', 'c'],
+      [3, 'd', 'd'],
+    ]);
+    expect(nextOffset).toBe(4);
+  });
+
+  it('keeps offset gaps left by compaction', () => {
+    const { records, nextOffset } = decode([
+      {
+        baseOffset: 100,
+        records: [
+          { key: 'a', value: '1', offsetDelta: 3 },
+          { key: 'b', value: '2', offsetDelta: 7 },
+        ],
+        lastOffsetDelta: 9,
+      },
+    ]);
+    expect(view(records)).toEqual([
+      [103, 'a', '1'],
+      [107, 'b', '2'],
+    ]);
+    expect(nextOffset).toBe(110);
+  });
+
+  it('ignores a batch cut short at the end of the response', () => {
+    const whole = recordBatch({ baseOffset: 0, records: [{ key: 'a', value: '1' }] });
+    const next = recordBatch({ baseOffset: 1, records: [{ key: 'b', value: '2' }] });
+    for (const cut of [3, 30, next.length - 1]) {
+      const data = Buffer.concat([whole, next.subarray(0, cut)]);
+      const { records, nextOffset } = decodeRecordBatches(data, 0, []);
+      expect(view(records)).toEqual([[0, 'a', '1']]);
+      expect(nextOffset).toBe(1);
+    }
+  });
+
+  it('stays at the fetch offset when nothing complete arrived', () => {
+    expect(decodeRecordBatches(Buffer.alloc(0), 42, [])).toEqual({ records: [], nextOffset: 42 });
+  });
+
+  it('drops every aborted transaction of one producer and keeps its commits in between', () => {
+    const txn = (baseOffset: number, keys: string[]): BatchSpec => ({
+      baseOffset,
+      records: keys.map((k) => ({ key: k, value: k })),
+      producerId: 7,
+      transactional: true,
+    });
+    const other = (baseOffset: number, key: string): BatchSpec => ({
+      baseOffset,
+      records: [{ key, value: key }],
+      producerId: 8,
+    });
+    const { records, nextOffset } = decode(
+      [
+        txn(0, ['x1', 'x2']), // aborted
+        other(2, 'p'),
+        { baseOffset: 3, records: [], producerId: 7, control: 'abort' },
+        txn(4, ['c1']), // committed
+        { baseOffset: 5, records: [], producerId: 7, control: 'commit' },
+        txn(6, ['y1']), // aborted again
+        other(7, 'q'),
+        { baseOffset: 8, records: [], producerId: 7, control: 'abort' },
+        txn(9, ['c2']), // committed
+        { baseOffset: 10, records: [], producerId: 7, control: 'commit' },
+      ],
+      0,
+      [
+        { producerId: 7, firstOffset: 6 },
+        { producerId: 7, firstOffset: 0 },
+      ],
+    );
+    expect(view(records).map(([, key]) => key)).toEqual(['p', 'c1', 'q', 'c2']);
+    expect(nextOffset).toBe(11);
+  });
+
+  it('keeps transactional records when the aborted list is empty or null', () => {
+    const batches: BatchSpec[] = [
+      { baseOffset: 0, records: [{ key: 'a', value: '1' }], producerId: 7, transactional: true },
+      { baseOffset: 1, records: [], producerId: 7, control: 'commit' },
+    ];
+    expect(view(decode(batches, 0, []).records)).toEqual([[0, 'a', '1']]);
+    expect(view(decode(batches, 0, null).records)).toEqual([[0, 'a', '1']]);
+  });
+
+  it.each([
+    ['gzip', Compression.gzip, (b: Buffer) => gzipSync(b)],
+    [
+      'snappy, raw (librdkafka)',
+      Compression.snappy,
+      (b: Buffer) => Buffer.from(snappyjs.compress(b)),
+    ],
+    ['snappy, xerial framing (Java client)', Compression.snappy, xerialSnappy],
+    ['lz4 frame', Compression.lz4, (b: Buffer) => Buffer.from(lz4js.compress(b))],
+  ] as const)('decompresses %s batches', (_name, codec, compress) => {
+    const { records, nextOffset } = decode(
+      [
+        {
+          baseOffset: 5,
+          records: [
+            { key: 'k1', value: 'one' },
+            { key: 'k2', value: null },
+          ],
+          compression: { codec, compress },
+        },
+      ],
+      5,
+    );
+    expect(view(records)).toEqual([
+      [5, 'k1', 'one'],
+      [6, 'k2', null],
+    ]);
+    expect(nextOffset).toBe(7);
+  });
+
+  it('decompresses zstd batches', () => {
+    // The records below, compressed by the zstd command line tool.
+    const frame = Buffer.from(
+      '28b52ffd0458b1000018000000047a31087a7374640010000202047a320100f5ff44b9',
+      'hex',
+    );
+    const spec: BatchSpec = {
+      baseOffset: 0,
+      records: [
+        { key: 'z1', value: 'zstd' },
+        { key: 'z2', value: null },
+      ],
+    };
+    expect(recordsBody(spec).length).toBeGreaterThan(0);
+    const { records } = decode([
+      { ...spec, compression: { codec: Compression.zstd, compress: () => frame } },
+    ]);
+    expect(view(records)).toEqual([
+      [0, 'z1', 'zstd'],
+      [1, 'z2', null],
+    ]);
+  });
+
+  it('rejects message formats before v2 with KAFKA_PROTOCOL_ERROR', () => {
+    expect(() =>
+      decode([{ baseOffset: 0, records: [{ key: 'a', value: '1' }], magic: 1 }]),
+    ).toThrow(expect.objectContaining({ code: 'KAFKA_PROTOCOL_ERROR' }));
+  });
+
+  it('rejects a corrupt compressed batch with KAFKA_PROTOCOL_ERROR', () => {
+    const garbage = { codec: Compression.lz4, compress: () => Buffer.from('not lz4 at all') };
+    expect(() =>
+      decode([{ baseOffset: 0, records: [{ key: 'a', value: '1' }], compression: garbage }]),
+    ).toThrow(expect.objectContaining({ code: 'KAFKA_PROTOCOL_ERROR' }));
+  });
+});

@@ -1,0 +1,156 @@
+import { TablecastError } from '../../errors.js';
+import type { RawRecord } from '../kafka-source.js';
+import { decompress } from './compression.js';
+
+/** One entry of a fetch response's aborted_transactions list. */
+export interface AbortedTransaction {
+  readonly producerId: number;
+  readonly firstOffset: number;
+}
+
+export interface DecodedRecords {
+  readonly records: RawRecord[];
+  /** One past the last offset of the last complete batch, or the fetch offset if none. */
+  readonly nextOffset: number;
+}
+
+// Record batch v2 header (KIP-98): offsets of the fields this decoder reads.
+const HEADER_SIZE = 61;
+const MAGIC = 16;
+const ATTRIBUTES = 21;
+const LAST_OFFSET_DELTA = 23;
+const PRODUCER_ID = 43;
+const RECORD_COUNT = 57;
+
+const COMPRESSION_MASK = 0x07;
+const TRANSACTIONAL = 0x10;
+const CONTROL = 0x20;
+const ABORT_MARKER = 0;
+
+/** Read position inside the batch being decoded; module-level so the varint reader inlines. */
+let pos = 0;
+
+function varint(buf: Buffer): number {
+  let byte = buf[pos++]!;
+  let value = byte & 0x7f;
+  for (let shift = 7; byte & 0x80; shift += 7) {
+    if (shift > 28) throw new RangeError('Varint too long.');
+    byte = buf[pos++]!;
+    value |= (byte & 0x7f) << shift;
+  }
+  return (value >>> 1) ^ -(value & 1);
+}
+
+function skipVarint(buf: Buffer): void {
+  while (buf[pos++]! & 0x80) {}
+}
+
+function int64(buf: Buffer, at: number): number {
+  return buf.readInt32BE(at) * 0x1_0000_0000 + buf.readUInt32BE(at + 4);
+}
+
+/**
+ * Decodes the record batches of one partition of a fetch response into records whose key and
+ * value are views of the response (or of the decompressed batch): nothing is copied.
+ *
+ * - The position advances over every complete batch, including empty ones (the log cleaner
+ *   keeps a producer's last batch with no records in it), control batches and aborted ones.
+ * - Records before `fetchOffset` (the start of the first batch) are skipped.
+ * - A batch cut short at the end of the response is ignored; the next fetch starts at it.
+ * - With `aborted` (read_committed), records of aborted transactions are dropped. Following the
+ *   Java consumer: a producer id becomes aborted when the list says one of its transactions
+ *   starts at or before the batch's last offset, and stops being aborted at its abort marker, so
+ *   several aborted transactions of one producer are each dropped and its commits in between
+ *   are kept.
+ */
+export function decodeRecordBatches(
+  data: Buffer,
+  fetchOffset: number,
+  aborted: readonly AbortedTransaction[] | null,
+): DecodedRecords {
+  const records: RawRecord[] = [];
+  let nextOffset = fetchOffset;
+  const pending = aborted ? [...aborted].sort((a, b) => a.firstOffset - b.firstOffset) : [];
+  let nextAborted = 0;
+  const abortedProducers = new Set<number>();
+  let at = 0;
+  while (data.length - at >= HEADER_SIZE) {
+    const baseOffset = int64(data, at);
+    const end = at + 12 + data.readInt32BE(at + 8);
+    if (end > data.length) break;
+    if (data[at + MAGIC] !== 2) {
+      throw new TablecastError(
+        'KAFKA_PROTOCOL_ERROR',
+        `The log holds a message set in format v${data[at + MAGIC]} at offset ${baseOffset}; tablecast reads format v2 (Kafka 0.11+) only. Rewrite the topic with a current producer.`,
+      );
+    }
+    const attributes = data.readInt16BE(at + ATTRIBUTES);
+    const lastOffset = baseOffset + data.readInt32BE(at + LAST_OFFSET_DELTA);
+    const producerId = int64(data, at + PRODUCER_ID);
+    const count = data.readInt32BE(at + RECORD_COUNT);
+    const batchStart = at;
+    at = end;
+    if (lastOffset + 1 > nextOffset) nextOffset = lastOffset + 1;
+    if (count === 0 || lastOffset < fetchOffset) continue;
+    let body = data.subarray(batchStart + HEADER_SIZE, end);
+    const codec = attributes & COMPRESSION_MASK;
+    if (codec !== 0) body = decompress(codec, body);
+    if (aborted !== null && producerId >= 0) {
+      while (nextAborted < pending.length && pending[nextAborted]!.firstOffset <= lastOffset) {
+        abortedProducers.add(pending[nextAborted++]!.producerId);
+      }
+      if (attributes & CONTROL) {
+        if (controlType(body) === ABORT_MARKER) abortedProducers.delete(producerId);
+        continue;
+      }
+      if (attributes & TRANSACTIONAL && abortedProducers.has(producerId)) continue;
+    }
+    if (attributes & CONTROL) continue;
+    readRecords(body, count, baseOffset, fetchOffset, records);
+  }
+  return { records, nextOffset };
+}
+
+function readRecords(
+  body: Buffer,
+  count: number,
+  baseOffset: number,
+  fetchOffset: number,
+  into: RawRecord[],
+): void {
+  pos = 0;
+  for (let i = 0; i < count; i++) {
+    const length = varint(body);
+    const end = pos + length;
+    if (length < 0 || end > body.length) {
+      throw new TablecastError(
+        'KAFKA_PROTOCOL_ERROR',
+        `A record in the batch at offset ${baseOffset} runs past its batch; the log or the response is corrupt.`,
+      );
+    }
+    pos++; // attributes
+    skipVarint(body); // timestamp delta
+    const offset = baseOffset + varint(body);
+    const keyLength = varint(body);
+    let key: Buffer | null = null;
+    if (keyLength >= 0) {
+      key = body.subarray(pos, pos + keyLength);
+      pos += keyLength;
+    }
+    const valueLength = varint(body);
+    const value = valueLength < 0 ? null : body.subarray(pos, pos + valueLength);
+    pos = end; // headers are not read
+    if (offset >= fetchOffset) into.push({ key, value, offset });
+  }
+}
+
+/** The type of a control batch's marker: the key is int16 version, int16 type. */
+function controlType(body: Buffer): number {
+  pos = 0;
+  varint(body); // length
+  pos++; // attributes
+  skipVarint(body); // timestamp delta
+  varint(body); // offset delta
+  const keyLength = varint(body);
+  return keyLength >= 4 ? body.readInt16BE(pos + 2) : -1;
+}

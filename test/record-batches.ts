@@ -1,0 +1,102 @@
+/**
+ * Builds Kafka record batches (format v2) by hand, byte by byte, for decoder tests. CRCs are
+ * left zero: the read path does not check them (the broker validated the batch on produce).
+ */
+
+export interface BuiltRecord {
+  readonly key: string | null;
+  readonly value: string | null;
+  /** Default: the record's index in the batch. */
+  readonly offsetDelta?: number;
+  readonly headers?: ReadonlyArray<readonly [string, string]>;
+}
+
+export interface BatchSpec {
+  readonly baseOffset: number;
+  readonly records: readonly BuiltRecord[];
+  /** Default: the last record's offset delta (0 for an empty batch). */
+  readonly lastOffsetDelta?: number;
+  readonly producerId?: number;
+  readonly transactional?: boolean;
+  /** A control batch holding one marker. */
+  readonly control?: 'abort' | 'commit';
+  /** Codec id (1 gzip, 2 snappy, 3 lz4, 4 zstd) and the compressor that goes with it. */
+  readonly compression?: { readonly codec: number; readonly compress: (body: Buffer) => Buffer };
+  /** Overrides the magic byte, to build batches of another format. */
+  readonly magic?: number;
+}
+
+function zigzag(value: number): number[] {
+  let v = (value << 1) ^ (value >> 31);
+  const out: number[] = [];
+  v >>>= 0;
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  out.push(v);
+  return out;
+}
+
+function bytesField(text: string | null): number[] {
+  if (text === null) return zigzag(-1);
+  const bytes = [...Buffer.from(text, 'utf8')];
+  return [...zigzag(bytes.length), ...bytes];
+}
+
+function controlKey(type: 'abort' | 'commit'): Buffer {
+  return Buffer.from([0, 0, 0, type === 'abort' ? 0 : 1]);
+}
+
+/** The records section of a batch, uncompressed. */
+export function recordsBody(spec: BatchSpec): Buffer {
+  const parts: number[] = [];
+  const records: readonly BuiltRecord[] = spec.control
+    ? [{ key: null, value: null }]
+    : spec.records;
+  records.forEach((record, index) => {
+    const key = spec.control ? [...zigzag(4), ...controlKey(spec.control)] : bytesField(record.key);
+    const value = spec.control ? [...zigzag(6), 0, 0, 0, 0, 0, 0] : bytesField(record.value);
+    const headers = record.headers ?? [];
+    const body = [
+      0, // attributes
+      ...zigzag(index), // timestamp delta
+      ...zigzag(record.offsetDelta ?? index),
+      ...key,
+      ...value,
+      ...zigzag(headers.length),
+      ...headers.flatMap(([k, v]) => [...bytesField(k), ...bytesField(v)]),
+    ];
+    parts.push(...zigzag(body.length), ...body);
+  });
+  return Buffer.from(parts);
+}
+
+export function recordBatch(spec: BatchSpec): Buffer {
+  const count = spec.control ? 1 : spec.records.length;
+  const lastDelta =
+    spec.lastOffsetDelta ?? (count === 0 ? 0 : (spec.records[count - 1]?.offsetDelta ?? count - 1));
+  let body = recordsBody(spec);
+  let attributes = 0;
+  if (spec.compression) {
+    body = spec.compression.compress(body);
+    attributes |= spec.compression.codec;
+  }
+  if (spec.transactional || spec.control) attributes |= 0x10;
+  if (spec.control) attributes |= 0x20;
+  const header = Buffer.alloc(61);
+  header.writeBigInt64BE(BigInt(spec.baseOffset), 0);
+  header.writeInt32BE(49 + body.length, 8); // everything after this field
+  header.writeInt32BE(0, 12); // partition leader epoch
+  header.writeInt8(spec.magic ?? 2, 16);
+  header.writeUInt32BE(0, 17); // crc
+  header.writeInt16BE(attributes, 21);
+  header.writeInt32BE(lastDelta, 23);
+  header.writeBigInt64BE(0n, 27); // base timestamp
+  header.writeBigInt64BE(0n, 35); // max timestamp
+  header.writeBigInt64BE(BigInt(spec.producerId ?? -1), 43);
+  header.writeInt16BE(0, 51); // producer epoch
+  header.writeInt32BE(-1, 53); // base sequence
+  header.writeInt32BE(count, 57);
+  return Buffer.concat([header, body]);
+}
