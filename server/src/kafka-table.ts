@@ -10,6 +10,7 @@ import {
   validatePositiveInteger,
   validateTableOptions,
 } from './kafka-table-options.js';
+import type { SnapshotView } from './snapshot-view.js';
 import type { KafkaSource, RecordBatch, Subscription } from './source/kafka-source.js';
 import { kafkajsSource } from './source/kafkajs-source.js';
 import type {
@@ -140,6 +141,20 @@ export class KafkaTable<V> implements Iterable<[string, V]> {
   changesSince(from: TablePosition): { sets: Array<[string, V]>; deletes: string[] } | undefined {
     this.#assertStarted();
     return this.#state.changesSince(from);
+  }
+
+  /**
+   * The table at its current `position`, to be read a slice at a time while batches keep being
+   * applied: a streamed snapshot that still describes one position. With `since`, only what
+   * changed since then (`mode` 'resume'), unless the deletes since then are no longer all known
+   * (`mode` 'reset'). Holds the old value of every key that changes before it is read: close it
+   * as soon as it is not needed.
+   */
+  openView(
+    options: { since?: TablePosition; matches?: (key: string) => boolean } = {},
+  ): SnapshotView<V> {
+    this.#assertStarted();
+    return this.#state.openView(this.position, options);
   }
 
   /** The topic's current end offsets (committed data), per partition. One offsets request. */

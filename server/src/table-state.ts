@@ -1,17 +1,20 @@
 import type { Codec } from '../../shared/src/codecs/codec.js';
+import { type SequencedEntry, SnapshotView, type SnapshotViewOptions } from './snapshot-view.js';
 import type { RawRecord, RecordBatch } from './source/kafka-source.js';
-import type { TableChange, TableEntry } from './table-change.js';
+import type { TableChange } from './table-change.js';
 import { TombstoneLog } from './tombstone-log.js';
 
 /**
  * Mutable on purpose: a replay writes each key many times, and updating the entry in place
  * instead of allocating a new one per record keeps the replay cheap on the garbage collector.
  */
-class Entry<V> implements TableEntry<V> {
+class Entry<V> implements SequencedEntry<V> {
   constructor(
     public value: V,
     public partition: number,
     public offset: number,
+    /** Insertion order, for snapshot views; an in-place update keeps it. */
+    readonly seq: number,
   ) {}
 }
 
@@ -30,6 +33,9 @@ export class TableState<V> {
   valueDecodeErrors = 0;
 
   readonly tombstones: TombstoneLog;
+  /** Open snapshot views: each hears about a key before it changes. */
+  readonly #views = new Set<SnapshotView<V>>();
+  #nextSeq = 0;
 
   constructor(
     private readonly keyCodec: Codec<string>,
@@ -123,7 +129,10 @@ export class TableState<V> {
       if (keys[i] !== key) continue;
       const record = records[i]!;
       if (record.value === null) {
-        if (this.entries.delete(key)) {
+        const old = this.entries.get(key);
+        if (old !== undefined) {
+          this.#beforeChange(key, old);
+          this.entries.delete(key);
           changes?.push({ key, deleted: true, partition, offset: record.offset });
         }
         this.tombstones.record(key, partition, record.offset);
@@ -138,8 +147,13 @@ export class TableState<V> {
       }
       const entry = this.entries.get(key);
       if (entry === undefined) {
+        this.#beforeChange(key, undefined);
         this.tombstones.forget(key);
-        this.entries.set(key, new Entry(value, partition, record.offset));
+        this.entries.set(key, new Entry(value, partition, record.offset, this.#nextSeq++));
+      } else if (this.#views.size > 0) {
+        // A view may keep the old entry: replace it instead of mutating it, in the same place.
+        this.#beforeChange(key, entry);
+        this.entries.set(key, new Entry(value, partition, record.offset, entry.seq));
       } else {
         entry.value = value;
         entry.partition = partition;
@@ -153,11 +167,47 @@ export class TableState<V> {
   #dropPartition(partition: number, newStart: number, changes: TableChange<V>[] | undefined) {
     for (const [key, entry] of this.entries) {
       if (entry.partition !== partition) continue;
+      this.#beforeChange(key, entry);
       this.entries.delete(key);
       changes?.push({ key, deleted: true, partition, offset: newStart });
     }
     this.positions[partition] = newStart;
     this.tombstones.resetPartition(partition, newStart);
+  }
+
+  #beforeChange(key: string, entry: Entry<V> | undefined): void {
+    for (const view of this.#views) view.beforeChange(key, entry);
+  }
+
+  /**
+   * The table as it is now, to be read a slice at a time while batches keep being applied (see
+   * SnapshotView). With `since`, only what changed since that position (a resume), unless the
+   * deletes since it are no longer all known: then the view is a reset. Close it when done.
+   */
+  openView(
+    position: readonly number[],
+    options: { since?: readonly number[]; matches?: (key: string) => boolean } = {},
+  ): SnapshotView<V> {
+    let resume: SnapshotViewOptions = {};
+    const since = options.since;
+    if (since !== undefined && this.#knowsDeletesSince(since)) {
+      resume = { since, deletes: [...this.tombstones.deletedSince(since)] };
+    }
+    const view = new SnapshotView<V>(
+      this.entries,
+      position,
+      { ...resume, matches: options.matches },
+      (closed) => this.#views.delete(closed),
+    );
+    this.#views.add(view);
+    return view;
+  }
+
+  #knowsDeletesSince(from: readonly number[]): boolean {
+    for (let p = 0; p < this.tombstones.horizon.length; p++) {
+      if ((from[p] ?? 0) < (this.tombstones.horizon[p] ?? 0)) return false;
+    }
+    return true;
   }
 
   /**
@@ -168,9 +218,7 @@ export class TableState<V> {
   changesSince(
     from: readonly number[],
   ): { sets: Array<[string, V]>; deletes: string[] } | undefined {
-    for (let p = 0; p < this.tombstones.horizon.length; p++) {
-      if ((from[p] ?? 0) < (this.tombstones.horizon[p] ?? 0)) return undefined;
-    }
+    if (!this.#knowsDeletesSince(from)) return undefined;
     const sets: Array<[string, V]> = [];
     for (const [key, entry] of this.entries) {
       if (entry.offset >= (from[entry.partition] ?? 0)) sets.push([key, entry.value]);
