@@ -68,7 +68,7 @@ interface Entry {
 const PAUSED_REASON = 'paused while the page is hidden';
 
 /** Errors about one subscription that are worth retrying later rather than failing the table. */
-const RETRYABLE_SUB_ERRORS = new Set(['OVERLOADED', 'INTERNAL']);
+const RETRYABLE_SUB_ERRORS = new Set(['OVERLOADED', 'RATE_LIMITED', 'INTERNAL']);
 
 /** Opens (lazily) one WebSocket to a bridge, shared by every table handle. */
 export function createClient(options: ClientOptions): TablecastClient {

@@ -256,8 +256,11 @@ describe('bridge: errors and limits', () => {
     c.send({ type: 'subscribe', sub: 'a', table: 't' });
     c.send({ type: 'subscribe', sub: 'a', table: 't' });
     expect(await c.next('error')).toMatchObject({ code: 'DUPLICATE_SUBSCRIPTION', sub: 'a' });
-    c.send({ type: 'subscribe', sub: 'b', table: 't' });
-    c.send({ type: 'subscribe', sub: 'c', table: 't' });
+    // The same table and filter twice on one socket is refused: it would cost twice for nothing.
+    c.send({ type: 'subscribe', sub: 'twin', table: 't' });
+    expect(await c.next('error')).toMatchObject({ code: 'DUPLICATE_SUBSCRIPTION', sub: 'twin' });
+    c.send({ type: 'subscribe', sub: 'b', table: 't', filter: { prefix: 'a' } });
+    c.send({ type: 'subscribe', sub: 'c', table: 't', filter: { prefix: 'b' } });
     expect(await c.next('error')).toMatchObject({ code: 'TOO_MANY_SUBSCRIPTIONS', sub: 'c' });
     c.send({ type: 'unsubscribe', sub: 'b' });
     await c.next('unsubscribed', (m) => m.sub === 'b');
@@ -310,16 +313,24 @@ describe('bridge: errors and limits', () => {
     const reader = await client(`${url}?token=reader`, {
       headers: { origin: 'https://app.example' },
     });
+    // A forbidden table is answered exactly like one that does not exist: no oracle.
     reader.send({ type: 'subscribe', sub: 's', table: 'secret' });
-    expect(await reader.next('error')).toMatchObject({ code: 'FORBIDDEN', sub: 's' });
+    const forbidden = await reader.next('error');
+    reader.send({ type: 'subscribe', sub: 's', table: 'secret-typo' });
+    const unknown = await reader.next('error');
+    expect(forbidden).toMatchObject({ code: 'UNKNOWN_TABLE', sub: 's' });
+    expect(unknown.message.replace('secret-typo', 'secret')).toBe(forbidden.message);
     reader.send({ type: 'subscribe', sub: 'p', table: 'public' });
     await reader.next('snapshot-end');
 
-    expect(
-      (await fetch(`${http}/tables/secret`, { headers: { authorization: 'Bearer reader' } }))
-        .status,
-    ).toBe(403);
+    const asReader = { headers: { authorization: 'Bearer reader' } };
+    const secret = await fetch(`${http}/tables/secret`, asReader);
+    const typo = await fetch(`${http}/tables/secret-typo`, asReader);
+    expect([secret.status, typo.status]).toEqual([404, 404]);
+    expect((await typo.text()).replace('secret-typo', 'secret')).toBe(await secret.text());
+    // Without credentials every table path is 401, existing or not.
     expect((await fetch(`${http}/tables/public`)).status).toBe(401);
+    expect((await fetch(`${http}/tables/nope`)).status).toBe(401);
     expect(
       (await fetch(`${http}/tables/secret`, { headers: { authorization: 'Bearer admin' } })).status,
     ).toBe(200);
