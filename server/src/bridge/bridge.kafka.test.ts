@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { codecs } from '../../../shared/src/codecs/index.js';
+import { serve as bridgeAt, rawClient } from '../../../test/bridge-fixtures.js';
 import {
   Cleanup,
   connectProducer,
@@ -23,17 +24,10 @@ afterEach(() => cleanup.dispose());
 
 const fixture = (partitions = 1) => liveTopic(cleanup, 'bridge', partitions);
 
-async function serve(tables: BridgeOptions['tables'], extra: Partial<BridgeOptions> = {}) {
-  const bridge = cleanup.add(createBridge({ tables, logger: quiet, ...extra }), (b) =>
-    b.close({ graceMs: 200 }),
-  );
-  const address = await bridge.listen();
-  return { bridge, ...address, http: `http://127.0.0.1:${address.port}` };
-}
-
-async function client(url: string, options?: Parameters<typeof RawClient.connect>[1]) {
-  return cleanup.add(await RawClient.connect(url, options), (c) => c.close());
-}
+const serve = (tables: BridgeOptions['tables'], extra: Partial<BridgeOptions> = {}) =>
+  bridgeAt(cleanup, tables, extra);
+const client = (url: string, options?: Parameters<typeof RawClient.connect>[1]) =>
+  rawClient(cleanup, url, options);
 
 describe('bridge: snapshot then deltas', () => {
   it('I10, I5: sends a consistent snapshot, then live sets and deletes with positions', async () => {
