@@ -16,6 +16,7 @@
  */
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Worker as Thread } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { codecs, KafkaTableWriter } from '../server/src/index.js';
 import { Options } from './lib/args.js';
@@ -211,27 +212,17 @@ async function latencyRun(
   return { ...distribution(latencies), count: latencies.length, floodMessagesSent: floodSent };
 }
 
-/** One socket sends subscribe/unsubscribe pairs of the whole table as fast as TCP takes them. */
+/** One socket floods subscribe/unsubscribe pairs, from a worker thread (bench/subscribe-flood.ts). */
 function subscribeFlood(url: string): () => Promise<number> {
-  return async () => {
-    const socket = await rawUpgrade(url);
-    socket.resume(); // reads (and drops) what it is sent: a fast, hostile client
-    let sent = 0;
-    for (let i = 0; i < floodPairs && !socket.destroyed; i++) {
-      const ok = socket.write(
-        Buffer.concat([
-          textFrame(JSON.stringify({ type: 'subscribe', sub: `f${i}`, table: TABLE })),
-          textFrame(JSON.stringify({ type: 'unsubscribe', sub: `f${i}` })),
-        ]),
-      );
-      sent += 2;
-      if (!ok) await new Promise((r) => socket.once('drain', r));
-      if (i % 100 === 99) await sleep(10);
-    }
-    await sleep(durationMs / 2);
-    socket.destroy();
-    return sent;
-  };
+  return () =>
+    new Promise((resolve, reject) => {
+      const worker = new Thread(path.join(repoRoot, 'bench', 'subscribe-flood.ts'), {
+        execArgv: ['--import', 'tsx'],
+        workerData: { url, table: TABLE, pairs: floodPairs, holdMs: durationMs / 2 },
+      });
+      worker.once('message', (sent: number) => resolve(sent));
+      worker.once('error', reject);
+    });
 }
 
 async function main(): Promise<number> {
