@@ -16,7 +16,6 @@
  */
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Worker as Thread } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { codecs, KafkaTableWriter } from '../server/src/index.js';
 import { Options } from './lib/args.js';
@@ -29,6 +28,7 @@ import {
   withAdmin,
 } from './lib/kafka.js';
 import { Cleanups, sleep } from './lib/lifecycle.js';
+import { lastJsonLine, runChild } from './lib/proc.js';
 import { rawUpgrade, textFrame } from './lib/raw-ws.js';
 import { machineFacts, repoRoot, writeResult } from './lib/results.js';
 import { distribution, fmtBytes, fmtNumber } from './lib/stats.js';
@@ -212,17 +212,29 @@ async function latencyRun(
   return { ...distribution(latencies), count: latencies.length, floodMessagesSent: floodSent };
 }
 
-/** One socket floods subscribe/unsubscribe pairs, from a worker thread (bench/subscribe-flood.ts). */
+/** One socket floods subscribe/unsubscribe pairs, from its own process (bench/subscribe-flood.ts). */
 function subscribeFlood(url: string): () => Promise<number> {
-  return () =>
-    new Promise((resolve, reject) => {
-      const worker = new Thread(path.join(repoRoot, 'bench', 'subscribe-flood.ts'), {
-        execArgv: ['--import', 'tsx'],
-        workerData: { url, table: TABLE, pairs: floodPairs, holdMs: durationMs / 2 },
-      });
-      worker.once('message', (sent: number) => resolve(sent));
-      worker.once('error', reject);
+  return async () => {
+    const script = path.join(repoRoot, 'bench', 'subscribe-flood.ts');
+    const args = [
+      '--import',
+      'tsx',
+      script,
+      '--url',
+      url,
+      '--table',
+      TABLE,
+      '--pairs',
+      String(floodPairs),
+      '--hold-ms',
+      String(durationMs / 2),
+    ];
+    const child = await runChild(process.execPath, args, {
+      timeoutMs: durationMs * 4,
+      cwd: repoRoot,
     });
+    return Number(lastJsonLine(child.stdout)?.sent ?? Number.NaN);
+  };
 }
 
 async function main(): Promise<number> {

@@ -1,20 +1,20 @@
 /**
- * The flooding socket of bench/hostile-clients.ts, in a worker thread so that reading what it
+ * The flooding socket of bench/hostile-clients.ts, in its own process so that reading what it
  * is sent does not delay the measuring clients' event loop: subscribe/unsubscribe pairs of the
  * whole table as fast as TCP takes them, reading (and dropping) what comes back.
  *
- * workerData: { url, table, pairs, holdMs } → posts the number of messages sent.
+ *   --url --table --pairs 5000 --hold-ms 4000   → prints {"sent": n}
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { Options } from './lib/args.js';
 import { sleep } from './lib/lifecycle.js';
 import { rawUpgrade, textFrame } from './lib/raw-ws.js';
 
-const { url, table, pairs, holdMs } = workerData as {
-  url: string;
-  table: string;
-  pairs: number;
-  holdMs: number;
-};
+const opts = new Options();
+const url = opts.string('url', '');
+const table = opts.string('table', 'bench');
+const pairs = opts.int('pairs', 5_000, 1);
+const holdMs = opts.int('hold-ms', 4_000, 0);
+opts.assertNoUnknown();
 const socket = await rawUpgrade(url);
 socket.resume();
 let sent = 0;
@@ -31,4 +31,4 @@ for (let i = 0; i < pairs && !socket.destroyed; i++) {
 }
 await sleep(holdMs);
 socket.destroy();
-parentPort?.postMessage(sent);
+process.stdout.write(`${JSON.stringify({ sent })}\n`);
