@@ -8,6 +8,7 @@ import {
   liveTopic,
   produce,
   testKafka,
+  until,
 } from '../../../test/fixtures.js';
 import { brokers } from '../../../test/kafka.js';
 import { RawClient, replay } from '../../../test/raw-client.js';
@@ -226,7 +227,14 @@ describe('bridge: resume', () => {
     c2.send({ type: 'subscribe', sub: 's', table: 't', position: end.position });
     const pending = c2.next('snapshot-end');
     // Nothing is sent while the replica is behind: the old value would be time travel.
-    await expect(lagging.waitFor({ partition: 0, offset: 1 }, 300)).resolves.toBe(false);
+    await until(
+      (check) => {
+        const timer = setInterval(check, 5);
+        return () => clearInterval(timer);
+      },
+      () => slow.bridge.metrics.waitingSubscriptions === 1,
+      'the subscribe to wait for the replica',
+    );
     expect(c2.messages.filter((m) => m.type !== 'welcome')).toEqual([]);
     held.release();
     await pending;
@@ -328,6 +336,26 @@ describe('bridge: errors and limits', () => {
     expect(
       (await fetch(`${http}/tables/secret`, { headers: { authorization: 'Bearer admin' } })).status,
     ).toBe(200);
+  });
+});
+
+describe('bridge: status', () => {
+  it('I4: caught_up reaches a client only after the data the table held when it caught up', async () => {
+    const { topic, writer } = await fixture();
+    await writer.set('a', 1);
+    await writer.set('b', 2);
+    const { table: loading, held } = heldReplica(topic, brokers(), cleanup);
+    const heldBatch = held.hold();
+    const { url } = await serve({ t: loading });
+    await heldBatch;
+    const c = await client(url);
+    c.send({ type: 'subscribe', sub: 's', table: 't' });
+    expect((await c.next('snapshot-end')).status).toBe('loading');
+    held.release();
+    const status = await c.next('status');
+    expect(status).toEqual({ type: 'status', table: 't', status: 'caught_up' });
+    const before = c.messages.slice(0, c.messages.indexOf(status));
+    expect(Object.fromEntries(replay(before, 's', 't'))).toEqual({ a: 1, b: 2 });
   });
 });
 
