@@ -14,6 +14,7 @@
  * Options: --keys --value-bytes --partitions --sockets --subs --clients --rate --duration-ms
  * --flood-pairs --out
  */
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
@@ -28,7 +29,7 @@ import {
   withAdmin,
 } from './lib/kafka.js';
 import { Cleanups, sleep } from './lib/lifecycle.js';
-import { lastJsonLine, runChild } from './lib/proc.js';
+import { lastJsonLine } from './lib/proc.js';
 import { rawUpgrade, textFrame } from './lib/raw-ws.js';
 import { machineFacts, repoRoot, writeResult } from './lib/results.js';
 import { distribution, fmtBytes, fmtNumber } from './lib/stats.js';
@@ -161,6 +162,7 @@ async function latencyRun(
   flood: (() => Promise<number>) | undefined,
 ) {
   const latencies: number[] = [];
+  let measureFrom = Number.POSITIVE_INFINITY;
   const sockets = await Promise.all(
     Array.from(
       { length: clients },
@@ -176,7 +178,8 @@ async function latencyRun(
             if (m.type !== 'delta') return;
             const now = performance.now();
             for (const [, [value]] of m.sets ?? [])
-              if (typeof value.t === 'number') latencies.push(now - value.t);
+              if (typeof value.t === 'number' && value.t >= measureFrom)
+                latencies.push(now - value.t);
           });
           ws.on('open', () =>
             ws.send(
@@ -198,9 +201,17 @@ async function latencyRun(
     valueCodec: codecs.json(),
   });
   await writer.start();
-  const flooding = flood?.();
+  const flooding = (async () => {
+    await sleep(1_000);
+    return flood?.();
+  })();
+  // The first second warms the writer and the clients up (JIT, connections): not measured.
+  const warmupMs = 1_000;
   const start = performance.now();
-  for (let i = 0; performance.now() - start < durationMs; i++) {
+  setTimeout(() => {
+    measureFrom = performance.now();
+  }, warmupMs);
+  for (let i = 0; performance.now() - start < durationMs + warmupMs; i++) {
     void writer.set(`lat-${i % 100}`, { t: performance.now() });
     const due = start + ((i + 1) * 1000) / rate;
     await sleep(Math.max(0, due - performance.now()));
@@ -212,28 +223,33 @@ async function latencyRun(
   return { ...distribution(latencies), count: latencies.length, floodMessagesSent: floodSent };
 }
 
-/** One socket floods subscribe/unsubscribe pairs, from its own process (bench/subscribe-flood.ts). */
-function subscribeFlood(url: string): () => Promise<number> {
+/**
+ * One socket floods subscribe/unsubscribe pairs, from its own process (bench/subscribe-flood.ts),
+ * started and connected before the measurement; the returned function sets it off.
+ */
+async function subscribeFlood(url: string): Promise<() => Promise<number>> {
+  const script = path.join(repoRoot, 'bench', 'subscribe-flood.ts');
+  const args = ['--import', 'tsx', script, '--url', url, '--table', TABLE];
+  args.push('--pairs', String(floodPairs), '--hold-ms', String(durationMs / 2));
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  cleanups.add('stop flood', async () => {
+    child.kill('SIGKILL');
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += String(d);
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', () => out.includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`flood exited with ${code}`)));
+  });
   return async () => {
-    const script = path.join(repoRoot, 'bench', 'subscribe-flood.ts');
-    const args = [
-      '--import',
-      'tsx',
-      script,
-      '--url',
-      url,
-      '--table',
-      TABLE,
-      '--pairs',
-      String(floodPairs),
-      '--hold-ms',
-      String(durationMs / 2),
-    ];
-    const child = await runChild(process.execPath, args, {
-      timeoutMs: durationMs * 4,
-      cwd: repoRoot,
-    });
-    return Number(lastJsonLine(child.stdout)?.sent ?? Number.NaN);
+    child.stdin.write('go\n');
+    await new Promise((resolve) => child.once('exit', resolve));
+    return Number(lastJsonLine(out)?.sent ?? Number.NaN);
   };
 }
 
@@ -262,7 +278,12 @@ async function main(): Promise<number> {
     const bridge = startBridge(brokers, topic, [...extra]);
     const { url } = await bridge.next<WorkerMessage & { url: string }>('ready', 600_000);
     log(`latency: ${name}`);
-    runs[name] = await latencyRun(url, brokers, topic, flood ? subscribeFlood(url) : undefined);
+    runs[name] = await latencyRun(
+      url,
+      brokers,
+      topic,
+      flood ? await subscribeFlood(url) : undefined,
+    );
     if (name === 'alone') {
       log(`stalled sockets: ${sockets} × ${subsPerSocket} subscriptions`);
       runs.stalled = await stalledSockets(url, bridge);

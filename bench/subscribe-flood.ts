@@ -3,7 +3,10 @@
  * is sent does not delay the measuring clients' event loop: subscribe/unsubscribe pairs of the
  * whole table as fast as TCP takes them, reading (and dropping) what comes back.
  *
- *   --url --table --pairs 5000 --hold-ms 4000   → prints {"sent": n}
+ *   --url --table --pairs 5000 --hold-ms 4000
+ *
+ * Prints `ready` once connected (so the cost of starting Node is not part of the measurement),
+ * floods when it reads a line on stdin, then prints {"sent": n}.
  */
 import { Options } from './lib/args.js';
 import { sleep } from './lib/lifecycle.js';
@@ -17,6 +20,9 @@ const holdMs = opts.int('hold-ms', 4_000, 0);
 opts.assertNoUnknown();
 const socket = await rawUpgrade(url);
 socket.resume();
+process.stdout.write('ready\n');
+await new Promise((resolve) => process.stdin.once('data', resolve));
+process.stdin.pause();
 let sent = 0;
 for (let i = 0; i < pairs && !socket.destroyed; i++) {
   const ok = socket.write(

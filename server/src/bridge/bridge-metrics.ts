@@ -54,7 +54,7 @@ export class BridgeMetrics {
     metric(
       'tablecast_slow_client_events_total',
       'counter',
-      'Times a socket stopped getting deltas because it did not drain.',
+      'Times a socket had more to send than room in its budget (deltas skipped, snapshots paused).',
       [[bridge, this.slowClientEvents]],
     );
     metric(
