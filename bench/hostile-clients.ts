@@ -54,6 +54,9 @@ const TABLE = 'bench';
 const log = (m: string) => process.stderr.write(`[bench:hostile-clients] ${m}\n`);
 const cleanups = new Cleanups(log);
 type Stats = WorkerMessage & {
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  cpuShare: number;
   rss: number;
   bytesSent: number;
   connections: number;
@@ -156,6 +159,7 @@ async function stalledSockets(url: string, bridge: Worker) {
 
 /** K clients' write→delta latency while `flood` runs; values carry the write time. */
 async function latencyRun(
+  bridge: Worker,
   url: string,
   brokers: string,
   topic: string,
@@ -201,6 +205,7 @@ async function latencyRun(
     valueCodec: codecs.json(),
   });
   await writer.start();
+  await bridge.request<Stats>({ type: 'stats' }, 'stats', 30_000); // resets the loop-delay histogram
   const flooding = (async () => {
     await sleep(1_000);
     return flood?.();
@@ -218,9 +223,17 @@ async function latencyRun(
   }
   await sleep(1_000);
   const floodSent = (await flooding) ?? 0;
+  const loop = await bridge.request<Stats>({ type: 'stats' }, 'stats', 30_000);
   await writer.stop();
   for (const ws of sockets) ws.close();
-  return { ...distribution(latencies), count: latencies.length, floodMessagesSent: floodSent };
+  return {
+    ...distribution(latencies),
+    count: latencies.length,
+    floodMessagesSent: floodSent,
+    bridgeLoopDelayP99Ms: loop.loopDelayP99Ms,
+    bridgeLoopDelayMaxMs: loop.loopDelayMaxMs,
+    bridgeCpuShare: loop.cpuShare,
+  };
 }
 
 /**
@@ -279,6 +292,7 @@ async function main(): Promise<number> {
     const { url } = await bridge.next<WorkerMessage & { url: string }>('ready', 600_000);
     log(`latency: ${name}`);
     runs[name] = await latencyRun(
+      bridge,
       url,
       brokers,
       topic,
@@ -330,6 +344,8 @@ async function main(): Promise<number> {
         { header: 'p99 ms' },
         { header: 'max ms' },
         { header: 'p99 / alone' },
+        { header: 'bridge loop delay p99/max ms' },
+        { header: 'bridge CPU' },
         { header: 'flood msgs sent' },
       ],
       Object.entries(runs)
@@ -343,6 +359,8 @@ async function main(): Promise<number> {
             fmtNumber(l.p99, 1),
             fmtNumber(l.max, 1),
             fmtNumber(l.p99 / alone.p99, 2),
+            `${fmtNumber(l.bridgeLoopDelayP99Ms, 1)} / ${fmtNumber(l.bridgeLoopDelayMaxMs, 1)}`,
+            `${fmtNumber(l.bridgeCpuShare * 100)}%`,
             fmtNumber(l.floodMessagesSent),
           ];
         }),

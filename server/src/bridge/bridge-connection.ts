@@ -18,6 +18,7 @@ import type { BatchFrames } from './batch-frames.js';
 import { keyMatcher } from './batch-frames.js';
 import type { BridgeMetrics } from './bridge-metrics.js';
 import type { ResolvedBridgeOptions } from './bridge-options.js';
+import { DrainWatch } from './drain-watch.js';
 import type { SliceScheduler, SliceTask } from './slice-scheduler.js';
 import { SnapshotProducer, type Subscription } from './snapshot-producer.js';
 import { TokenBucket } from './token-bucket.js';
@@ -37,9 +38,6 @@ export interface ConnectionHost {
 /** Which tables a connection may read. */
 export type Allowed = ReadonlySet<string> | 'all';
 
-/** How often a socket that waits for room in its send buffer is looked at again. */
-const DRAIN_POLL_MS = 50;
-
 /**
  * One client socket and its subscriptions. Everything it is sent counts against one budget,
  * `slowClientBytes`: deltas go out while the send buffer is under it; snapshots are produced a
@@ -53,9 +51,8 @@ export class BridgeConnection implements SliceTask {
   readonly #producer: SnapshotProducer;
   readonly #bucket: TokenBucket;
   #allowed: Allowed;
+  readonly #drain: DrainWatch;
   #refusedInARow = 0;
-  #pollTimer: unknown;
-  #stallTimer: unknown;
   #closed = false;
   alive = true;
 
@@ -64,8 +61,16 @@ export class BridgeConnection implements SliceTask {
     this.#host = host;
     this.#allowed = allowed;
     const o = host.options;
-    this.#producer = new SnapshotProducer(this, o.snapshotPartSize, () => this.#onFlushed());
+    this.#producer = new SnapshotProducer(this, o.snapshotPartSize, () => this.#drain.flushed());
     this.#bucket = new TokenBucket(o.controlMessageBurst, o.controlMessagesPerSecond);
+    this.#drain = new DrainWatch(host.timers, o.slowClientTimeoutMs, {
+      hasRoom: () => this.#hasRoom(),
+      room: () => this.#wake(),
+      stalled: () => {
+        host.metrics.slowClientEvents++;
+      },
+      tooLong: () => this.#stalledTooLong(),
+    });
   }
 
   get subscriptionCount(): number {
@@ -320,10 +325,10 @@ export class BridgeConnection implements SliceTask {
   runSlice(): boolean {
     if (this.#closed || !this.#producer.pending) return false;
     if (!this.#hasRoom()) {
-      this.#awaitRoom();
+      this.#drain.wait();
       return false;
     }
-    this.#clearStall();
+    this.#drain.progress();
     const sub = this.#producer.current;
     const restarts = this.#producer.restarts;
     try {
@@ -351,37 +356,10 @@ export class BridgeConnection implements SliceTask {
   #wake(): void {
     if (this.#closed || !this.#producer.pending) return;
     if (this.#hasRoom()) this.#host.scheduler.add(this);
-    else this.#awaitRoom();
-  }
-
-  /** Waits for the send buffer to drain; closes the socket if it does not in time (4008). */
-  #awaitRoom(): void {
-    const t = this.#host.timers;
-    if (this.#stallTimer === undefined) {
-      this.#host.metrics.slowClientEvents++;
-      this.#stallTimer = t.setTimeout(
-        () => this.#stalledTooLong(),
-        this.#host.options.slowClientTimeoutMs,
-      );
-    }
-    if (this.#pollTimer !== undefined) return;
-    this.#pollTimer = t.setTimeout(() => {
-      this.#pollTimer = undefined;
-      this.#wake();
-    }, DRAIN_POLL_MS);
-  }
-
-  #onFlushed(): void {
-    if (this.#stallTimer !== undefined && this.#hasRoom()) this.#wake();
-  }
-
-  #clearStall(): void {
-    if (this.#stallTimer !== undefined) this.#host.timers.clearTimeout(this.#stallTimer);
-    this.#stallTimer = undefined;
+    else this.#drain.wait();
   }
 
   #stalledTooLong(): void {
-    this.#stallTimer = undefined;
     if (this.#closed) return;
     this.#host.metrics.slowClientDisconnects++;
     this.#host.logger.warn('Closed a connection that stayed stalled.', {
@@ -447,9 +425,7 @@ export class BridgeConnection implements SliceTask {
   dispose(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const t = this.#host.timers;
-    if (this.#pollTimer !== undefined) t.clearTimeout(this.#pollTimer);
-    this.#clearStall();
+    this.#drain.dispose();
     this.#host.scheduler.delete(this);
     this.#producer.dispose();
     for (const id of [...this.#subs.keys()]) this.#unsubscribe(id, false);

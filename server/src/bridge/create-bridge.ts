@@ -16,9 +16,10 @@ import {
   resolveBridgeOptions,
   type SessionInfo,
 } from './bridge-options.js';
+import { ConnectionCaps } from './connection-caps.js';
 import { handleHttp } from './http-routes.js';
-import { requestUrl } from './request-url.js';
 import { SliceScheduler } from './slice-scheduler.js';
+import { authorizeRequest, refuse } from './upgrade-request.js';
 
 /** An authorization decision, normalised: which tables, and the app's session data. */
 interface Decision {
@@ -83,8 +84,7 @@ class BridgeServer implements Bridge, ConnectionHost {
   readonly #members = new Map<string, Set<BridgeConnection>>();
   readonly #connections = new Map<WebSocket, Session>();
   /** Open sockets plus upgrades being authorized, per remote address and in all. */
-  readonly #perAddress = new Map<string, number>();
-  #connectionCount = 0;
+  readonly #caps: ConnectionCaps;
   #reauthorizeTimer: unknown;
   readonly #wss: WebSocketServer;
   readonly #unsubscribeTables: Array<() => void> = [];
@@ -98,6 +98,7 @@ class BridgeServer implements Bridge, ConnectionHost {
     this.logger = logger;
     this.timers = timers;
     this.#tables = new Map(Object.entries(options.tables));
+    this.#caps = new ConnectionCaps(options.maxConnections, options.maxConnectionsPerAddress);
     this.#wss = new WebSocketServer({
       noServer: true,
       // Frames up to twice the limit are read, so the client gets a typed MESSAGE_TOO_LARGE;
@@ -281,7 +282,7 @@ class BridgeServer implements Bridge, ConnectionHost {
       return;
     }
     const address = request.socket.remoteAddress ?? '';
-    const refusal = this.#reserve(address);
+    const refusal = this.#caps.reserve(address);
     if (refusal !== undefined) {
       this.metrics.refusedConnections++;
       refuse(socket, refusal.status, refusal.text, refusal.reason);
@@ -291,7 +292,7 @@ class BridgeServer implements Bridge, ConnectionHost {
     const release = () => {
       if (!reserved) return;
       reserved = false;
-      this.#release(address);
+      this.#caps.release(address);
     };
     let auth: AuthorizeRequest;
     try {
@@ -328,32 +329,6 @@ class BridgeServer implements Bridge, ConnectionHost {
     );
   }
 
-  /** Takes a connection slot for `address`, or says why not. */
-  #reserve(address: string): { status: number; text: string; reason: string } | undefined {
-    if (this.#connectionCount >= this.options.maxConnections) {
-      return { status: 503, text: 'Service Unavailable', reason: 'too many connections' };
-    }
-    const perAddress = this.options.maxConnectionsPerAddress;
-    const mine = this.#perAddress.get(address) ?? 0;
-    if (perAddress !== undefined && mine >= perAddress) {
-      return {
-        status: 429,
-        text: 'Too Many Requests',
-        reason: 'too many connections from this address',
-      };
-    }
-    this.#connectionCount++;
-    this.#perAddress.set(address, mine + 1);
-    return undefined;
-  }
-
-  #release(address: string): void {
-    this.#connectionCount--;
-    const left = (this.#perAddress.get(address) ?? 1) - 1;
-    if (left > 0) this.#perAddress.set(address, left);
-    else this.#perAddress.delete(address);
-  }
-
   async #decide(request: AuthorizeRequest): Promise<Decision | false> {
     if (this.options.authorize === undefined) return { tables: 'all', session: undefined };
     const decision: Authorization = await this.options.authorize(request);
@@ -375,7 +350,7 @@ class BridgeServer implements Bridge, ConnectionHost {
         }),
       );
       ws.close(4400, 'unsupported protocol version');
-      ws.once('close', () => this.#release(address));
+      ws.once('close', () => this.#caps.release(address));
       return;
     }
     const connection = new BridgeConnection(ws, this, decision.tables);
@@ -394,7 +369,7 @@ class BridgeServer implements Bridge, ConnectionHost {
     });
     ws.on('close', () => {
       this.#connections.delete(ws);
-      this.#release(address);
+      this.#caps.release(address);
       this.metrics.connections--;
       connection.dispose();
     });
@@ -439,37 +414,5 @@ class BridgeServer implements Bridge, ConnectionHost {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-}
-
-function refuse(socket: Duplex, status: number, text: string, reason = ''): void {
-  const body = reason === '' ? '' : `${reason}\n`;
-  socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-}
-
-export function authorizeRequest(request: IncomingMessage): AuthorizeRequest {
-  const cookies: Record<string, string> = {};
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0) cookies[part.slice(0, at).trim()] = decodeCookie(part.slice(at + 1).trim());
-  }
-  return {
-    headers: request.headers,
-    url: requestUrl(request),
-    cookies,
-    origin: request.headers.origin,
-    remoteAddress: request.socket.remoteAddress,
-  };
-}
-
-/** A cookie value as sent when it is not valid percent-encoding: that is the sender's business. */
-function decodeCookie(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
   }
 }

@@ -6,7 +6,14 @@ import type { WebSocketLikeConstructor } from '../../../client/src/websocket-lik
 import { codecs } from '../../../shared/src/codecs/index.js';
 import { serve as bridgeAt, quiet, rawClient } from '../../../test/bridge-fixtures.js';
 import { untilMap } from '../../../test/client-fixtures.js';
-import { Cleanup, connectProducer, liveTopic, produce, testKafka } from '../../../test/fixtures.js';
+import {
+  Cleanup,
+  connectProducer,
+  liveTopic,
+  produce,
+  testKafka,
+  until,
+} from '../../../test/fixtures.js';
 import { brokers, uniqueTopic } from '../../../test/kafka.js';
 import { replay } from '../../../test/raw-client.js';
 import { KafkaTable } from '../kafka-table.js';
@@ -184,11 +191,13 @@ describe('bridge: resume, bridge level', () => {
     await table.barrier(10_000);
     // Tiny parts and a tiny budget: the snapshot goes out over many slices and drains.
     const { url } = await serve({ t: table }, { snapshotPartSize: 10, slowClientBytes: 8 * 1024 });
-    const c = await client(url);
-    c.send({ type: 'subscribe', sub: 's', table: 't' });
     const writes = (async () => {
       for (let r = 1; r <= 5; r++) await produce(producer, topic, round(r));
     })();
+    // Subscribe once writes are landing, so they keep landing while the snapshot streams.
+    expect(await table.waitFor({ partition: 0, offset: keys + 10 }, 30_000)).toBe(true);
+    const c = await client(url);
+    c.send({ type: 'subscribe', sub: 's', table: 't' });
     const end = await c.next('snapshot-end', () => true, 30_000);
     await writes;
     // One partition, written round after round from offset 0: the record at offset o is round
@@ -196,13 +205,27 @@ describe('bridge: resume, bridge level', () => {
     const at = end.position.offsets[0]!;
     const expected = new Map<string, number>();
     for (let i = 0; i < keys; i++) expected.set(`k${i}`, Math.floor((at - 1 - i) / keys));
-    const snapshot = replay(c.messages, 's', 't') as Map<string, { r: number }>;
+    const upToEnd = c.messages.slice(0, c.messages.indexOf(end) + 1);
+    const snapshot = replay(upToEnd, 's', 't') as Map<string, { r: number }>;
     expect(new Map([...snapshot].map(([k, v]) => [k, v.r]))).toEqual(expected);
     const parts = c.messages.filter((m) => m.type === 'snapshot-part').length;
     expect(parts).toBeGreaterThanOrEqual(keys / 10);
-    // And the deltas that follow bring it to the end of the topic.
+    // And what follows (deltas, or a resume from the snapshot's position) reaches the topic's end.
     await table.barrier(10_000);
-    await c.next('delta', (d) => d.position.offsets[0] === table.position[0], 30_000);
+    const atEnd = () => {
+      const last = c.messages.findLast((m) => m.type === 'delta' || m.type === 'snapshot-end');
+      return (
+        last !== undefined && 'position' in last && last.position.offsets[0] === table.position[0]
+      );
+    };
+    await until(
+      (check) => {
+        const timer = setInterval(check, 10);
+        return () => clearInterval(timer);
+      },
+      atEnd,
+      'the subscription to reach the end of the topic',
+    );
     const final = replay(c.messages, 's', 't') as Map<string, { r: number }>;
     expect([...final.values()].every((v) => v.r === 5)).toBe(true);
   });
