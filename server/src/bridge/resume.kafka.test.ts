@@ -181,6 +181,57 @@ describe('bridge: resume, bridge level', () => {
     ]);
   });
 
+  it('I9: a stalled subscription whose position fell behind the tombstone history is reset, not resumed', async () => {
+    const topic = uniqueTopic('stall-horizon');
+    const table = cleanup.add(
+      new KafkaTable({
+        brokers: brokers(),
+        topic,
+        valueCodec: superjson,
+        tombstoneHistory: 3,
+        logger: quiet,
+      }),
+      (t) => t.stop(),
+    );
+    await table.start();
+    const producer = await connectProducer(testKafka(brokers()), cleanup);
+    await produce(
+      producer,
+      topic,
+      Array.from({ length: 20 }, (_, i) => record(`d${i}`, i)),
+    );
+    await table.barrier(10_000);
+    const { url, bridge } = await serve({ t: table }, { slowClientBytes: 16 * 1024 });
+    const c = await client(url);
+    c.send({ type: 'subscribe', sub: 's', table: 't' });
+    await c.next('snapshot-end');
+    c.pause();
+    const pad = 'p'.repeat(1_000);
+    // Bounded: write until the bridge saw the socket exceed its budget.
+    for (let round = 0; round < 100 && bridge.metrics.slowClientEvents === 0; round++) {
+      await produce(
+        producer,
+        topic,
+        Array.from({ length: 500 }, (_, i) => record(`k${i}`, { round, pad })),
+      );
+      await table.barrier(10_000);
+    }
+    expect(bridge.metrics.slowClientEvents).toBeGreaterThan(0);
+    // Ten deletes while stalled; the table remembers three: its resume could not be proven.
+    await produce(
+      producer,
+      topic,
+      Array.from({ length: 10 }, (_, i) => ({ key: `d${i}`, value: null })),
+    );
+    await table.barrier(10_000);
+    c.resume();
+    const again = await c.next('snapshot-begin', () => true, 30_000);
+    expect(again.mode).toBe('reset');
+    await c.next('snapshot-end', () => true, 30_000);
+    const expected = Object.fromEntries(table.snapshot());
+    expect(Object.fromEntries(replay(c.messages, 's', 't'))).toEqual(expected);
+  });
+
   it('I10: a snapshot streamed while writes land describes the table at exactly its position', async () => {
     const { table, topic } = await liveTopic(cleanup, 'streamed');
     const producer = await connectProducer(testKafka(brokers()), cleanup);
