@@ -12,7 +12,7 @@
  *   npm run bench hostile-clients -- --keys 20k --sockets 5        # smoke run
  *
  * Options: --keys --value-bytes --partitions --sockets --subs --clients --rate --duration-ms
- * --flood-pairs --out
+ * --flood-pairs --out. BENCH_CPU_PROF=<dir> writes a CPU profile of each bridge process there.
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
@@ -81,7 +81,7 @@ function startBridge(brokers: string, topic: string, extra: string[]): Worker {
       '600000',
       ...extra,
     ],
-    { timeoutMs: 900_000, nodeFlags: ['--expose-gc'], label: '[bridge] ' },
+    { timeoutMs: 900_000, nodeFlags: ['--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], label: '[bridge] ' },
   );
   cleanups.add('stop bridge', () => worker.stop());
   return worker;
