@@ -81,7 +81,16 @@ function startBridge(brokers: string, topic: string, extra: string[]): Worker {
       '600000',
       ...extra,
     ],
-    { timeoutMs: 900_000, nodeFlags: ['--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], label: '[bridge] ' },
+    {
+      timeoutMs: 900_000,
+      nodeFlags: [
+        '--expose-gc',
+        ...(process.env.BENCH_CPU_PROF
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+          : []),
+      ],
+      label: '[bridge] ',
+    },
   );
   cleanups.add('stop bridge', () => worker.stop());
   return worker;
