@@ -22,6 +22,11 @@ const topic = opts.string('topic', '');
 const tableName = opts.string('table', 'bench');
 const traceSnapshots = opts.bool('trace-snapshots');
 const catchupTimeoutMs = opts.int('catchup-timeout-ms', 300_000, 1);
+// Bridge limits, for the benchmarks that probe them (bench/hostile-clients.ts); 0 = default.
+const slowClientBytes = opts.int('slow-client-bytes', 0, 0);
+const slowClientTimeoutMs = opts.int('slow-client-timeout-ms', 0, 0);
+const heartbeatMs = opts.int('heartbeat-ms', 0, 0);
+const controlRate = opts.int('control-rate', 0, 0);
 opts.assertNoUnknown();
 if (!brokers || !topic) throw new Error('usage: bridge-host.ts --brokers HOST:PORT --topic T');
 
@@ -55,7 +60,16 @@ const table = new KafkaTable({
   clientId: 'tablecast-bench-bridge',
   logger,
 });
-const bridge = createBridge({ tables: { [tableName]: table as KafkaTable<unknown> }, logger });
+const bridge = createBridge({
+  tables: { [tableName]: table as KafkaTable<unknown> },
+  logger,
+  ...(slowClientBytes > 0 ? { slowClientBytes } : {}),
+  ...(slowClientTimeoutMs > 0 ? { slowClientTimeoutMs } : {}),
+  ...(heartbeatMs > 0 ? { heartbeatIntervalMs: heartbeatMs } : {}),
+  ...(controlRate > 0
+    ? { controlMessagesPerSecond: controlRate, controlMessageBurst: controlRate }
+    : {}),
+});
 
 const channel = workerChannel(async () => {
   await bridge.close({ graceMs: 500 });
@@ -92,6 +106,7 @@ channel.on('stats', (message) => {
     bytesSent: m.bytesSent,
     slowClientEvents: m.slowClientEvents,
     slowClientDisconnects: m.slowClientDisconnects,
+    rateLimited: m.rateLimited,
     loopDelayP50Ms: loopDelay.percentile(50) / 1e6,
     loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
     loopDelayMaxMs: loopDelay.max / 1e6,

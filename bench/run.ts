@@ -19,6 +19,10 @@ const BENCHMARKS: Readonly<Record<string, { script: string; about: string }>> = 
     script: 'latency.ts',
     about: 'writer ack → client onChanges at 1k updates/s with 1/100/1000 clients (p50/p99)',
   },
+  'hostile-clients': {
+    script: 'hostile-clients.ts',
+    about: "stalled sockets (RSS per socket vs budget) and a subscribe flood (others' delta p99)",
+  },
   fanout: {
     script: 'fanout.ts',
     about: 'clients one bridge holds at 1k updates/s (1k…10k), vs a bare ws broadcast',

@@ -6,13 +6,16 @@ import {
   type ServerMessage,
   SUBPROTOCOL,
 } from '../shared/src/protocol/index.js';
+import { ProtocolChecker } from './protocol-checker.js';
 
 /**
  * A protocol-level client for bridge tests: raw frames in, parsed messages out, and a way to
- * await the next message that matches, without sleeping.
+ * await the next message that matches, without sleeping. Every message goes through a
+ * ProtocolChecker: `violations` lists each invariant the bridge broke on this socket.
  */
 export class RawClient {
   readonly messages: ServerMessage[] = [];
+  readonly #checker = new ProtocolChecker();
   /** The text of every frame, as received. */
   readonly frames: string[] = [];
   bytesReceived = 0;
@@ -32,6 +35,7 @@ export class RawClient {
       this.bytesReceived += Buffer.byteLength(text);
       const message = parseServerMessage(text);
       this.messages.push(message);
+      this.#checker.received(message);
       this.#waiters = this.#waiters.filter((w) => {
         if (!w.match(message)) return true;
         w.resolve(message);
@@ -66,8 +70,18 @@ export class RawClient {
     return client;
   }
 
+  /** Every protocol invariant the bridge broke on this socket so far. */
+  get violations(): readonly string[] {
+    return this.#checker.violations;
+  }
+
   send(message: ClientMessage | string): void {
+    if (typeof message !== 'string') this.#checker.sent(message);
     this.#socket.send(typeof message === 'string' ? message : encodeMessage(message));
+  }
+
+  sendBinary(data: Uint8Array): void {
+    this.#socket.send(data, { binary: true });
   }
 
   /** The next message (after those already taken) that matches, waiting for it if needed. */
@@ -120,7 +134,11 @@ export class RawClient {
   }
 }
 
-/** Applies snapshot and delta messages of one subscription the way a client must (I1, I6). */
+/**
+ * Applies snapshot and delta messages of one subscription the way a client must (I1). Throws on
+ * what a client must never see (I6): a part or end without a begin, a delta before the first
+ * snapshot-end or during a snapshot.
+ */
 export function replay(
   messages: readonly ServerMessage[],
   sub: string,
@@ -133,16 +151,19 @@ export function replay(
   for (const m of messages) {
     if (m.type === 'snapshot-begin' && m.sub === sub)
       pending = { mode: m.mode, sets: [], deletes: [] };
-    else if (m.type === 'snapshot-part' && m.sub === sub && pending) {
+    else if (m.type === 'snapshot-part' && m.sub === sub) {
+      if (!pending) throw new Error(`I6: snapshot-part for ${sub} without a snapshot-begin`);
       for (const [k, v] of m.sets) pending.sets.push([k, v[0]]);
       pending.deletes.push(...m.deletes);
-    } else if (m.type === 'snapshot-end' && m.sub === sub && pending) {
+    } else if (m.type === 'snapshot-end' && m.sub === sub) {
+      if (!pending) throw new Error(`I6: snapshot-end for ${sub} without a snapshot-begin`);
       if (pending.mode === 'reset') map = new Map();
       for (const k of pending.deletes) map.delete(k);
       for (const [k, v] of pending.sets) map.set(k, v);
       pending = undefined;
       live = true;
-    } else if (m.type === 'delta' && live && (m.sub === sub || (!filtered && m.table === table))) {
+    } else if (m.type === 'delta' && (m.sub === sub || (!filtered && m.table === table))) {
+      if (!live || pending) throw new Error(`I6: a delta for ${sub} before its snapshot-end`);
       for (const k of m.deletes) map.delete(k);
       for (const [k, v] of m.sets) map.set(k, v[0]);
     }

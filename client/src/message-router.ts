@@ -28,7 +28,7 @@ export interface RouterHost {
 }
 
 /** Errors about one subscription that are worth retrying later rather than failing the table. */
-const RETRYABLE_SUB_ERRORS = new Set(['OVERLOADED', 'INTERNAL']);
+const RETRYABLE_SUB_ERRORS = new Set(['OVERLOADED', 'INTERNAL', 'RATE_LIMITED']);
 
 /**
  * Turns server frames into store calls: parses, finds the subscription each message names,

@@ -113,6 +113,29 @@ describe('TableStore snapshots', () => {
     expect(store.get('b')).toBe(2);
   });
 
+  it('takes a resume snapshot on a live subscription, and a restarted one, staying caught up', () => {
+    const store = liveStore(
+      [
+        ['a', 1],
+        ['b', 1],
+      ],
+      at(10),
+    );
+    store.startSubscription();
+    store.snapshotBegin('reset');
+    store.snapshotEnd(at(10), 'caught_up');
+    expect(store.status).toBe('caught_up');
+    expect(store.snapshotBegin('resume')).toBe('applied');
+    store.snapshotPart([['stale', 1]], []);
+    // Begun again before its end: the interrupted parts are dropped.
+    expect(store.snapshotBegin('resume')).toBe('applied');
+    expect(store.status).toBe('caught_up');
+    store.snapshotPart([['a', 2]], ['b']);
+    expect(store.snapshotEnd(at(20), 'caught_up')).toBe('applied');
+    expect(Object.fromEntries(store.entries())).toEqual({ a: 2 });
+    expect(store.position).toEqual(at(20));
+  });
+
   it('asks for a resync when parts arrive without a snapshot-begin', () => {
     const store = new TableStore<number>();
     store.startSubscription();

@@ -68,6 +68,8 @@ export class TableStore<V> {
   #position: Position | undefined;
 
   #phase: Phase = 'idle';
+  /** A live subscription is being sent another snapshot. */
+  #resnapshot = false;
   #mode: 'reset' | 'resume' = 'reset';
   #bufferSets = new Map<string, V>();
   #bufferDeletes = new Set<string>();
@@ -307,8 +309,14 @@ export class TableStore<V> {
     this.#updateStatus();
   }
 
+  /**
+   * A live subscription may get another snapshot at any time (a resume after a slow spell), and
+   * a snapshot may begin again before its end (the bridge restarted it): the buffer starts over.
+   */
   snapshotBegin(mode: 'reset' | 'resume'): FeedResult {
-    if (this.#phase !== 'awaiting-snapshot') return this.#phase === 'idle' ? 'ignored' : 'resync';
+    if (this.#phase === 'idle') return 'ignored';
+    // The map stays what the last snapshot-end vouched for: a resume must not flash `loading`.
+    this.#resnapshot = this.#phase === 'live' || this.#resnapshot;
     this.#phase = 'snapshotting';
     this.#mode = mode;
     this.#clearBuffer();
@@ -347,6 +355,7 @@ export class TableStore<V> {
     const deletes = this.#bufferDeletes;
     this.#clearBuffer();
     this.#phase = 'live';
+    this.#resnapshot = false;
     this.#bridgeStatus = status;
     // From here on the bridge's word on this subscription decides the status.
     this.#vouched = false;
@@ -432,6 +441,7 @@ export class TableStore<V> {
   /** The subscription is gone: a half-received snapshot is dropped and vouches for nothing. */
   #endSubscription(): void {
     this.#phase = 'idle';
+    this.#resnapshot = false;
     this.#clearBuffer();
     this.#vouched = false;
   }
@@ -464,7 +474,7 @@ export class TableStore<V> {
     }
     if (this.#vouched) return ['caught_up', undefined];
     // I4: caught up only with the snapshot applied on this subscription AND the bridge caught up.
-    if (this.#phase === 'live' && this.#bridgeStatus === 'caught_up')
+    if ((this.#phase === 'live' || this.#resnapshot) && this.#bridgeStatus === 'caught_up')
       return ['caught_up', undefined];
     return ['loading', undefined];
   }

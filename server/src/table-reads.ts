@@ -1,4 +1,5 @@
 import { TablecastError } from './errors.js';
+import type { SnapshotView } from './snapshot-view.js';
 import type { TableState } from './table-state.js';
 import type { TableEntry, TablePosition, WireEntry } from './table-types.js';
 
@@ -28,6 +29,20 @@ export class TableReads<V> implements Iterable<[string, V]> {
   get(key: string): V | undefined {
     this.assertStarted();
     return this.state.get(key);
+  }
+
+  /**
+   * The table at its current `position`, to be read a slice at a time while batches keep being
+   * applied: a streamed snapshot that still describes one position. With `since`, only what
+   * changed since then (`mode` 'resume'), unless the deletes since then are no longer all known
+   * (`mode` 'reset'). Holds the old value of every key that changes before it is read: close it
+   * as soon as it is not needed.
+   */
+  openView(
+    options: { since?: TablePosition; matches?: (key: string) => boolean } = {},
+  ): SnapshotView {
+    this.assertStarted();
+    return this.state.openView(this.position, options);
   }
 
   /** The value of `key` with the partition and offset of the record it came from. */

@@ -1,5 +1,6 @@
 import type { Codec } from '../../shared/src/codecs/codec.js';
 import { SetChange } from './set-change.js';
+import { SnapshotView, type SnapshotViewOptions } from './snapshot-view.js';
 import type { RawRecord, RecordBatch } from './source/kafka-source.js';
 import { decodeStored, StoredValueCodec, type ValueFailure } from './stored-value.js';
 import type { TableChange, TableEntry, WireEntry } from './table-types.js';
@@ -35,6 +36,8 @@ export class TableState<V> {
   valueEncodeErrors = 0;
 
   readonly tombstones: TombstoneLog;
+  /** Open snapshot views: each hears about a key before it changes. */
+  readonly #views = new Set<SnapshotView>();
 
   constructor(
     private readonly keyCodec: Codec<string>,
@@ -132,6 +135,7 @@ export class TableState<V> {
       if (keys[i] !== key) continue;
       const record = records[i]!;
       if (record.value === null) {
+        if (this.#views.size > 0) this.#beforeChange(key);
         if (store.delete(key)) {
           changes?.push({ key, deleted: true, partition, offset: record.offset });
         }
@@ -146,6 +150,7 @@ export class TableState<V> {
         this.#reject(failure, key, partition, record.offset, values.error);
         continue;
       }
+      if (this.#views.size > 0) this.#beforeChange(key);
       if (store.set(key, values.text, values.plain, partition, record.offset)) {
         this.tombstones.forget(key);
       }
@@ -167,11 +172,41 @@ export class TableState<V> {
     const store = this.#store;
     for (const [key, slot] of store) {
       if (store.partition(slot) !== partition) continue;
+      if (this.#views.size > 0) this.#beforeChange(key);
       store.delete(key);
       changes?.push({ key, deleted: true, partition, offset: newStart });
     }
     this.positions[partition] = newStart;
     this.tombstones.resetPartition(partition, newStart);
+  }
+
+  #beforeChange(key: string): void {
+    const slot = this.#store.slot(key);
+    for (const view of this.#views) view.beforeChange(key, slot);
+  }
+
+  /**
+   * The table as it is now, to be read a slice at a time while batches keep being applied (see
+   * SnapshotView). With `since`, only what changed since that position (a resume), unless the
+   * deletes since it are no longer all known: then the view is a reset. Close it when done.
+   */
+  openView(
+    position: readonly number[],
+    options: { since?: readonly number[]; matches?: (key: string) => boolean } = {},
+  ): SnapshotView {
+    let resume: SnapshotViewOptions = {};
+    const since = options.since;
+    if (since !== undefined && this.#knowsDeletesSince(since)) {
+      resume = { since, deletes: [...this.tombstones.deletedSince(since)] };
+    }
+    const view = new SnapshotView(
+      this.#store,
+      position,
+      { ...resume, matches: options.matches },
+      (closed) => this.#views.delete(closed),
+    );
+    this.#views.add(view);
+    return view;
   }
 
   /**
@@ -206,9 +241,7 @@ export class TableState<V> {
   #changedSince(
     from: readonly number[],
   ): { keys: string[]; slots: number[]; deletes: string[] } | undefined {
-    for (let p = 0; p < this.tombstones.horizon.length; p++) {
-      if ((from[p] ?? 0) < (this.tombstones.horizon[p] ?? 0)) return undefined;
-    }
+    if (!this.#knowsDeletesSince(from)) return undefined;
     const store = this.#store;
     const keys: string[] = [];
     const slots: number[] = [];
@@ -219,6 +252,14 @@ export class TableState<V> {
       }
     }
     return { keys, slots, deletes: [...this.tombstones.deletedSince(from)] };
+  }
+
+  /** Whether every delete since `from` is still in the tombstone history. */
+  #knowsDeletesSince(from: readonly number[]): boolean {
+    for (let p = 0; p < this.tombstones.horizon.length; p++) {
+      if ((from[p] ?? 0) < (this.tombstones.horizon[p] ?? 0)) return false;
+    }
+    return true;
   }
 
   // Reads: each decodes the stored text again.

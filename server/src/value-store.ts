@@ -103,6 +103,11 @@ export class ValueStore {
     return true;
   }
 
+  /** The key in `slot`, or undefined for a free (or never used) slot. */
+  keyAt(slot: number): string | undefined {
+    return slot < this.#next ? this.#keys[slot] : undefined;
+  }
+
   text(slot: number): string {
     return this.#texts[slot]!;
   }

@@ -4,35 +4,27 @@ import {
   type ErrorCode,
   encodeMessage,
   type KeyFilter,
-  keyMatcher,
   type Position,
   ProtocolError,
   parseClientMessage,
   positionCovers,
   type ServerMessage,
   type SubscribeMessage,
+  samePosition,
   tablePosition,
   type WriteMessage,
 } from '../../../shared/src/protocol/index.js';
+import { keyMatcher } from '../../../shared/src/protocol/key-filter.js';
 import type { Logger, Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
 import type { BatchFrames } from './batch-frames.js';
 import type { BridgeMetrics } from './bridge-metrics.js';
 import type { AuthorizeRequest, ResolvedBridgeOptions } from './bridge-options.js';
+import { DrainWatch } from './drain-watch.js';
+import type { SliceScheduler, SliceTask } from './slice-scheduler.js';
+import { SnapshotProducer, type Subscription } from './snapshot-producer.js';
 import { TokenBucket } from './token-bucket.js';
-import { snapshotPartFrame, wireSetOf } from './wire-frames.js';
 import type { WriteService } from './write-service.js';
-
-interface Subscription {
-  readonly id: string;
-  readonly table: string;
-  readonly filter: KeyFilter | undefined;
-  readonly matches: ((key: string) => boolean) | undefined;
-  /** Live subscriptions get deltas; before its snapshot-end a subscription gets none (I6). */
-  live: boolean;
-  /** The last position this subscription was sent: where a stalled socket resumes from. */
-  position: Position | undefined;
-}
 
 /** What a connection needs from its bridge. */
 export interface ConnectionHost {
@@ -40,51 +32,80 @@ export interface ConnectionHost {
   readonly metrics: BridgeMetrics;
   readonly timers: Timers;
   readonly logger: Logger;
+  readonly scheduler: SliceScheduler;
   readonly writes: WriteService;
   table(name: string): KafkaTable<unknown> | undefined;
   join(table: string, connection: BridgeConnection): void;
   leave(table: string, connection: BridgeConnection): void;
 }
 
-/** One client socket and its subscriptions. */
-export class BridgeConnection {
+/** Which tables a connection may read. */
+export type Allowed = ReadonlySet<string> | 'all';
+
+/**
+ * One client socket and its subscriptions. Everything it is sent counts against one budget,
+ * `slowClientBytes`: deltas go out while the send buffer is under it; snapshots are produced a
+ * part at a time, only while the buffer is under half of it; a subscription that misses deltas
+ * is resumed later from its position. A socket that stays without room is closed with 4008.
+ */
+export class BridgeConnection implements SliceTask {
   readonly #subs = new Map<string, Subscription>();
   readonly #socket: WebSocket;
   readonly #host: ConnectionHost;
-  readonly #allowed: ReadonlySet<string> | 'all';
-  readonly #request: AuthorizeRequest;
+  readonly #producer: SnapshotProducer;
+  readonly #bucket: TokenBucket;
   readonly #writeLimit: TokenBucket;
-  /** Set when the socket stopped draining; deltas are skipped until it catches up. */
-  #stalledSince: number | undefined;
-  #drainTimer: unknown;
+  readonly #request: AuthorizeRequest;
+  #allowed: Allowed;
+  readonly #drain: DrainWatch;
+  #refusedInARow = 0;
   #closed = false;
   alive = true;
 
   constructor(
     socket: WebSocket,
     host: ConnectionHost,
-    allowed: ReadonlySet<string> | 'all',
+    allowed: Allowed,
     request: AuthorizeRequest,
   ) {
     this.#socket = socket;
     this.#host = host;
     this.#allowed = allowed;
     this.#request = request;
-    const perSecond = host.options.maxWritesPerSecond;
-    this.#writeLimit = new TokenBucket(perSecond, 2 * perSecond);
+    const o = host.options;
+    this.#writeLimit = new TokenBucket(2 * o.maxWritesPerSecond, o.maxWritesPerSecond);
+    this.#producer = new SnapshotProducer(this, o.snapshotPartSize, () => this.#drain.flushed());
+    this.#bucket = new TokenBucket(o.controlMessageBurst, o.controlMessagesPerSecond);
+    this.#drain = new DrainWatch(host.timers, o.slowClientTimeoutMs, {
+      hasRoom: () => this.#hasRoom(),
+      room: () => this.#wake(),
+      stalled: () => {
+        host.metrics.slowClientEvents++;
+      },
+      tooLong: () => this.#stalledTooLong(),
+    });
   }
 
   get subscriptionCount(): number {
     return this.#subs.size;
   }
 
-  send(message: ServerMessage): void {
-    this.#sendFrame(encodeMessage(message));
+  get allowed(): Allowed {
+    return this.#allowed;
   }
 
-  #sendFrame(frame: string): void {
+  table(name: string): KafkaTable<unknown> | undefined {
+    return this.#host.table(name);
+  }
+
+  send(message: ServerMessage): void {
+    this.sendFrame(encodeMessage(message));
+  }
+
+  sendFrame(frame: string, flushed?: () => void): void {
     if (this.#closed || this.#socket.readyState !== this.#socket.OPEN) return;
-    this.#socket.send(frame);
+    if (flushed) this.#socket.send(frame, flushed);
+    else this.#socket.send(frame);
     this.#host.metrics.framesSent++;
     this.#host.metrics.bytesSent += Buffer.byteLength(frame);
   }
@@ -96,8 +117,27 @@ export class BridgeConnection {
     );
   }
 
-  async receive(data: unknown, isBinary: boolean): Promise<void> {
-    let message: ClientMessage;
+  /** Ends the session: an error without `sub` (if any), then the close code. */
+  close(code: number, reason: string, error?: { code: ErrorCode; message: string }): void {
+    if (this.#closed) return;
+    if (error) this.#error(error.code, error.message);
+    this.#socket.close(code, reason);
+    this.dispose();
+  }
+
+  async receive(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Promise<void> {
+    if (this.#closed) return;
+    const size = Array.isArray(data)
+      ? data.reduce((n, b) => n + b.length, 0)
+      : (data as Buffer).byteLength;
+    if (size > this.#host.options.maxMessageBytes) {
+      return this.close(1009, 'message too large', {
+        code: 'MESSAGE_TOO_LARGE',
+        message: `Messages are limited to ${this.#host.options.maxMessageBytes} bytes.`,
+      });
+    }
+    let message: ClientMessage | undefined;
+    let failure: ProtocolError | undefined;
     try {
       if (isBinary)
         throw new ProtocolError(
@@ -106,39 +146,39 @@ export class BridgeConnection {
         );
       message = parseClientMessage(String(data));
     } catch (error) {
-      const protocolError = error instanceof ProtocolError ? error : undefined;
-      // With the subscription named, the client can fail that subscribe instead of waiting.
-      this.#error(
-        protocolError?.code ?? 'BAD_MESSAGE',
-        protocolError?.message ?? 'Unreadable message.',
-        protocolError?.sub,
-      );
-      return;
+      failure =
+        error instanceof ProtocolError
+          ? error
+          : new ProtocolError('BAD_MESSAGE', 'Unreadable message.');
     }
-    switch (message.type) {
+    if (!this.#admit(message, failure?.sub)) return;
+    if (failure) {
+      // With the subscription named, the client can fail that subscribe instead of waiting.
+      return this.#error(failure.code, failure.message, failure.sub);
+    }
+    switch (message!.type) {
       case 'subscribe':
-        await this.#subscribe(message);
+        await this.#subscribe(message as SubscribeMessage);
         return;
       case 'unsubscribe':
-        this.#unsubscribe(message.sub, true);
+        this.#unsubscribe(message!.sub, true);
         return;
       case 'write':
-        await this.#write(message);
+        await this.#write(message as WriteMessage);
         return;
-      default:
-        message satisfies never;
     }
   }
 
+  /** A write: its own rate limit, then the bridge's write service (PROTOCOL.md §16). */
   async #write(message: WriteMessage): Promise<void> {
     if (!this.#writeLimit.take()) {
-      this.send({
-        type: 'write-result',
-        id: message.id,
-        ok: false,
-        code: 'RATE_LIMITED',
-        message: `At most ${this.#host.options.maxWritesPerSecond} writes per second per connection; retry later.`,
-      });
+      this.send(
+        refusedWrite(
+          message,
+          'RATE_LIMITED',
+          `At most ${this.#host.options.maxWritesPerSecond} writes per second per connection; retry later.`,
+        ),
+      );
       return;
     }
     this.send(
@@ -146,8 +186,43 @@ export class BridgeConnection {
     );
   }
 
+  /**
+   * The per-socket rate limit on client messages. Over it a message is refused with
+   * RATE_LIMITED, except an unsubscribe, which frees resources and is always honoured; a socket
+   * that goes on past `controlMessageBurst` refusals in a row is closed with 4429.
+   */
+  #admit(message: ClientMessage | undefined, failedSub: string | undefined): boolean {
+    if (this.#bucket.take()) {
+      this.#refusedInARow = 0;
+      return true;
+    }
+    this.#host.metrics.rateLimited++;
+    if (++this.#refusedInARow > this.#host.options.controlMessageBurst) {
+      this.close(4429, 'too many messages', {
+        code: 'RATE_LIMITED',
+        message: 'This socket kept sending faster than allowed; reconnect later.',
+      });
+      return false;
+    }
+    if (message?.type === 'unsubscribe') return true;
+    if (message?.type === 'write') {
+      this.send(
+        refusedWrite(message, 'RATE_LIMITED', 'Too many messages on this socket; slow down.'),
+      );
+      return false;
+    }
+    const sub = message?.sub ?? failedSub;
+    this.#error(
+      'RATE_LIMITED',
+      `More than ${this.#host.options.controlMessagesPerSecond} messages per second; slow down.`,
+      sub,
+    );
+    return false;
+  }
+
   async #subscribe(message: SubscribeMessage): Promise<void> {
     const { sub: id, table: name } = message;
+    const o = this.#host.options;
     if (this.#subs.has(id)) {
       return this.#error(
         'DUPLICATE_SUBSCRIPTION',
@@ -155,92 +230,79 @@ export class BridgeConnection {
         id,
       );
     }
-    if (this.#subs.size >= this.#host.options.maxSubscriptionsPerConnection) {
+    if (this.#subs.size >= o.maxSubscriptionsPerConnection) {
       return this.#error(
         'TOO_MANY_SUBSCRIPTIONS',
-        `At most ${this.#host.options.maxSubscriptionsPerConnection} subscriptions per connection.`,
+        `At most ${o.maxSubscriptionsPerConnection} subscriptions per connection.`,
         id,
       );
     }
     const table = this.#host.table(name);
-    if (table === undefined)
-      return this.#error('UNKNOWN_TABLE', `No table "${name}" on this bridge.`, id);
-    if (this.#allowed !== 'all' && !this.#allowed.has(name)) {
+    const allowed = this.#allowed === 'all' || this.#allowed.has(name);
+    if (table === undefined || (!allowed && !o.revealForbiddenTables)) {
+      return this.#error(
+        'UNKNOWN_TABLE',
+        this.#allowed === 'all'
+          ? `No table "${name}" on this bridge.`
+          : `No table "${name}" that this connection may read.`,
+        id,
+      );
+    }
+    if (!allowed) {
       return this.#error('FORBIDDEN', `This connection may not read table "${name}".`, id);
+    }
+    const filterKey = canonicalFilter(message.filter);
+    const twin = [...this.#subs.values()].find(
+      (s) => s.table === name && s.filterKey === filterKey,
+    );
+    if (twin !== undefined) {
+      return this.#error(
+        'DUPLICATE_SUBSCRIPTION',
+        `Subscription "${twin.id}" already reads table "${name}" with this filter on this connection; share it.`,
+        id,
+      );
     }
     const sub: Subscription = {
       id,
       table: name,
-      filter: message.filter,
+      filterKey,
       matches: keyMatcher(message.filter),
-      live: false,
+      state: 'waiting',
       position: undefined,
+      told: undefined,
     };
     this.#subs.set(id, sub);
     this.#host.metrics.subscriptions++;
-
+    this.#host.join(name, this);
     const from = message.position;
-    if (from !== undefined && from.topicId === table.topicId) {
+    const here = tablePosition(table);
+    const topicId = here.topicId;
+    if (from !== undefined && from.topicId === topicId) {
       // I3: a client must never go back in time, so a bridge behind its position waits —
       // unless the position is past the end of the log itself: then the topic was truncated or
       // recreated under the same identity, and only a reset is right.
-      if (!positionCovers(this.#positionOf(table), from) && (await this.#pastLogEnd(table, from))) {
-        if (this.#subs.get(id) !== sub || this.#closed) return;
-        this.#sendSnapshot(sub, table, undefined);
-        sub.live = true;
-        this.#host.join(name, this);
-        return;
-      }
-      if (this.#subs.get(id) !== sub || this.#closed) return;
-      if (!positionCovers(this.#positionOf(table), from)) {
-        const reached = await table.waitForPosition(
-          from.offsets,
-          this.#host.options.behindTimeoutMs,
-        );
-        if (this.#subs.get(id) !== sub || this.#closed) return;
-        if (!reached) {
-          this.#unsubscribe(id, false);
-          return this.#error(
-            'OVERLOADED',
-            `This bridge has not reached your position of table "${name}"; reconnect, ideally to another replica.`,
-            id,
-          );
+      const pastEnd = !positionCovers(here, from) && (await this.#pastLogEnd(table, from));
+      if (this.#subs.get(id) !== sub) return;
+      if (!pastEnd) {
+        if (!positionCovers(tablePosition(table), from)) {
+          this.#host.metrics.waitingSubscriptions++;
+          const reached = await table.waitForPosition(from.offsets, o.behindTimeoutMs);
+          this.#host.metrics.waitingSubscriptions--;
+          if (this.#subs.get(id) !== sub) return;
+          if (!reached) {
+            this.#unsubscribe(id, false);
+            return this.#error(
+              'OVERLOADED',
+              `This bridge has not reached your position of table "${name}"; reconnect, ideally to another replica.`,
+              id,
+            );
+          }
         }
+        sub.position = from;
       }
-      this.#sendSnapshot(sub, table, from);
-    } else {
-      this.#sendSnapshot(sub, table, undefined);
     }
-    sub.live = true;
-    this.#host.join(name, this);
-  }
-
-  /**
-   * Sends a whole snapshot in one synchronous run, so no batch can be applied in the middle: the
-   * frames describe the table at exactly one position.
-   */
-  #sendSnapshot(sub: Subscription, table: KafkaTable<unknown>, from: Position | undefined): void {
-    const changes = from === undefined ? undefined : table.wireChangesSince(from.offsets);
-    const mode = changes === undefined ? 'reset' : 'resume';
-    this.send({ type: 'snapshot-begin', sub: sub.id, table: sub.table, mode });
-    const size = this.#host.options.snapshotPartSize;
-    let sets: string[] = [];
-    const flush = (deletes: string[]) => {
-      this.#sendFrame(snapshotPartFrame(sub.id, sets, deletes));
-      sets = [];
-    };
-    const entries = changes === undefined ? table.wireEntries() : changes.sets;
-    for (const entry of entries) {
-      if (sub.matches !== undefined && !sub.matches(entry[0])) continue;
-      sets.push(wireSetOf(entry));
-      if (sets.length >= size) flush([]);
-    }
-    let deletes = changes?.deletes ?? [];
-    if (sub.matches !== undefined) deletes = deletes.filter(sub.matches);
-    if (sets.length > 0 || deletes.length > 0) flush(deletes);
-    const position = this.#positionOf(table);
-    sub.position = position;
-    this.send({ type: 'snapshot-end', sub: sub.id, position, status: table.status });
+    this.#producer.enqueue(sub);
+    this.#wake();
   }
 
   async #pastLogEnd(table: KafkaTable<unknown>, from: Position): Promise<boolean> {
@@ -253,14 +315,11 @@ export class BridgeConnection {
     }
   }
 
-  #positionOf(table: KafkaTable<unknown>): Position {
-    return tablePosition(table);
-  }
-
   #unsubscribe(id: string, reply: boolean): void {
     const sub = this.#subs.get(id);
     if (sub !== undefined) {
       this.#subs.delete(id);
+      this.#producer.drop(sub);
       this.#host.metrics.subscriptions--;
       if (![...this.#subs.values()].some((s) => s.table === sub.table))
         this.#host.leave(sub.table, this);
@@ -268,71 +327,157 @@ export class BridgeConnection {
     if (reply) this.send({ type: 'unsubscribed', sub: id });
   }
 
-  /** A batch of a table this connection subscribes to was applied. */
-  deliver(batch: BatchFrames): void {
-    if (this.#stalledSince !== undefined) return;
-    if (this.#socket.bufferedAmount > this.#host.options.slowClientBytes) {
-      this.#stall();
-      return;
-    }
-    let sharedSent = false;
-    for (const sub of this.#subs.values()) {
-      if (!sub.live || sub.table !== batch.table) continue;
-      if (sub.matches === undefined) {
-        if (!sharedSent) this.#sendFrame(batch.shared());
-        sharedSent = true;
-      } else {
-        const frame = batch.filtered(sub.id, sub.matches);
-        if (frame !== undefined) this.#sendFrame(frame);
+  /** Ends a subscription with an error naming it (I12). */
+  #end(sub: Subscription, code: ErrorCode, message: string): void {
+    if (this.#subs.get(sub.id) !== sub) return;
+    this.#unsubscribe(sub.id, false);
+    this.#error(code, message, sub.id);
+  }
+
+  /** Re-checks subscriptions against a new decision: those no longer allowed end FORBIDDEN. */
+  reauthorized(allowed: Allowed): void {
+    this.#allowed = allowed;
+    if (allowed === 'all') return;
+    for (const sub of [...this.#subs.values()]) {
+      if (!allowed.has(sub.table)) {
+        this.#end(sub, 'FORBIDDEN', `This connection may no longer read table "${sub.table}".`);
       }
-      sub.position = batch.position;
     }
   }
 
-  /** The socket does not drain: stop queuing deltas and resume it by position once it does. */
-  #stall(): void {
-    this.#stalledSince = Date.now();
-    this.#host.metrics.slowClientEvents++;
-    const check = () => {
-      if (this.#closed) return;
-      if (this.#socket.bufferedAmount <= this.#host.options.slowClientBytes / 4) {
-        this.#stalledSince = undefined;
-        this.#drainTimer = undefined;
-        for (const sub of this.#subs.values()) {
-          const table = this.#host.table(sub.table);
-          if (sub.live && table !== undefined) this.#sendSnapshot(sub, table, sub.position);
-        }
-        return;
+  // --- Snapshots, on the socket's pace ------------------------------------------------------
+
+  /** ProducerHost: the snapshot of `sub` ended; live if nothing was applied since, else resume. */
+  ended(sub: Subscription, position: Position): void {
+    sub.position = position;
+    const table = this.#host.table(sub.table)!;
+    const now = tablePosition(table);
+    if (!samePosition(now, position)) {
+      this.#producer.enqueue(sub, true);
+      return;
+    }
+    sub.state = 'live';
+    this.#reconcileStatus(sub.table);
+  }
+
+  /** SliceTask: one slice of snapshot work, run by the bridge's scheduler. */
+  runSlice(): boolean {
+    if (this.#closed || !this.#producer.pending) return false;
+    if (!this.#hasRoom()) {
+      this.#drain.wait();
+      return false;
+    }
+    this.#drain.progress();
+    const sub = this.#producer.current;
+    const restarts = this.#producer.restarts;
+    try {
+      this.#producer.slice();
+      this.#host.metrics.snapshotRestarts += this.#producer.restarts - restarts;
+    } catch (error) {
+      const failed = sub ?? this.#producer.current;
+      this.#host.logger.error('A snapshot could not be encoded; ending the subscription.', {
+        error: String(error),
+      });
+      if (failed)
+        this.#end(
+          failed,
+          'INTERNAL',
+          `The bridge could not encode table "${failed.table}": ${String(error)}`,
+        );
+    }
+    return this.#producer.pending;
+  }
+
+  #hasRoom(): boolean {
+    return this.#socket.bufferedAmount < this.#host.options.slowClientBytes / 2;
+  }
+
+  #wake(): void {
+    if (this.#closed || !this.#producer.pending) return;
+    if (this.#hasRoom()) this.#host.scheduler.add(this);
+    else this.#drain.wait();
+  }
+
+  #stalledTooLong(): void {
+    if (this.#closed) return;
+    this.#host.metrics.slowClientDisconnects++;
+    this.#host.logger.warn('Closed a connection that stayed stalled.', {
+      stalledMs: this.#host.options.slowClientTimeoutMs,
+      bufferedBytes: this.#socket.bufferedAmount,
+    });
+    this.close(4008, 'too slow: the connection did not drain');
+  }
+
+  // --- Live data ----------------------------------------------------------------------------
+
+  /** A batch of a table this connection subscribes to was applied. */
+  deliver(batch: BatchFrames): void {
+    if (this.#closed) return;
+    const full = this.#socket.bufferedAmount > this.#host.options.slowClientBytes;
+    for (const sub of this.#subs.values()) {
+      if (sub.state !== 'live' || sub.table !== batch.table) continue;
+      if (full) {
+        // Behind from here: resumed from its position once the socket drains (I9).
+        this.#producer.enqueue(sub);
+        continue;
       }
-      if (Date.now() - (this.#stalledSince ?? 0) > this.#host.options.slowClientTimeoutMs) {
-        this.#host.metrics.slowClientDisconnects++;
-        this.#host.logger.warn('Closed a connection that stayed stalled.', {
-          stalledMs: Date.now() - (this.#stalledSince ?? 0),
-          bufferedBytes: this.#socket.bufferedAmount,
-        });
-        this.#socket.close(4008, 'too slow: the connection did not drain');
-        return;
+      let frame: string | undefined;
+      try {
+        frame = sub.matches === undefined ? batch.shared() : batch.filtered(sub.id, sub.matches);
+      } catch (error) {
+        this.#end(
+          sub,
+          'INTERNAL',
+          `The bridge could not encode a change of table "${sub.table}": ${String(error)}`,
+        );
+        continue;
       }
-      this.#drainTimer = this.#host.timers.setTimeout(check, 100);
-    };
-    this.#drainTimer = this.#host.timers.setTimeout(check, 100);
+      if (frame !== undefined) this.sendFrame(frame);
+      sub.position = batch.position;
+    }
+    if (full) this.#wake();
   }
 
   /**
-   * A status change of a table this connection subscribes to. A stalled socket gets none: its
-   * resume snapshot-end carries the status, and a `caught_up` ahead of the data it stands for
-   * would break I4.
+   * A status change of a table this connection subscribes to. It waits while any subscription
+   * of the table is not live: a `caught_up` ahead of the data it stands for would break I4.
    */
-  sendStatus(frame: string): void {
-    if (this.#stalledSince !== undefined) return;
-    this.#sendFrame(frame);
+  status(table: string): void {
+    if (!this.#closed) this.#reconcileStatus(table);
+  }
+
+  #reconcileStatus(name: string): void {
+    const subs = [...this.#subs.values()].filter((s) => s.table === name);
+    const table = this.#host.table(name);
+    if (table === undefined || subs.some((s) => s.state !== 'live')) return;
+    if (subs.every((s) => s.told === table.status)) return;
+    for (const s of subs) s.told = table.status;
+    const reason = table.failure?.message;
+    this.send(
+      reason === undefined
+        ? { type: 'status', table: name, status: table.status }
+        : { type: 'status', table: name, status: table.status, reason },
+    );
   }
 
   /** Forgets every subscription; the socket is closing or closed. */
   dispose(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#drainTimer !== undefined) this.#host.timers.clearTimeout(this.#drainTimer);
+    this.#drain.dispose();
+    this.#host.scheduler.delete(this);
+    this.#producer.dispose();
     for (const id of [...this.#subs.keys()]) this.#unsubscribe(id, false);
   }
+}
+
+/** Two subscriptions of a table with the same canonical filter read the same keys. */
+function canonicalFilter(filter: KeyFilter | undefined): string {
+  if (filter === undefined) return '*';
+  if ('prefix' in filter) return `p:${filter.prefix}`;
+  return `k:${JSON.stringify([...new Set(filter.keys)].sort())}`;
+}
+
+function refusedWrite(message: WriteMessage, code: 'RATE_LIMITED', text: string): ServerMessage {
+  return { type: 'write-result', id: message.id, ok: false, code, message: text };
 }

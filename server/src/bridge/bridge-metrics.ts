@@ -10,9 +10,25 @@ export class BridgeMetrics {
   slowClientEvents = 0;
   slowClientDisconnects = 0;
   protocolErrors = 0;
+  rateLimited = 0;
+  /** Subscriptions waiting for this bridge to reach the client's position (I3). */
+  waitingSubscriptions = 0;
+  snapshotRestarts = 0;
+  revokedSessions = 0;
+  refusedConnections = 0;
+  reauthorizeErrors = 0;
 
-  /** Prometheus text exposition format, version 0.0.4. */
-  render(bridgeId: string, tables: ReadonlyMap<string, KafkaTable<unknown>>): string {
+  /**
+   * Prometheus text exposition format, version 0.0.4. Per-table series only for the tables in
+   * `visible`: a caller learns nothing of tables it may not read.
+   */
+  render(
+    bridgeId: string,
+    allTables: ReadonlyMap<string, KafkaTable<unknown>>,
+    visible: ReadonlySet<string> | 'all' = 'all',
+  ): string {
+    const tables =
+      visible === 'all' ? allTables : new Map([...allTables].filter(([name]) => visible.has(name)));
     const lines: string[] = [];
     const metric = (
       name: string,
@@ -39,7 +55,7 @@ export class BridgeMetrics {
     metric(
       'tablecast_slow_client_events_total',
       'counter',
-      'Times a socket stopped getting deltas because it did not drain.',
+      'Times a socket had more to send than room in its budget (deltas skipped, snapshots paused).',
       [[bridge, this.slowClientEvents]],
     );
     metric(
@@ -51,6 +67,45 @@ export class BridgeMetrics {
     metric('tablecast_protocol_errors_total', 'counter', 'Malformed or refused client messages.', [
       [bridge, this.protocolErrors],
     ]);
+    const counters: Array<[string, 'gauge' | 'counter', string, number]> = [
+      [
+        'tablecast_rate_limited_total',
+        'counter',
+        'Client messages refused by the rate limit.',
+        this.rateLimited,
+      ],
+      [
+        'tablecast_waiting_subscriptions',
+        'gauge',
+        'Subscriptions waiting for this bridge to reach their position.',
+        this.waitingSubscriptions,
+      ],
+      [
+        'tablecast_snapshot_restarts_total',
+        'counter',
+        'Streamed snapshots begun again because the table changed too much meanwhile.',
+        this.snapshotRestarts,
+      ],
+      [
+        'tablecast_revoked_sessions_total',
+        'counter',
+        'Sessions closed by revoke() or re-authorization.',
+        this.revokedSessions,
+      ],
+      [
+        'tablecast_refused_connections_total',
+        'counter',
+        'Upgrades refused by maxConnections or maxConnectionsPerAddress.',
+        this.refusedConnections,
+      ],
+      [
+        'tablecast_reauthorize_errors_total',
+        'counter',
+        'Re-authorizations where authorize threw.',
+        this.reauthorizeErrors,
+      ],
+    ];
+    for (const [name, type, help, value] of counters) metric(name, type, help, [[bridge, value]]);
 
     const perTable = (pick: (t: KafkaTable<unknown>) => number | null): Array<[string, number]> =>
       [...tables].map(([name, t]) => [`{table="${escapeLabel(name)}"}`, pick(t) ?? 0]);

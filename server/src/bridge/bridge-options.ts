@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { type ArrowSchemaSpec, declaredColumns } from '../../../shared/src/arrow/arrow-columns.js';
 import type { Logger, Timers } from '../environment.js';
@@ -17,9 +18,23 @@ export interface AuthorizeRequest {
 
 /**
  * `false`: refuse the connection (HTTP 401). `true`: every table. `{ tables }`: only these;
- * subscribing to another one gets a FORBIDDEN error on an open connection.
+ * subscribing to another one is answered as for a table that does not exist (UNKNOWN_TABLE),
+ * unless `revealForbiddenTables`. `session` is the application's own data about the caller
+ * (a user id, a token id), handed to `bridge.revoke`'s predicate.
  */
-export type Authorization = boolean | { readonly tables: readonly string[] };
+export type Authorization =
+  | boolean
+  | { readonly tables?: readonly string[] | undefined; readonly session?: unknown };
+
+/** What `bridge.revoke` sees of an open session. */
+export interface SessionInfo {
+  /** The upgrade request the session was authorized with. */
+  readonly request: AuthorizeRequest;
+  /** `session` from the last `authorize` decision, if it gave one. */
+  readonly session: unknown;
+  /** The tables it may read: 'all' or a set. */
+  readonly tables: ReadonlySet<string> | 'all';
+}
 
 /** What an `authorizeWrite` hook is asked about. `value` is absent for a delete. */
 export interface WriteRequest {
@@ -73,6 +88,45 @@ export interface BridgeOptions {
   readonly maxWritesPerSecond?: number;
   /** How long a write waits for Kafka's acknowledgement before answering TIMEOUT. Default 10000. */
   readonly writeTimeoutMs?: number;
+  /**
+   * Client messages a socket may send per second on average (token bucket), and in a burst.
+   * Over it a message gets `error RATE_LIMITED`; past `controlMessageBurst` refusals in a row
+   * the socket is closed with 4429. Defaults 50 and 200.
+   */
+  readonly controlMessagesPerSecond?: number;
+  readonly controlMessageBurst?: number;
+  /** Open WebSockets in all; upgrades past it get HTTP 503. Default 10000. */
+  readonly maxConnections?: number;
+  /** Open WebSockets per remote address; upgrades past it get HTTP 429. Default: no limit. */
+  readonly maxConnectionsPerAddress?: number;
+  /**
+   * Calls `authorize` again for every open socket this often, with its upgrade request: a
+   * refused session is closed with 4403, a table no longer allowed ends its subscriptions with
+   * FORBIDDEN. Default: never.
+   */
+  readonly reauthorizeIntervalMs?: number;
+  /**
+   * Who may read `/metrics` and the per-table detail of `/readyz`. With it, `/metrics` answers
+   * 401 to others and `/readyz` tells them only whether the bridge is ready. Without it, both
+   * show a caller only the tables `authorize` lets it read (every table without `authorize`).
+   */
+  readonly authorizeOps?: (request: AuthorizeRequest) => boolean | Promise<boolean>;
+  /** Shorthand for `authorizeOps`: the bearer token (`Authorization: Bearer …`) ops use. */
+  readonly opsToken?: string;
+  /**
+   * Answer a subscribe or read of a table the caller may not read with FORBIDDEN / HTTP 403
+   * instead of as an unknown table. Off by default: the difference tells a caller which table
+   * names exist.
+   */
+  readonly revealForbiddenTables?: boolean;
+  /**
+   * `close()` sends each client a `goaway` with a `retryAfterMs` drawn uniformly from
+   * [0, goawaySpreadMs), so the clients of a bridge do not all arrive at the others at once.
+   * Default 5000.
+   */
+  readonly goawaySpreadMs?: number;
+  /** Randomness for the goaway spread, injectable for tests. Default Math.random. */
+  readonly random?: () => number;
   /** Sent in `welcome` and metrics; default a random id. */
   readonly bridgeId?: string;
   readonly logger?: Logger;
@@ -96,17 +150,26 @@ export type BridgeLimit = keyof typeof BRIDGE_LIMIT_DEFAULTS;
 
 export const BRIDGE_LIMITS = Object.keys(BRIDGE_LIMIT_DEFAULTS) as readonly BridgeLimit[];
 
-export interface ResolvedBridgeOptions
-  extends Required<
-    Omit<
-      BridgeOptions,
-      'authorize' | 'authorizeWrite' | 'allowedOrigins' | 'arrowSchemas' | 'logger' | 'timers'
-    >
-  > {
+type Optional =
+  | 'authorize'
+  | 'authorizeWrite'
+  | 'allowedOrigins'
+  | 'arrowSchemas'
+  | 'logger'
+  | 'timers'
+  | 'maxConnectionsPerAddress'
+  | 'reauthorizeIntervalMs'
+  | 'authorizeOps'
+  | 'opsToken';
+
+export interface ResolvedBridgeOptions extends Required<Omit<BridgeOptions, Optional>> {
   readonly authorize: BridgeOptions['authorize'];
   readonly authorizeWrite: BridgeOptions['authorizeWrite'];
   readonly arrowSchemas: BridgeOptions['arrowSchemas'];
   readonly allowedOrigins: readonly string[] | undefined;
+  readonly maxConnectionsPerAddress: number | undefined;
+  readonly reauthorizeIntervalMs: number | undefined;
+  readonly authorizeOps: BridgeOptions['authorizeOps'];
 }
 
 export function resolveBridgeOptions(options: BridgeOptions): ResolvedBridgeOptions {
@@ -120,8 +183,28 @@ export function resolveBridgeOptions(options: BridgeOptions): ResolvedBridgeOpti
       throw new TypeError(`Table name ${JSON.stringify(name)} must be 1-256 of A-Z a-z 0-9 . _ -.`);
     }
   }
-  if (options.authorize !== undefined && typeof options.authorize !== 'function') {
-    throw new TypeError('authorize must be a function.');
+  for (const hook of ['authorize', 'authorizeOps', 'random'] as const) {
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') {
+      throw new TypeError(`${hook} must be a function.`);
+    }
+  }
+  if (options.authorizeOps !== undefined && options.opsToken !== undefined) {
+    throw new TypeError('Pass either authorizeOps or opsToken, not both.');
+  }
+  if (
+    options.opsToken !== undefined &&
+    (typeof options.opsToken !== 'string' || options.opsToken.length < 16)
+  ) {
+    throw new TypeError('opsToken must be a string of at least 16 characters.');
+  }
+  if (options.reauthorizeIntervalMs !== undefined && options.authorize === undefined) {
+    throw new TypeError('reauthorizeIntervalMs needs an authorize hook to call.');
+  }
+  const rate = options.controlMessagesPerSecond ?? 50;
+  if (!(typeof rate === 'number' && rate > 0 && Number.isFinite(rate))) {
+    throw new RangeError(
+      `controlMessagesPerSecond must be a positive number, got ${String(rate)}.`,
+    );
   }
   for (const name of Object.keys(options.writers ?? {})) {
     if (!names.includes(name)) {
@@ -146,19 +229,48 @@ export function resolveBridgeOptions(options: BridgeOptions): ResolvedBridgeOpti
     slowClientBytes: options.slowClientBytes ?? BRIDGE_LIMIT_DEFAULTS.slowClientBytes,
     slowClientTimeoutMs: options.slowClientTimeoutMs ?? BRIDGE_LIMIT_DEFAULTS.slowClientTimeoutMs,
     behindTimeoutMs: options.behindTimeoutMs ?? BRIDGE_LIMIT_DEFAULTS.behindTimeoutMs,
+    controlMessageBurst: options.controlMessageBurst ?? 200,
+    maxConnections: options.maxConnections ?? 10_000,
+    goawaySpreadMs: options.goawaySpreadMs ?? 5_000,
     bridgeId: options.bridgeId ?? Math.random().toString(36).slice(2, 10),
   };
-  for (const key of BRIDGE_LIMITS) validatePositiveInteger(key, resolved[key]);
+  for (const key of [
+    ...BRIDGE_LIMITS,
+    'controlMessageBurst',
+    'maxConnections',
+    'goawaySpreadMs',
+  ] as const) {
+    validatePositiveInteger(key, resolved[key]);
+  }
+  for (const key of ['maxConnectionsPerAddress', 'reauthorizeIntervalMs'] as const) {
+    if (options[key] !== undefined) validatePositiveInteger(key, options[key]);
+  }
   for (const [name, spec] of Object.entries(options.arrowSchemas ?? {})) {
     if (!names.includes(name))
       throw new TypeError(`arrowSchemas names "${name}", which is not a table.`);
     declaredColumns(spec);
   }
+  const opsToken = options.opsToken;
   return {
     ...resolved,
+    controlMessagesPerSecond: rate,
+    revealForbiddenTables: options.revealForbiddenTables === true,
+    random: options.random ?? Math.random,
     authorize: options.authorize,
     authorizeWrite: options.authorizeWrite,
     allowedOrigins: options.allowedOrigins,
     arrowSchemas: options.arrowSchemas,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress,
+    reauthorizeIntervalMs: options.reauthorizeIntervalMs,
+    authorizeOps:
+      options.authorizeOps ??
+      (opsToken === undefined ? undefined : (request) => bearerMatches(request, opsToken)),
   };
+}
+/** Constant-time comparison of the request's bearer token with `token`. */
+function bearerMatches(request: AuthorizeRequest, token: string): boolean {
+  const header = request.headers.authorization ?? '';
+  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  const wanted = Buffer.from(token);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { codecs } from '../../../shared/src/codecs/index.js';
+import { serve as bridgeAt, rawClient } from '../../../test/bridge-fixtures.js';
 import {
   Cleanup,
   connectProducer,
@@ -7,6 +8,7 @@ import {
   liveTopic,
   produce,
   testKafka,
+  until,
 } from '../../../test/fixtures.js';
 import { brokers } from '../../../test/kafka.js';
 import { RawClient, replay } from '../../../test/raw-client.js';
@@ -23,17 +25,10 @@ afterEach(() => cleanup.dispose());
 
 const fixture = (partitions = 1) => liveTopic(cleanup, 'bridge', partitions);
 
-async function serve(tables: BridgeOptions['tables'], extra: Partial<BridgeOptions> = {}) {
-  const bridge = cleanup.add(createBridge({ tables, logger: quiet, ...extra }), (b) =>
-    b.close({ graceMs: 200 }),
-  );
-  const address = await bridge.listen();
-  return { bridge, ...address, http: `http://127.0.0.1:${address.port}` };
-}
-
-async function client(url: string, options?: Parameters<typeof RawClient.connect>[1]) {
-  return cleanup.add(await RawClient.connect(url, options), (c) => c.close());
-}
+const serve = (tables: BridgeOptions['tables'], extra: Partial<BridgeOptions> = {}) =>
+  bridgeAt(cleanup, tables, extra);
+const client = (url: string, options?: Parameters<typeof RawClient.connect>[1]) =>
+  rawClient(cleanup, url, options);
 
 describe('bridge: snapshot then deltas', () => {
   it('I10, I5: sends a consistent snapshot, then live sets and deletes with positions', async () => {
@@ -232,7 +227,14 @@ describe('bridge: resume', () => {
     c2.send({ type: 'subscribe', sub: 's', table: 't', position: end.position });
     const pending = c2.next('snapshot-end');
     // Nothing is sent while the replica is behind: the old value would be time travel.
-    await expect(lagging.waitFor({ partition: 0, offset: 1 }, 300)).resolves.toBe(false);
+    await until(
+      (check) => {
+        const timer = setInterval(check, 5);
+        return () => clearInterval(timer);
+      },
+      () => slow.bridge.metrics.waitingSubscriptions === 1,
+      'the subscribe to wait for the replica',
+    );
     expect(c2.messages.filter((m) => m.type !== 'welcome')).toEqual([]);
     held.release();
     await pending;
@@ -256,8 +258,11 @@ describe('bridge: errors and limits', () => {
     c.send({ type: 'subscribe', sub: 'a', table: 't' });
     c.send({ type: 'subscribe', sub: 'a', table: 't' });
     expect(await c.next('error')).toMatchObject({ code: 'DUPLICATE_SUBSCRIPTION', sub: 'a' });
-    c.send({ type: 'subscribe', sub: 'b', table: 't' });
-    c.send({ type: 'subscribe', sub: 'c', table: 't' });
+    // The same table and filter twice on one socket is refused: it would cost twice for nothing.
+    c.send({ type: 'subscribe', sub: 'twin', table: 't' });
+    expect(await c.next('error')).toMatchObject({ code: 'DUPLICATE_SUBSCRIPTION', sub: 'twin' });
+    c.send({ type: 'subscribe', sub: 'b', table: 't', filter: { prefix: 'a' } });
+    c.send({ type: 'subscribe', sub: 'c', table: 't', filter: { prefix: 'b' } });
     expect(await c.next('error')).toMatchObject({ code: 'TOO_MANY_SUBSCRIPTIONS', sub: 'c' });
     c.send({ type: 'unsubscribe', sub: 'b' });
     await c.next('unsubscribed', (m) => m.sub === 'b');
@@ -310,19 +315,47 @@ describe('bridge: errors and limits', () => {
     const reader = await client(`${url}?token=reader`, {
       headers: { origin: 'https://app.example' },
     });
+    // A forbidden table is answered exactly like one that does not exist: no oracle.
     reader.send({ type: 'subscribe', sub: 's', table: 'secret' });
-    expect(await reader.next('error')).toMatchObject({ code: 'FORBIDDEN', sub: 's' });
+    const forbidden = await reader.next('error');
+    reader.send({ type: 'subscribe', sub: 's', table: 'secret-typo' });
+    const unknown = await reader.next('error');
+    expect(forbidden).toMatchObject({ code: 'UNKNOWN_TABLE', sub: 's' });
+    expect(unknown.message.replace('secret-typo', 'secret')).toBe(forbidden.message);
     reader.send({ type: 'subscribe', sub: 'p', table: 'public' });
     await reader.next('snapshot-end');
 
-    expect(
-      (await fetch(`${http}/tables/secret`, { headers: { authorization: 'Bearer reader' } }))
-        .status,
-    ).toBe(403);
+    const asReader = { headers: { authorization: 'Bearer reader' } };
+    const secret = await fetch(`${http}/tables/secret`, asReader);
+    const typo = await fetch(`${http}/tables/secret-typo`, asReader);
+    expect([secret.status, typo.status]).toEqual([404, 404]);
+    expect((await typo.text()).replace('secret-typo', 'secret')).toBe(await secret.text());
+    // Without credentials every table path is 401, existing or not.
     expect((await fetch(`${http}/tables/public`)).status).toBe(401);
+    expect((await fetch(`${http}/tables/nope`)).status).toBe(401);
     expect(
       (await fetch(`${http}/tables/secret`, { headers: { authorization: 'Bearer admin' } })).status,
     ).toBe(200);
+  });
+});
+
+describe('bridge: status', () => {
+  it('I4: caught_up reaches a client only after the data the table held when it caught up', async () => {
+    const { topic, writer } = await fixture();
+    await writer.set('a', 1);
+    await writer.set('b', 2);
+    const { table: loading, held } = heldReplica(topic, brokers(), cleanup);
+    const heldBatch = held.hold();
+    const { url } = await serve({ t: loading });
+    await heldBatch;
+    const c = await client(url);
+    c.send({ type: 'subscribe', sub: 's', table: 't' });
+    expect((await c.next('snapshot-end')).status).toBe('loading');
+    held.release();
+    const status = await c.next('status');
+    expect(status).toEqual({ type: 'status', table: 't', status: 'caught_up' });
+    const before = c.messages.slice(0, c.messages.indexOf(status));
+    expect(Object.fromEntries(replay(before, 's', 't'))).toEqual({ a: 1, b: 2 });
   });
 });
 

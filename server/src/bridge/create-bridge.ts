@@ -6,7 +6,7 @@ import { encodeMessage, SUBPROTOCOL, tablePosition } from '../../../shared/src/p
 import { consoleLogger, defaultTimers, type Logger, type Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
 import { BatchFrames } from './batch-frames.js';
-import { BridgeConnection, type ConnectionHost } from './bridge-connection.js';
+import { type Allowed, BridgeConnection, type ConnectionHost } from './bridge-connection.js';
 import { BridgeMetrics } from './bridge-metrics.js';
 import {
   type Authorization,
@@ -14,9 +14,27 @@ import {
   type BridgeOptions,
   type ResolvedBridgeOptions,
   resolveBridgeOptions,
+  type SessionInfo,
 } from './bridge-options.js';
+import { ConnectionCaps } from './connection-caps.js';
 import { handleHttp } from './http-routes.js';
+import { SliceScheduler } from './slice-scheduler.js';
+import { authorizeRequest, refuse } from './upgrade-request.js';
 import { WriteService } from './write-service.js';
+
+/** An authorization decision, normalised: which tables, and the app's session data. */
+interface Decision {
+  readonly tables: Allowed;
+  readonly session: unknown;
+}
+
+/** One open socket: its connection and what it was authorized with. */
+interface Session {
+  readonly connection: BridgeConnection;
+  readonly request: AuthorizeRequest;
+  readonly address: string;
+  session: unknown;
+}
 
 export interface Bridge {
   /** Starts the tables that are not started yet and listens. Resolves with the bound address. */
@@ -26,8 +44,17 @@ export interface Bridge {
   }): Promise<{ port: number; host: string; url: string }>;
   /** Resolves once every table's start() settled (caught up, degraded or failed). */
   ready(): Promise<void>;
-  /** Tells clients to go elsewhere, closes every socket and the server. Idempotent. */
+  /**
+   * Tells clients to go elsewhere (a `goaway` whose `retryAfterMs` is spread over
+   * `goawaySpreadMs`), closes every socket and the server; sockets that do not finish the
+   * closing handshake within `graceMs` (default 1000) are cut. Idempotent.
+   */
   close(options?: { graceMs?: number }): Promise<void>;
+  /**
+   * Closes every open session the predicate picks (error FORBIDDEN, then close 4403), e.g. all
+   * sessions of a user whose token was revoked. Returns how many were closed.
+   */
+  revoke(predicate: (session: SessionInfo) => boolean): number;
   readonly metrics: BridgeMetrics;
   /** Handle an upgrade from your own HTTP server instead of listen(). */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
@@ -50,12 +77,16 @@ export function createBridge(options: BridgeOptions): Bridge {
 
 class BridgeServer implements Bridge, ConnectionHost {
   readonly metrics = new BridgeMetrics();
+  readonly scheduler = new SliceScheduler();
   readonly options: ResolvedBridgeOptions;
   readonly timers: Timers;
   readonly logger: Logger;
   readonly #tables: ReadonlyMap<string, KafkaTable<unknown>>;
   readonly #members = new Map<string, Set<BridgeConnection>>();
-  readonly #connections = new Map<WebSocket, BridgeConnection>();
+  readonly #connections = new Map<WebSocket, Session>();
+  /** Open sockets plus upgrades being authorized, per remote address and in all. */
+  readonly #caps: ConnectionCaps;
+  #reauthorizeTimer: unknown;
   readonly #wss: WebSocketServer;
   readonly #unsubscribeTables: Array<() => void> = [];
   readonly writes: WriteService;
@@ -74,16 +105,19 @@ class BridgeServer implements Bridge, ConnectionHost {
       authorizeWrite: options.authorizeWrite,
       topicIdOf: (name) => {
         const table = this.#tables.get(name);
-        return table && (table.topicId ?? table.topic);
+        return table && tablePosition(table).topicId;
       },
       writeTimeoutMs: options.writeTimeoutMs,
       dedupWindow: 10_000,
       timers,
       logger,
     });
+    this.#caps = new ConnectionCaps(options.maxConnections, options.maxConnectionsPerAddress);
     this.#wss = new WebSocketServer({
       noServer: true,
-      maxPayload: options.maxMessageBytes,
+      // Frames up to twice the limit are read, so the client gets a typed MESSAGE_TOO_LARGE;
+      // ws closes bigger ones with 1009 unread.
+      maxPayload: options.maxMessageBytes * 2,
       perMessageDeflate: false,
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
@@ -106,13 +140,8 @@ class BridgeServer implements Bridge, ConnectionHost {
             }
           }
         }),
-        table.onStatus((status, failure) => {
-          const frame = encodeMessage(
-            failure
-              ? { type: 'status', table: name, status, reason: failure.message }
-              : { type: 'status', table: name, status },
-          );
-          for (const connection of this.#members.get(name) ?? []) connection.sendStatus(frame);
+        table.onStatus(() => {
+          for (const connection of this.#members.get(name) ?? []) connection.status(name);
         }),
       );
     }
@@ -176,13 +205,14 @@ class BridgeServer implements Bridge, ConnectionHost {
       });
     });
     this.#startHeartbeat();
+    this.#startReauthorizing();
     const port = (server.address() as AddressInfo).port;
     return { port, host, url: `ws://${host.includes(':') ? `[${host}]` : host}:${port}` };
   }
 
   #startHeartbeat(): void {
     const beat = () => {
-      for (const [socket, connection] of this.#connections) {
+      for (const [socket, { connection }] of this.#connections) {
         if (!connection.alive) {
           socket.terminate();
           continue;
@@ -195,11 +225,74 @@ class BridgeServer implements Bridge, ConnectionHost {
     this.#heartbeat = this.timers.setTimeout(beat, this.options.heartbeatIntervalMs);
   }
 
+  /** Every `reauthorizeIntervalMs`, asks `authorize` again about every open session. */
+  #startReauthorizing(): void {
+    const interval = this.options.reauthorizeIntervalMs;
+    if (interval === undefined) return;
+    const round = async () => {
+      await Promise.all([...this.#connections.values()].map((s) => this.#reauthorize(s)));
+      if (this.#closing === undefined) {
+        this.#reauthorizeTimer = this.timers.setTimeout(() => void round(), interval);
+      }
+    };
+    this.#reauthorizeTimer = this.timers.setTimeout(() => void round(), interval);
+  }
+
+  async #reauthorize(session: Session): Promise<void> {
+    let decision: Decision | false;
+    try {
+      decision = await this.#decide(session.request);
+    } catch (error) {
+      // An authorization service that is down must not drop every client: keep the last word.
+      this.metrics.reauthorizeErrors++;
+      this.logger.error('authorize threw while re-checking a session; it keeps its access.', {
+        error: String(error),
+      });
+      return;
+    }
+    if (decision === false) {
+      this.#revokeSession(session);
+      return;
+    }
+    session.session = decision.session;
+    session.connection.reauthorized(decision.tables);
+  }
+
+  revoke(predicate: (session: SessionInfo) => boolean): number {
+    let count = 0;
+    for (const session of [...this.#connections.values()]) {
+      const info = {
+        request: session.request,
+        session: session.session,
+        tables: session.connection.allowed,
+      };
+      if (!predicate(info)) continue;
+      this.#revokeSession(session);
+      count++;
+    }
+    return count;
+  }
+
+  #revokeSession(session: Session): void {
+    this.metrics.revokedSessions++;
+    session.connection.close(4403, 'credentials revoked', {
+      code: 'FORBIDDEN',
+      message: 'This session is no longer authorized; sign in again.',
+    });
+  }
+
   handleRequest(request: IncomingMessage, response: ServerResponse): void {
     handleHttp(request, response, {
       tables: this.#tables,
-      metrics: () => this.metrics.render(this.options.bridgeId, this.#tables),
-      authorize: (req) => this.#authorize(req),
+      metrics: (visible) => this.metrics.render(this.options.bridgeId, this.#tables, visible),
+      authorize: async (req) => {
+        const decision = await this.#decide(authorizeRequest(req));
+        return decision === false ? false : decision.tables;
+      },
+      authorizeOps: this.options.authorizeOps
+        ? (req) => this.options.authorizeOps!(authorizeRequest(req))
+        : undefined,
+      revealForbidden: this.options.revealForbiddenTables,
       arrowSchemas: this.options.arrowSchemas,
     }).catch((error: unknown) => {
       this.logger.error('HTTP request failed.', { error: String(error) });
@@ -221,30 +314,66 @@ class BridgeServer implements Bridge, ConnectionHost {
       refuse(socket, 403, 'Forbidden');
       return;
     }
-    this.#authorize(request).then(
-      (allowed) => {
-        if (allowed === false) refuse(socket, 401, 'Unauthorized');
-        else
-          this.#wss.handleUpgrade(request, socket, head, (ws) =>
-            this.#accept(ws, allowed, authorizeRequest(request)),
-          );
+    const address = request.socket.remoteAddress ?? '';
+    const refusal = this.#caps.reserve(address);
+    if (refusal !== undefined) {
+      this.metrics.refusedConnections++;
+      refuse(socket, refusal.status, refusal.text, refusal.reason);
+      return;
+    }
+    let reserved = true;
+    const release = () => {
+      if (!reserved) return;
+      reserved = false;
+      this.#caps.release(address);
+    };
+    let auth: AuthorizeRequest;
+    try {
+      auth = authorizeRequest(request);
+    } catch {
+      release();
+      refuse(socket, 400, 'Bad Request', 'malformed request target');
+      return;
+    }
+    this.#decide(auth).then(
+      (decision) => {
+        if (decision === false) {
+          release();
+          refuse(socket, 401, 'Unauthorized');
+          return;
+        }
+        if (this.#closing) {
+          release();
+          refuse(socket, 503, 'Service Unavailable', 'bridge shutting down');
+          return;
+        }
+        socket.once('close', release);
+        this.#wss.handleUpgrade(request, socket, head, (ws) => {
+          socket.off('close', release);
+          reserved = false;
+          this.#accept(ws, decision, auth, address);
+        });
       },
       (error: unknown) => {
+        release();
         this.logger.error('authorize threw; refusing the connection.', { error: String(error) });
         refuse(socket, 500, 'Internal Server Error');
       },
     );
   }
 
-  async #authorize(request: IncomingMessage): Promise<ReadonlySet<string> | 'all' | false> {
-    if (this.options.authorize === undefined) return 'all';
-    const decision: Authorization = await this.options.authorize(authorizeRequest(request));
-    if (decision === true) return 'all';
-    if (decision === false) return false;
-    return new Set(decision.tables);
+  async #decide(request: AuthorizeRequest): Promise<Decision | false> {
+    if (this.options.authorize === undefined) return { tables: 'all', session: undefined };
+    const decision: Authorization = await this.options.authorize(request);
+    if (decision === true) return { tables: 'all', session: undefined };
+    if (decision === false || typeof decision !== 'object' || decision === null) return false;
+    return {
+      tables: decision.tables === undefined ? 'all' : new Set(decision.tables),
+      session: decision.session,
+    };
   }
 
-  #accept(ws: WebSocket, allowed: ReadonlySet<string> | 'all', request: AuthorizeRequest): void {
+  #accept(ws: WebSocket, decision: Decision, request: AuthorizeRequest, address: string): void {
     if (ws.protocol !== SUBPROTOCOL) {
       ws.send(
         encodeMessage({
@@ -254,10 +383,11 @@ class BridgeServer implements Bridge, ConnectionHost {
         }),
       );
       ws.close(4400, 'unsupported protocol version');
+      ws.once('close', () => this.#caps.release(address));
       return;
     }
-    const connection = new BridgeConnection(ws, this, allowed, request);
-    this.#connections.set(ws, connection);
+    const connection = new BridgeConnection(ws, this, decision.tables, request);
+    this.#connections.set(ws, { connection, request, address, session: decision.session });
     this.metrics.connections++;
     ws.on('pong', () => {
       connection.alive = true;
@@ -272,6 +402,7 @@ class BridgeServer implements Bridge, ConnectionHost {
     });
     ws.on('close', () => {
       this.#connections.delete(ws);
+      this.#caps.release(address);
       this.metrics.connections--;
       connection.dispose();
     });
@@ -285,15 +416,14 @@ class BridgeServer implements Bridge, ConnectionHost {
 
   async #close(graceMs: number): Promise<void> {
     if (this.#heartbeat !== undefined) this.timers.clearTimeout(this.#heartbeat);
+    if (this.#reauthorizeTimer !== undefined) this.timers.clearTimeout(this.#reauthorizeTimer);
     for (const remove of this.#unsubscribeTables) remove();
     const sockets = [...this.#connections.keys()];
-    const goaway = encodeMessage({
-      type: 'goaway',
-      reason: 'bridge shutting down',
-      retryAfterMs: 0,
-    });
+    const spread = this.options.goawaySpreadMs;
     for (const socket of sockets) {
-      socket.send(goaway);
+      // Spread, so the clients of this bridge do not all land on the next one at once.
+      const retryAfterMs = Math.min(spread - 1, Math.floor(this.options.random() * spread));
+      socket.send(encodeMessage({ type: 'goaway', reason: 'bridge shutting down', retryAfterMs }));
       socket.close(1001, 'bridge shutting down');
     }
     // Sockets that do not finish the closing handshake in time are cut.
@@ -318,23 +448,4 @@ class BridgeServer implements Bridge, ConnectionHost {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-}
-
-export function authorizeRequest(request: IncomingMessage): AuthorizeRequest {
-  const cookies: Record<string, string> = {};
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0) cookies[part.slice(0, at).trim()] = decodeURIComponent(part.slice(at + 1).trim());
-  }
-  return {
-    headers: request.headers,
-    url: new URL(request.url ?? '/', 'http://bridge.invalid'),
-    cookies,
-    origin: request.headers.origin,
-    remoteAddress: request.socket.remoteAddress,
-  };
 }

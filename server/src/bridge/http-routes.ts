@@ -3,12 +3,19 @@ import type { ArrowSchemaSpec } from '../../../shared/src/arrow/arrow-columns.js
 import { tablePosition } from '../../../shared/src/protocol/index.js';
 import type { KafkaTable } from '../kafka-table.js';
 import { sendArrow } from './arrow-response.js';
+import { requestUrl } from './request-url.js';
 import { bootstrapBody, plainJson } from './wire-frames.js';
+
+type Allowed = ReadonlySet<string> | 'all';
 
 interface HttpContext {
   readonly tables: ReadonlyMap<string, KafkaTable<unknown>>;
-  readonly metrics: () => string;
-  readonly authorize: (request: IncomingMessage) => Promise<ReadonlySet<string> | 'all' | false>;
+  readonly metrics: (visible: Allowed) => string;
+  readonly authorize: (request: IncomingMessage) => Promise<Allowed | false>;
+  /** Who may see everything about the bridge; undefined: callers see the tables they may read. */
+  readonly authorizeOps: ((request: IncomingMessage) => boolean | Promise<boolean>) | undefined;
+  /** Answer 403 for a table the caller may not read instead of the unknown table's 404. */
+  readonly revealForbidden: boolean;
   /** Declared Arrow columns per table; others are inferred. */
   readonly arrowSchemas?: Readonly<Record<string, ArrowSchemaSpec>> | undefined;
 }
@@ -31,38 +38,44 @@ export async function handleHttp(
   response: ServerResponse,
   context: HttpContext,
 ): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://bridge.invalid');
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return send(response, 405, { error: 'Only GET is supported.' }, { allow: 'GET, HEAD' });
   }
+  let url: URL;
+  let name: string | undefined;
+  let key: string | undefined;
+  let match: RegExpExecArray | null = null;
+  try {
+    url = requestUrl(request);
+    match = /^\/tables\/([^/]+)(?:\/(.+))?$/.exec(url.pathname);
+    if (match) {
+      name = decodeURIComponent(match[1]!);
+      key = match[2] === undefined ? undefined : decodeURIComponent(match[2]);
+    }
+  } catch {
+    return send(response, 400, { error: 'Malformed request path (bad percent-encoding?).' });
+  }
   if (url.pathname === '/healthz') return send(response, 200, { status: 'ok' });
-  if (url.pathname === '/readyz') {
-    const statuses = Object.fromEntries([...context.tables].map(([name, t]) => [name, t.status]));
-    const ready = Object.values(statuses).every((s) => s === 'caught_up');
-    return send(response, ready ? 200 : 503, { ready, tables: statuses });
+  if (url.pathname === '/readyz' || url.pathname === '/metrics') {
+    return sendOps(request, response, context, url.pathname);
   }
-  if (url.pathname === '/metrics') {
-    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-    response.end(request.method === 'HEAD' ? undefined : context.metrics());
-    return;
-  }
-  const match = /^\/tables\/([^/]+)(?:\/(.+))?$/.exec(url.pathname);
-  if (!match) return send(response, 404, { error: 'Not found.' });
-  const name = decodeURIComponent(match[1]!);
-  const table = context.tables.get(name);
-  if (!table) return send(response, 404, { error: `No table "${name}".` });
+  if (name === undefined) return send(response, 404, { error: 'Not found.' });
   const allowed = await context.authorize(request);
+  // Unauthenticated callers learn nothing about which tables exist.
   if (allowed === false) return send(response, 401, { error: 'Unauthorized.' });
-  if (allowed !== 'all' && !allowed.has(name)) {
-    return send(response, 403, { error: `Not allowed to read table "${name}".` });
+  const table = context.tables.get(name);
+  const mayRead = allowed === 'all' || allowed.has(name);
+  if (!table || (!mayRead && !context.revealForbidden)) {
+    return send(response, 404, { error: `No table "${name}" that you may read.` });
   }
+  if (!mayRead) return send(response, 403, { error: `Not allowed to read table "${name}".` });
   if (table.status === 'unstarted')
     return send(response, 503, { error: `Table "${name}" is not started.` });
   const format = url.searchParams.get('format') ?? 'json';
-  if (format === 'arrow' && match[2] === undefined) {
+  if (format === 'arrow' && key === undefined) {
     return sendArrow(response, name, table, context.arrowSchemas?.[name]);
   }
-  if (format !== 'json' && (format !== 'bootstrap' || match[2] !== undefined)) {
+  if (format !== 'json' && (format !== 'bootstrap' || key !== undefined)) {
     return send(response, 400, {
       error: `Unknown format "${format}": use "json", or "bootstrap" or "arrow" for a whole table.`,
     });
@@ -78,20 +91,53 @@ export async function handleHttp(
   }
   const head = `"table":${JSON.stringify(name)}`;
   const tail = `"status":${JSON.stringify(table.status)},"position":${JSON.stringify(position)}`;
-  if (match[2] === undefined) {
+  if (key === undefined) {
     const data: string[] = [];
-    for (const [key, text, plain] of table.wireEntries()) {
-      data.push(`${JSON.stringify(key)}:${plainJson(text, plain)}`);
+    for (const [k, text, plain] of table.wireEntries()) {
+      data.push(`${JSON.stringify(k)}:${plainJson(text, plain)}`);
     }
     return sendJson(response, 200, `{${head},${tail},"data":{${data.join(',')}}}`);
   }
-  const key = decodeURIComponent(match[2]);
   const entry = table.wire(key);
   if (entry === undefined) {
     return send(response, 404, { error: `No key "${key}" in table "${name}".` });
   }
   const value = plainJson(entry[1], entry[2]);
   return sendJson(response, 200, `{${head},"key":${JSON.stringify(key)},"value":${value},${tail}}`);
+}
+
+/**
+ * `/readyz` and `/metrics`. An ops caller (authorizeOps) sees every table; without
+ * authorizeOps, a caller sees the tables `authorize` lets it read; with it, others get only
+ * `{ ready }` from /readyz and 401 from /metrics.
+ */
+async function sendOps(
+  request: IncomingMessage,
+  response: ServerResponse,
+  context: HttpContext,
+  path: string,
+): Promise<void> {
+  let visible: Allowed;
+  if (context.authorizeOps !== undefined) {
+    visible = (await context.authorizeOps(request)) ? 'all' : new Set();
+    if (path === '/metrics' && visible !== 'all') {
+      return send(response, 401, { error: 'Metrics need the ops credentials.' });
+    }
+  } else {
+    visible = (await context.authorize(request)) || new Set();
+  }
+  if (path === '/metrics') {
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+    response.end(request.method === 'HEAD' ? undefined : context.metrics(visible));
+    return;
+  }
+  const ready = [...context.tables.values()].every((t) => t.status === 'caught_up');
+  const shown = [...context.tables].filter(([name]) => visible === 'all' || visible.has(name));
+  const body =
+    shown.length === 0
+      ? { ready }
+      : { ready, tables: Object.fromEntries(shown.map(([name, t]) => [name, t.status])) };
+  return send(response, ready ? 200 : 503, body);
 }
 
 function send(

@@ -1,27 +1,23 @@
-/**
- * A rate limit that allows bursts: `capacity` tokens, refilled at `perSecond`. Time comes from
- * `now` (milliseconds) so tests can drive it.
- */
+/** A token bucket: `capacity` tokens, refilled at `perSecond`; each message takes one. */
 export class TokenBucket {
+  readonly #capacity: number;
+  readonly #perMs: number;
+  readonly #now: () => number;
   #tokens: number;
   #at: number;
 
-  constructor(
-    readonly perSecond: number,
-    readonly capacity: number,
-    readonly now: () => number = () => performance.now(),
-  ) {
+  constructor(capacity: number, perSecond: number, now: () => number = () => performance.now()) {
+    this.#capacity = capacity;
+    this.#perMs = perSecond / 1000;
+    this.#now = now;
     this.#tokens = capacity;
     this.#at = now();
   }
 
-  /** Takes a token if one is left. */
+  /** Takes a token if there is one. */
   take(): boolean {
-    const now = this.now();
-    this.#tokens = Math.min(
-      this.capacity,
-      this.#tokens + ((now - this.#at) * this.perSecond) / 1000,
-    );
+    const now = this.#now();
+    this.#tokens = Math.min(this.#capacity, this.#tokens + (now - this.#at) * this.#perMs);
     this.#at = now;
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;

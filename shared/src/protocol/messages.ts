@@ -43,6 +43,7 @@ export type ErrorCode =
   | 'TOO_MANY_SUBSCRIPTIONS'
   | 'DUPLICATE_SUBSCRIPTION'
   | 'MESSAGE_TOO_LARGE'
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 // Client → bridge

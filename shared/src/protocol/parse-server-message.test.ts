@@ -198,11 +198,11 @@ describe('parseServerMessage', () => {
   });
 
   it('keeps an error with a code from a newer bridge, as INTERNAL with the code in its message', () => {
-    const text = frame({ type: 'error', code: 'RATE_LIMITED', message: 'slow down', sub: 's1' });
+    const text = frame({ type: 'error', code: 'SLOW_DOWN', message: 'slow down', sub: 's1' });
     expect(parseServerMessage(text)).toEqual({
       type: 'error',
       code: 'INTERNAL',
-      message: 'RATE_LIMITED: slow down',
+      message: 'SLOW_DOWN: slow down',
       sub: 's1',
     });
   });

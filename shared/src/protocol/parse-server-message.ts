@@ -32,6 +32,7 @@ const ERROR_CODES: Readonly<Record<ErrorCode, true>> = {
   TOO_MANY_SUBSCRIPTIONS: true,
   DUPLICATE_SUBSCRIPTION: true,
   MESSAGE_TOO_LARGE: true,
+  RATE_LIMITED: true,
   INTERNAL: true,
 };
 

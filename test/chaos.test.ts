@@ -1,0 +1,122 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createClient } from '../client/src/create-client.js';
+import type { TableHandle } from '../client/src/table-handle.js';
+import type { WebSocketLikeConstructor } from '../client/src/websocket-like.js';
+import { startKafka } from '../scripts/kafka/broker.js';
+import { KafkaTable } from '../server/src/kafka-table.js';
+import { KafkaTableWriter } from '../server/src/kafka-table-writer.js';
+import { codecs } from '../shared/src/codecs/index.js';
+import { untilMap } from './client-fixtures.js';
+import { Cleanup, connectAdmin, createTopic, testKafka } from './fixtures.js';
+
+let cleanup: Cleanup;
+beforeEach(() => {
+  cleanup = new Cleanup();
+});
+afterEach(() => cleanup.dispose());
+
+const quiet = { warn: () => {}, error: () => {} };
+const step = (what: string) =>
+  process.stderr.write(`[chaos] ${new Date().toISOString()} ${what}\n`);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A bridge child process on `port`; resolves once it listens. */
+async function bridgeProcess(brokers: string, topic: string, port: number): Promise<ChildProcess> {
+  const script = 'test/chaos-bridge.ts';
+  const args = [
+    '--import',
+    'tsx',
+    script,
+    '--brokers',
+    brokers,
+    '--topic',
+    topic,
+    '--port',
+    `${port}`,
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  cleanup.add(child, (c) => c.kill('SIGKILL'));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`bridge exited with ${code}`)));
+  });
+  return child;
+}
+
+const sorted = (map: ReadonlyMap<string, unknown>) => JSON.stringify([...map].sort());
+
+describe('chaos', () => {
+  it('every client map equals the topic after kill -9 of the bridge and SIGKILL of the broker during writes', async () => {
+    step('starting a broker of its own');
+    const broker = cleanup.add(await startKafka({ log: () => {} }), (b) => b.stop());
+    const brokers = broker.brokers;
+    const topic = 'chaos';
+    await createTopic(await connectAdmin(testKafka([brokers]), cleanup), topic, 2);
+    const writer = cleanup.add(
+      new KafkaTableWriter({ brokers: [brokers], topic, valueCodec: codecs.json() }),
+      (w) => w.stop(),
+    );
+    await writer.start();
+    const port = await freePort();
+    step('starting the bridge');
+    let bridge = await bridgeProcess(brokers, topic, port);
+    const handles: Array<TableHandle<number>> = Array.from({ length: 3 }, () =>
+      cleanup
+        .add(
+          createClient({
+            url: `ws://127.0.0.1:${port}`,
+            WebSocket: WebSocket as unknown as WebSocketLikeConstructor,
+            backoff: { initialDelayMs: 50, maxDelayMs: 500 },
+            onError: () => {},
+          }),
+          (c) => c.close(),
+        )
+        .table<number>('t'),
+    );
+    let written = 0;
+    let writing = true;
+    const writes = (async () => {
+      for (let n = 0; writing; n++) {
+        const key = `k${n % 50}`;
+        // Writes fail while the broker is down; the map is compared with what the log holds.
+        await (n % 7 === 6 ? writer.delete(key) : writer.set(key, n)).then(
+          () => written++,
+          () => undefined,
+        );
+      }
+    })();
+    await untilMap(handles[0]!, (m) => m.size > 10, 30_000);
+    step('kill -9 the bridge');
+    bridge.kill('SIGKILL');
+    bridge = await bridgeProcess(brokers, topic, port);
+    await untilMap(handles[1]!, (m) => m.size > 20, 30_000);
+    step('SIGKILL the broker');
+    await broker.kill();
+    await broker.start();
+    step('broker back');
+    const after = written;
+    await untilMap(handles[2]!, () => written > after + 100, 60_000);
+    writing = false;
+    await writes;
+    step('writes stopped; reading the topic independently');
+    const truth = cleanup.add(
+      new KafkaTable({ brokers: [brokers], topic, valueCodec: codecs.json(), logger: quiet }),
+      (t) => t.stop(),
+    );
+    await truth.start();
+    expect(await truth.barrier(20_000)).toBe(true);
+    const expected = sorted(truth.snapshot());
+    for (const handle of handles) await untilMap(handle, (m) => sorted(m) === expected, 30_000);
+    step('every client equals the topic');
+  });
+});
