@@ -176,8 +176,12 @@ export class MessageRouter {
       return;
     }
     const reason = `${message.code}: ${message.message}`;
-    // No longer allowed: what this client holds of the table must not stay on screen either.
-    if (message.code === 'FORBIDDEN') entry.store.revoke(reason);
+    // No longer allowed: what this client holds of the table must not stay on screen either. A
+    // bridge that hides which tables exist answers a forbidden table as unknown (PROTOCOL.md
+    // §10), so an unknown table drops its data too: either way this client may not have it.
+    if (message.code === 'FORBIDDEN' || message.code === 'UNKNOWN_TABLE') {
+      entry.store.revoke(reason);
+    }
     else entry.store.fail(reason);
     // No longer served or no longer allowed: the saved copy must not paint on the next visit.
     this.#host.forget(entry);
