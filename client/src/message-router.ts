@@ -181,8 +181,7 @@ export class MessageRouter {
     // §10), so an unknown table drops its data too: either way this client may not have it.
     if (message.code === 'FORBIDDEN' || message.code === 'UNKNOWN_TABLE') {
       entry.store.revoke(reason);
-    }
-    else entry.store.fail(reason);
+    } else entry.store.fail(reason);
     // No longer served or no longer allowed: the saved copy must not paint on the next visit.
     this.#host.forget(entry);
   }

@@ -1,4 +1,4 @@
-import type { KeyFilter, Position } from '../../../shared/src/protocol/index.js';
+import type { Position } from '../../../shared/src/protocol/index.js';
 import type { TableChange } from '../table-types.js';
 import { deltaFrame, wireSet } from './wire-frames.js';
 
