@@ -44,5 +44,8 @@ Config file (JSON):
   "brokers", "port", "host", "allowedOrigins" (default: any origin)
   bridge limits, positive integers:
 ${limits}
+  "controlMessagesPerSecond" (default 50), "maxConnectionsPerAddress", "reauthorizeIntervalMs"
+    (default: none), "revealForbiddenTables" (default false), "opsToken" (a bearer token for
+    /metrics and /readyz details; TABLECAST_OPS_TOKEN overrides it)
   Unknown fields are errors.`;
 }

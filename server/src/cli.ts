@@ -97,7 +97,7 @@ async function serveOne(
     tables,
     writers,
     ...(config.allowedOrigins ? { allowedOrigins: config.allowedOrigins } : {}),
-    ...bridgeLimitsFromConfig(config),
+    ...bridgeLimitsFromConfig(config, process.env),
   });
   const host = hostOption ?? process.env.HOST ?? config.host ?? '127.0.0.1';
   const address = await bridge.listen({

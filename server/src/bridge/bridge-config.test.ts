@@ -25,8 +25,36 @@ describe('the tablecast serve config file', () => {
       behindTimeoutMs: 7,
       maxWritesPerSecond: 8,
       writeTimeoutMs: 9,
+      controlMessageBurst: 10,
+      maxConnections: 11,
+      goawaySpreadMs: 12,
     });
     expect(bridgeLimitsFromConfig(parseBridgeConfig({ tables }))).toEqual({});
+  });
+
+  it('sets the access and fairness options, with the ops token from the environment first', () => {
+    const config = parseBridgeConfig({
+      tables,
+      controlMessagesPerSecond: 5,
+      maxConnectionsPerAddress: 3,
+      reauthorizeIntervalMs: 60_000,
+      revealForbiddenTables: true,
+      opsToken: 'from-file',
+    });
+    expect(bridgeLimitsFromConfig(config)).toEqual({
+      controlMessagesPerSecond: 5,
+      maxConnectionsPerAddress: 3,
+      reauthorizeIntervalMs: 60_000,
+      revealForbiddenTables: true,
+      opsToken: 'from-file',
+    });
+    expect(bridgeLimitsFromConfig(config, { TABLECAST_OPS_TOKEN: 'from-env' }).opsToken).toBe(
+      'from-env',
+    );
+    expect(() => parseBridgeConfig({ tables, revealForbiddenTables: 'yes' })).toThrow(
+      /revealForbiddenTables/,
+    );
+    expect(() => parseBridgeConfig({ tables, opsToken: '' })).toThrow(/opsToken/);
   });
 
   it('makes a writer for every table marked writable, with the table codec', () => {

@@ -23,6 +23,13 @@ export interface BridgeConfig extends Partial<Readonly<Record<BridgeLimit, numbe
   readonly host?: string;
   readonly allowedOrigins?: readonly string[];
   readonly tables: Readonly<Record<string, TableConfig>>;
+  /** Client messages per second per socket (bursts: `controlMessageBurst`). Default 50. */
+  readonly controlMessagesPerSecond?: number;
+  readonly maxConnectionsPerAddress?: number;
+  readonly reauthorizeIntervalMs?: number;
+  readonly revealForbiddenTables?: boolean;
+  /** Bearer token for `/metrics` and `/readyz` details; `TABLECAST_OPS_TOKEN` overrides it. */
+  readonly opsToken?: string;
 }
 
 export interface TableConfig {
@@ -37,7 +44,19 @@ export interface TableConfig {
   readonly writable?: boolean;
 }
 
-const TOP_LEVEL_FIELDS = ['brokers', 'kafka', 'port', 'host', 'allowedOrigins', 'tables'];
+const TOP_LEVEL_FIELDS = [
+  'brokers',
+  'kafka',
+  'port',
+  'host',
+  'allowedOrigins',
+  'tables',
+  'controlMessagesPerSecond',
+  'maxConnectionsPerAddress',
+  'reauthorizeIntervalMs',
+  'revealForbiddenTables',
+  'opsToken',
+];
 const TABLE_FIELDS = [
   'topic',
   'value',
@@ -74,6 +93,24 @@ export function parseBridgeConfig(raw: unknown, source = 'config'): BridgeConfig
     if (!TOP_LEVEL_FIELDS.includes(key) && !isLimit(key))
       fail(`unknown field "${key}". Known: ${[...TOP_LEVEL_FIELDS, ...BRIDGE_LIMITS].join(', ')}.`);
   }
+  for (const key of [
+    'controlMessagesPerSecond',
+    'maxConnectionsPerAddress',
+    'reauthorizeIntervalMs',
+  ]) {
+    if (config[key] !== undefined && !isPositiveInteger(config[key]))
+      fail(`"${key}" must be a positive integer, got ${JSON.stringify(config[key])}.`);
+  }
+  if (
+    config.revealForbiddenTables !== undefined &&
+    typeof config.revealForbiddenTables !== 'boolean'
+  )
+    fail('"revealForbiddenTables" must be true or false.');
+  if (
+    config.opsToken !== undefined &&
+    (typeof config.opsToken !== 'string' || config.opsToken === '')
+  )
+    fail('"opsToken" must be a non-empty string (or set TABLECAST_OPS_TOKEN instead).');
   for (const key of BRIDGE_LIMITS) {
     if (config[key] !== undefined && !isPositiveInteger(config[key]))
       fail(`"${key}" must be a positive integer, got ${JSON.stringify(config[key])}.`);
@@ -122,11 +159,29 @@ export function parseBridgeConfig(raw: unknown, source = 'config'): BridgeConfig
   return config as unknown as BridgeConfig;
 }
 
-/** The bridge limits the config sets, as `createBridge` options (unset ones keep their defaults). */
-export function bridgeLimitsFromConfig(config: BridgeConfig): Partial<BridgeOptions> {
-  return Object.fromEntries(
+/**
+ * The bridge options the config sets, as `createBridge` options (unset ones keep their
+ * defaults). `TABLECAST_OPS_TOKEN` in `env` overrides the file's `opsToken`, so the secret can
+ * stay out of the file.
+ */
+export function bridgeLimitsFromConfig(
+  config: BridgeConfig,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Partial<BridgeOptions> {
+  const options: Record<string, unknown> = Object.fromEntries(
     BRIDGE_LIMITS.filter((key) => config[key] !== undefined).map((key) => [key, config[key]]),
   );
+  for (const key of [
+    'controlMessagesPerSecond',
+    'maxConnectionsPerAddress',
+    'reauthorizeIntervalMs',
+    'revealForbiddenTables',
+  ] as const) {
+    if (config[key] !== undefined) options[key] = config[key];
+  }
+  const opsToken = env.TABLECAST_OPS_TOKEN || config.opsToken;
+  if (opsToken) options.opsToken = opsToken;
+  return options as Partial<BridgeOptions>;
 }
 
 function isLimit(key: string): key is BridgeLimit {

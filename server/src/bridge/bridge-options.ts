@@ -144,6 +144,9 @@ export const BRIDGE_LIMIT_DEFAULTS = {
   behindTimeoutMs: 30_000,
   maxWritesPerSecond: 20,
   writeTimeoutMs: 10_000,
+  controlMessageBurst: 200,
+  maxConnections: 10_000,
+  goawaySpreadMs: 5_000,
 } as const satisfies Partial<Record<keyof BridgeOptions, number>>;
 
 export type BridgeLimit = keyof typeof BRIDGE_LIMIT_DEFAULTS;
@@ -229,19 +232,12 @@ export function resolveBridgeOptions(options: BridgeOptions): ResolvedBridgeOpti
     slowClientBytes: options.slowClientBytes ?? BRIDGE_LIMIT_DEFAULTS.slowClientBytes,
     slowClientTimeoutMs: options.slowClientTimeoutMs ?? BRIDGE_LIMIT_DEFAULTS.slowClientTimeoutMs,
     behindTimeoutMs: options.behindTimeoutMs ?? BRIDGE_LIMIT_DEFAULTS.behindTimeoutMs,
-    controlMessageBurst: options.controlMessageBurst ?? 200,
-    maxConnections: options.maxConnections ?? 10_000,
-    goawaySpreadMs: options.goawaySpreadMs ?? 5_000,
+    controlMessageBurst: options.controlMessageBurst ?? BRIDGE_LIMIT_DEFAULTS.controlMessageBurst,
+    maxConnections: options.maxConnections ?? BRIDGE_LIMIT_DEFAULTS.maxConnections,
+    goawaySpreadMs: options.goawaySpreadMs ?? BRIDGE_LIMIT_DEFAULTS.goawaySpreadMs,
     bridgeId: options.bridgeId ?? Math.random().toString(36).slice(2, 10),
   };
-  for (const key of [
-    ...BRIDGE_LIMITS,
-    'controlMessageBurst',
-    'maxConnections',
-    'goawaySpreadMs',
-  ] as const) {
-    validatePositiveInteger(key, resolved[key]);
-  }
+  for (const key of BRIDGE_LIMITS) validatePositiveInteger(key, resolved[key]);
   for (const key of ['maxConnectionsPerAddress', 'reauthorizeIntervalMs'] as const) {
     if (options[key] !== undefined) validatePositiveInteger(key, options[key]);
   }
