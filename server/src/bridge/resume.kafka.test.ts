@@ -34,6 +34,30 @@ const record = (key: string, value: unknown) => ({
   value: Buffer.from(superjson.encode(value)),
 });
 
+/** A table that remembers only three deletes, over a new topic holding `count` keys. */
+async function shortHistoryTable(name: string, prefix: string, count: number) {
+  const topic = uniqueTopic(name);
+  const table = cleanup.add(
+    new KafkaTable({
+      brokers: brokers(),
+      topic,
+      valueCodec: superjson,
+      tombstoneHistory: 3,
+      logger: quiet,
+    }),
+    (t) => t.stop(),
+  );
+  await table.start();
+  const producer = await connectProducer(testKafka(brokers()), cleanup);
+  await produce(
+    producer,
+    topic,
+    Array.from({ length: count }, (_, i) => record(`${prefix}${i}`, i)),
+  );
+  await table.barrier(10_000);
+  return { topic, table, producer };
+}
+
 describe('bridge: resume after a slow spell, with the real client', () => {
   it('I9: a client whose socket stopped reading is resumed by position, not reset, and equals the topic', async () => {
     const { table, writer } = await liveTopic(cleanup, 'resume-real', 2);
@@ -137,25 +161,7 @@ describe('bridge: resume, bridge level', () => {
   });
 
   it('falls back to a reset when the tombstone history no longer reaches the position', async () => {
-    const topic = uniqueTopic('resume-horizon');
-    const table = cleanup.add(
-      new KafkaTable({
-        brokers: brokers(),
-        topic,
-        valueCodec: superjson,
-        tombstoneHistory: 3,
-        logger: quiet,
-      }),
-      (t) => t.stop(),
-    );
-    await table.start();
-    const producer = await connectProducer(testKafka(brokers()), cleanup);
-    await produce(
-      producer,
-      topic,
-      Array.from({ length: 10 }, (_, i) => record(`k${i}`, i)),
-    );
-    await table.barrier(10_000);
+    const { topic, table, producer } = await shortHistoryTable('resume-horizon', 'k', 10);
     const { url } = await serve({ t: table });
     const first = await client(url);
     first.send({ type: 'subscribe', sub: 's', table: 't' });
@@ -182,25 +188,7 @@ describe('bridge: resume, bridge level', () => {
   });
 
   it('I9: a stalled subscription whose position fell behind the tombstone history is reset, not resumed', async () => {
-    const topic = uniqueTopic('stall-horizon');
-    const table = cleanup.add(
-      new KafkaTable({
-        brokers: brokers(),
-        topic,
-        valueCodec: superjson,
-        tombstoneHistory: 3,
-        logger: quiet,
-      }),
-      (t) => t.stop(),
-    );
-    await table.start();
-    const producer = await connectProducer(testKafka(brokers()), cleanup);
-    await produce(
-      producer,
-      topic,
-      Array.from({ length: 20 }, (_, i) => record(`d${i}`, i)),
-    );
-    await table.barrier(10_000);
+    const { topic, table, producer } = await shortHistoryTable('stall-horizon', 'd', 20);
     const { url, bridge } = await serve({ t: table }, { slowClientBytes: 16 * 1024 });
     const c = await client(url);
     c.send({ type: 'subscribe', sub: 's', table: 't' });
