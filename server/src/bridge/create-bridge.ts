@@ -5,6 +5,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { encodeMessage, SUBPROTOCOL, tablePosition } from '../../../shared/src/protocol/index.js';
 import { consoleLogger, defaultTimers, type Logger, type Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
+import type { TableChange } from '../table-types.js';
 import { BatchFrames } from './batch-frames.js';
 import { type Allowed, BridgeConnection, type ConnectionHost } from './bridge-connection.js';
 import { BridgeMetrics } from './bridge-metrics.js';
@@ -17,6 +18,7 @@ import {
   type SessionInfo,
 } from './bridge-options.js';
 import { ConnectionCaps } from './connection-caps.js';
+import { DeltaCoalescer } from './delta-coalescer.js';
 import { handleHttp } from './http-routes.js';
 import { SliceScheduler } from './slice-scheduler.js';
 import { authorizeRequest, refuse } from './upgrade-request.js';
@@ -89,6 +91,7 @@ class BridgeServer implements Bridge, ConnectionHost {
   #reauthorizeTimer: unknown;
   readonly #wss: WebSocketServer;
   readonly #unsubscribeTables: Array<() => void> = [];
+  readonly #deltas = new DeltaCoalescer((name, changes) => this.#deliver(name, changes));
   readonly writes: WriteService;
   #server: Server | undefined;
   #heartbeat: unknown;
@@ -127,23 +130,29 @@ class BridgeServer implements Bridge, ConnectionHost {
         table.onChanges((changes) => {
           const members = this.#members.get(name);
           if (!members || members.size === 0) return;
-          const batch = new BatchFrames(name, changes, tablePosition(table));
-          for (const connection of members) {
-            // One connection that fails must not cost the others this batch.
-            try {
-              connection.deliver(batch);
-            } catch (error) {
-              this.logger.error('Delivering a batch to a connection failed.', {
-                table: name,
-                error: String(error),
-              });
-            }
-          }
+          this.#deltas.add(name, changes);
         }),
         table.onStatus(() => {
+          this.#deltas.flush(name);
           for (const connection of this.#members.get(name) ?? []) connection.status(name);
         }),
       );
+    }
+  }
+
+  #deliver(name: string, changes: readonly TableChange<unknown>[]): void {
+    const table = this.#tables.get(name)!;
+    const batch = new BatchFrames(name, changes, tablePosition(table));
+    for (const connection of this.#members.get(name) ?? []) {
+      // One connection that fails must not cost the others this batch.
+      try {
+        connection.deliver(batch);
+      } catch (error) {
+        this.logger.error('Delivering a batch to a connection failed.', {
+          table: name,
+          error: String(error),
+        });
+      }
     }
   }
 
@@ -418,6 +427,7 @@ class BridgeServer implements Bridge, ConnectionHost {
     if (this.#heartbeat !== undefined) this.timers.clearTimeout(this.#heartbeat);
     if (this.#reauthorizeTimer !== undefined) this.timers.clearTimeout(this.#reauthorizeTimer);
     for (const remove of this.#unsubscribeTables) remove();
+    this.#deltas.close();
     const sockets = [...this.#connections.keys()];
     const spread = this.options.goawaySpreadMs;
     for (const socket of sockets) {
