@@ -8,6 +8,8 @@ export interface BuiltRecord {
   readonly value: string | null;
   /** Default: the record's index in the batch. */
   readonly offsetDelta?: number;
+  /** Default: the record's index in the batch. May pass 32 bits. */
+  readonly timestampDelta?: number;
   readonly headers?: ReadonlyArray<readonly [string, string]>;
 }
 
@@ -22,6 +24,10 @@ export interface BatchSpec {
   readonly control?: 'abort' | 'commit';
   /** Codec id (1 gzip, 2 snappy, 3 lz4, 4 zstd) and the compressor that goes with it. */
   readonly compression?: { readonly codec: number; readonly compress: (body: Buffer) => Buffer };
+  /** The batch's base timestamp; default 0. */
+  readonly firstTimestamp?: number;
+  /** A LogAppendTime batch: the broker's time, `maxTimestamp`, stands for every record. */
+  readonly logAppendTime?: number;
   /** Overrides the magic byte, to build batches of another format. */
   readonly magic?: number;
 }
@@ -35,6 +41,18 @@ function zigzag(value: number): number[] {
     v >>>= 7;
   }
   out.push(v);
+  return out;
+}
+
+/** A zigzag varlong of any safe integer. */
+function zigzagLong(value: number): number[] {
+  let v = BigInt(value) >= 0n ? BigInt(value) << 1n : (-BigInt(value) << 1n) - 1n;
+  const out: number[] = [];
+  while (v >= 0x80n) {
+    out.push(Number(v & 0x7fn) | 0x80);
+    v >>= 7n;
+  }
+  out.push(Number(v));
   return out;
 }
 
@@ -60,7 +78,7 @@ export function recordsBody(spec: BatchSpec): Buffer {
     const headers = record.headers ?? [];
     const body = [
       0, // attributes
-      ...zigzag(index), // timestamp delta
+      ...zigzagLong(record.timestampDelta ?? index),
       ...zigzag(record.offsetDelta ?? index),
       ...key,
       ...value,
@@ -84,6 +102,7 @@ export function recordBatch(spec: BatchSpec): Buffer {
   }
   if (spec.transactional || spec.control) attributes |= 0x10;
   if (spec.control) attributes |= 0x20;
+  if (spec.logAppendTime !== undefined) attributes |= 0x08;
   const header = Buffer.alloc(61);
   header.writeBigInt64BE(BigInt(spec.baseOffset), 0);
   header.writeInt32BE(49 + body.length, 8); // everything after this field
@@ -92,8 +111,8 @@ export function recordBatch(spec: BatchSpec): Buffer {
   header.writeUInt32BE(0, 17); // crc
   header.writeInt16BE(attributes, 21);
   header.writeInt32BE(lastDelta, 23);
-  header.writeBigInt64BE(0n, 27); // base timestamp
-  header.writeBigInt64BE(0n, 35); // max timestamp
+  header.writeBigInt64BE(BigInt(spec.firstTimestamp ?? 0), 27);
+  header.writeBigInt64BE(BigInt(spec.logAppendTime ?? 0), 35); // max timestamp
   header.writeBigInt64BE(BigInt(spec.producerId ?? -1), 43);
   header.writeInt16BE(0, 51); // producer epoch
   header.writeInt32BE(-1, 53); // base sequence

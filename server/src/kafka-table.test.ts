@@ -61,7 +61,12 @@ function fakeSource(offsets: PartitionOffsets[] | Error = [{ partition: 0, earli
     source,
     closed,
     deliver(offset: number, key: string, value: unknown) {
-      const record = { offset, key: enc.encode(key), value: enc.encode(JSON.stringify(value)) };
+      const record = {
+        offset,
+        timestamp: 0,
+        key: enc.encode(key),
+        value: enc.encode(JSON.stringify(value)),
+      };
       return consume!.onBatch({ partition: 0, records: [record], nextOffset: offset + 1 });
     },
     onBatch: (batch: Parameters<ConsumeOptions['onBatch']>[0]) => consume!.onBatch(batch),

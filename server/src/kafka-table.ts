@@ -17,6 +17,7 @@ import { RejectedValueLog } from './rejected-value-log.js';
 import type { KafkaSource, RecordBatch, Subscription } from './source/kafka-source.js';
 import { kafkajsSource } from './source/kafkajs-source.js';
 import { wireSource } from './source/wire/wire-source.js';
+import type { TableKind, TableStateContext } from './table-kind.js';
 import { TableReads } from './table-reads.js';
 import { TableState } from './table-state.js';
 import type {
@@ -47,6 +48,7 @@ export type StatusListener = (status: TableStatus, failure: Error | undefined) =
  */
 export class KafkaTable<V> extends TableReads<V> {
   readonly #options: KafkaTableOptions<V>;
+  readonly #kind: TableKind<V> | undefined;
   readonly #logger: Logger;
   readonly #timers: Timers;
   readonly #source: KafkaSource;
@@ -70,19 +72,32 @@ export class KafkaTable<V> extends TableReads<V> {
   /** Set when a failure started releasing the client. */
   #released: Promise<void> | undefined;
 
-  constructor(options: KafkaTableOptions<V>) {
+  /**
+   * @param kind What the table makes of its records; default the compacted map. Stream and
+   *   aggregate tables are KafkaTables of another kind, so the bridge serves them like any table.
+   */
+  constructor(options: KafkaTableOptions<V>, kind?: TableKind<V>) {
     validateTableOptions(options);
     const logger = options.logger ?? consoleLogger;
     const rejected = new RejectedValueLog(logger, options.topic);
+    const context: TableStateContext<V> = {
+      keyCodec: options.keyCodec ?? utf8(),
+      valueCodec: options.valueCodec,
+      tombstoneHistory: options.tombstoneHistory ?? 100_000,
+      onRejected: (value) => rejected.report(value),
+    };
     super(
       options.topic,
-      new TableState(
-        options.keyCodec ?? utf8(),
-        options.valueCodec,
-        options.tombstoneHistory ?? 100_000,
-        (value) => rejected.report(value),
-      ),
+      kind
+        ? kind.createState(context)
+        : new TableState(
+            context.keyCodec,
+            context.valueCodec,
+            context.tombstoneHistory,
+            context.onRejected,
+          ),
     );
+    this.#kind = kind;
     this.#options = options;
     this.#logger = logger;
     this.#timers = options.timers ?? defaultTimers;
@@ -240,7 +255,7 @@ export class KafkaTable<V> extends TableReads<V> {
 
   async #open(): Promise<void> {
     const o = this.#options;
-    if (o.ensureTopic !== false) {
+    if (o.ensureTopic !== false && this.#kind?.compacted !== false) {
       await ensureTopic({
         topic: this.topic,
         ...(o.kafka ? { kafka: o.kafka } : {}),
@@ -258,12 +273,14 @@ export class KafkaTable<V> extends TableReads<V> {
       this.#source.topicId?.(this.topic),
     ]);
     this.#topicId = topicId ?? this.topic;
-    const startAt = new Map<number, number>();
-    for (const { partition, earliest } of offsets) {
-      startAt.set(partition, earliest);
-      this.state.positions[partition] = earliest;
-      // Deletes before the log start are gone from the log: no resume can reach back there.
-      this.state.tombstones.horizon[partition] = earliest;
+    const startAt = this.#kind?.startAt
+      ? await this.#kind.startAt(offsets, this.#source, this.topic)
+      : new Map(offsets.map((o) => [o.partition, o.earliest]));
+    if (this.#stopped || this.#failure) return;
+    for (const [partition, start] of startAt) {
+      this.state.positions[partition] = start;
+      // Deletes before the start are not known: no resume can reach back there.
+      this.state.tombstones.horizon[partition] = start;
     }
     this.#gate = new CatchUpGate(
       offsets.map((o) => [o.partition, o.end] as const),
@@ -277,6 +294,7 @@ export class KafkaTable<V> extends TableReads<V> {
       onBatch: (batch) => this.#onBatch(batch),
       onFatal: (error) => this.#fail(error, 'KAFKA_ERROR', 'stopped reading'),
       positionOf: (partition) => this.state.positions[partition],
+      ...(this.#kind?.headers ? { headers: true } : {}),
     });
     if (this.#stopped || this.#failure) {
       await subscription.close();

@@ -7,6 +7,7 @@ export type {
   Admin,
   Consumer,
   ConsumerConfig,
+  IHeaders,
   Kafka as KafkaClient,
   KafkaConfig,
   Producer,

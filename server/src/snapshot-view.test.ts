@@ -19,6 +19,7 @@ function table() {
     const start = state.positions[partition]!;
     const records: RawRecord[] = ops.map(([key, value], i) => ({
       offset: start + i,
+      timestamp: 0,
       key: enc.encode(key),
       value: value === null ? null : enc.encode(JSON.stringify(value)),
     }));

@@ -80,6 +80,17 @@ export class StoredValueCodec<V> {
   }
 }
 
+/**
+ * The stored form of a value a table computed itself (a stream row, an aggregate): `plain` when
+ * its wire value is `[json]`. Throws what the wire encoding throws for a value it cannot carry.
+ */
+export function storedText(value: unknown): { text: string; plain: boolean } {
+  const wire = toWireValue(value);
+  return wire.length === 1
+    ? { text: JSON.stringify(wire[0]), plain: true }
+    : { text: JSON.stringify(wire), plain: false };
+}
+
 /** The value a stored text stands for. */
 export function decodeStored<V>(text: string, plain: boolean): V {
   const json: unknown = JSON.parse(text);

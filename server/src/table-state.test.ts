@@ -10,6 +10,7 @@ import type { TableChange } from './table-types.js';
 const enc = new TextEncoder();
 const rec = (offset: number, key: string | Uint8Array | null, value: unknown): RawRecord => ({
   offset,
+  timestamp: 0,
   key: typeof key === 'string' ? enc.encode(key) : key,
   value:
     value === null ? null : value instanceof Uint8Array ? value : enc.encode(JSON.stringify(value)),

@@ -40,10 +40,10 @@ export class TableState<V> {
   readonly #views = new Set<SnapshotView>();
 
   constructor(
-    private readonly keyCodec: Codec<string>,
+    protected readonly keyCodec: Codec<string>,
     valueCodec: Codec<V>,
     tombstoneCapacity = 100_000,
-    private readonly onRejected: (rejected: RejectedValue) => void = () => {},
+    protected readonly onRejected: (rejected: RejectedValue) => void = () => {},
   ) {
     this.#values = new StoredValueCodec(valueCodec);
     this.tombstones = new TombstoneLog(tombstoneCapacity);
@@ -145,9 +145,9 @@ export class TableState<V> {
       const values = this.#values;
       const failure = values.encode(record.value);
       if (failure !== undefined) {
-        if (failure === 'decode') this.valueDecodeErrors++;
-        else this.valueEncodeErrors++;
-        this.#reject(failure, key, partition, record.offset, values.error);
+        const error = values.error;
+        values.error = undefined;
+        this.reject(failure, key, partition, record.offset, error);
         continue;
       }
       if (this.#views.size > 0) this.#beforeChange(key);
@@ -159,8 +159,51 @@ export class TableState<V> {
     }
   }
 
-  #reject(failure: ValueFailure, key: string, partition: number, offset: number, error: unknown) {
-    this.#values.error = undefined;
+  /**
+   * Sets `key` to a value already in stored form (see {@link storedText}), as the record at
+   * `partition`/`offset` made it. For kinds whose values are computed rather than read: a
+   * stream's rows, an aggregate's results.
+   */
+  put(
+    key: string,
+    text: string,
+    plain: boolean,
+    partition: number,
+    offset: number,
+    changes: TableChange<V>[] | undefined,
+  ): void {
+    if (this.#views.size > 0) this.#beforeChange(key);
+    if (this.#store.set(key, text, plain, partition, offset)) this.tombstones.forget(key);
+    changes?.push(new SetChange(key, text, plain, partition, offset));
+  }
+
+  /**
+   * Deletes `key` because of the record at `partition`/`offset`, remembering the delete so a
+   * resuming client hears of it. Returns whether the key was there.
+   */
+  remove(
+    key: string,
+    partition: number,
+    offset: number,
+    changes: TableChange<V>[] | undefined,
+  ): boolean {
+    if (this.#views.size > 0) this.#beforeChange(key);
+    if (!this.#store.delete(key)) return false;
+    changes?.push({ key, deleted: true, partition, offset });
+    this.tombstones.record(key, partition, offset);
+    return true;
+  }
+
+  /** Reports a record whose value was not stored; never throws. */
+  protected reject(
+    failure: ValueFailure,
+    key: string,
+    partition: number,
+    offset: number,
+    error: unknown,
+  ) {
+    if (failure === 'decode') this.valueDecodeErrors++;
+    else this.valueEncodeErrors++;
     try {
       this.onRejected({ failure, key, partition, offset, error });
     } catch {

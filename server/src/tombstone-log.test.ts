@@ -6,10 +6,16 @@ import { TombstoneLog } from './tombstone-log.js';
 const enc = new TextEncoder();
 const set = (offset: number, key: string, value: string) => ({
   offset,
+  timestamp: 0,
   key: enc.encode(key),
   value: enc.encode(value),
 });
-const del = (offset: number, key: string) => ({ offset, key: enc.encode(key), value: null });
+const del = (offset: number, key: string) => ({
+  offset,
+  timestamp: 0,
+  key: enc.encode(key),
+  value: null,
+});
 
 describe('TombstoneLog', () => {
   it('forgets the oldest delete past its capacity and moves that partition horizon', () => {

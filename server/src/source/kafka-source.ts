@@ -20,6 +20,16 @@ export interface RawRecord {
   /** `null` is a tombstone; a zero-length array is a value. */
   readonly value: Uint8Array | null;
   readonly offset: number;
+  /** Milliseconds since the epoch: the producer's time, or the broker's for LogAppendTime topics. */
+  readonly timestamp: number;
+  /** Only when the consumer asked for them ({@link ConsumeOptions.headers}). */
+  readonly headers?: readonly RecordHeader[];
+}
+
+/** One record header. Keys are strings; values are bytes (views, like keys and values), or null. */
+export interface RecordHeader {
+  readonly key: string;
+  readonly value: Uint8Array | null;
 }
 
 /**
@@ -66,6 +76,8 @@ export interface ConsumeOptions {
    * restarts from the beginning.
    */
   readonly positionOf: (partition: number) => number | undefined;
+  /** Decode record headers into {@link RawRecord.headers}; off by default, since tables ignore them. */
+  readonly headers?: boolean;
 }
 
 export interface Subscription {
@@ -76,6 +88,15 @@ export interface Subscription {
 export interface KafkaSource {
   /** Offsets of every partition of `topic`. Rejects with a TopicNotFoundError when it does not exist. */
   offsets(topic: string): Promise<PartitionOffsets[]>;
+  /**
+   * Per partition, the earliest offset whose record time is at or after `timestamp` (ms since
+   * the epoch), or the end offset when there is none. Optional: stream tables that start from a
+   * time need it.
+   */
+  offsetsForTime?(
+    topic: string,
+    timestamp: number,
+  ): Promise<Array<{ partition: number; offset: number }>>;
   consume(options: ConsumeOptions): Promise<Subscription>;
   /**
    * The topic's id, which changes when a topic is deleted and created again. Optional: without

@@ -3,7 +3,7 @@ import { consoleLogger, type Logger } from '../environment.js';
 import { TopicNotFoundError } from '../errors.js';
 import { isUnknownTopicError, leaseKafka, security } from '../kafka-client.js';
 import type { KafkaConnectionOptions } from '../kafka-table-options.js';
-import type { Admin, Consumer, ConsumerConfig } from '../kafkajs.js';
+import type { Admin, Consumer, ConsumerConfig, IHeaders } from '../kafkajs.js';
 import { kafkaConnectionError } from '../kafkajs-errors.js';
 import { fetchTopicId } from './fetch-topic-id.js';
 import type {
@@ -12,6 +12,7 @@ import type {
   PartitionOffsets,
   RawRecord,
   RecordBatch,
+  RecordHeader,
   Subscription,
 } from './kafka-source.js';
 
@@ -103,6 +104,22 @@ export function kafkajsSource(options: KafkajsSourceOptions): KafkaSource {
           await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
         }
       }
+    },
+
+    async offsetsForTime(topic: string, timestamp: number) {
+      const client = await getAdmin();
+      const [byTime, end] = await Promise.all([
+        client.fetchTopicOffsetsByTimestamp(topic, timestamp),
+        client.fetchTopicOffsets(topic),
+      ]);
+      // kafkajs answers -1 for a partition with no record at or after the time.
+      const high = new Map(end.map((o) => [o.partition, Number(o.high)]));
+      return byTime
+        .map((o) => ({
+          partition: o.partition,
+          offset: Number(o.offset) >= 0 ? Number(o.offset) : (high.get(o.partition) ?? 0),
+        }))
+        .sort((a, b) => a.partition - b.partition);
     },
 
     async consume(consume: ConsumeOptions): Promise<Subscription> {
@@ -204,7 +221,13 @@ function subscribe(
         const records: RawRecord[] = new Array(batch.messages.length);
         for (let i = 0; i < batch.messages.length; i++) {
           const message = batch.messages[i]!;
-          records[i] = { key: message.key, value: message.value, offset: Number(message.offset) };
+          records[i] = {
+            key: message.key,
+            value: message.value,
+            offset: Number(message.offset),
+            timestamp: Number(message.timestamp),
+            ...(consume.headers ? { headers: headersOf(message.headers) } : {}),
+          };
         }
         await enqueue({
           partition: batch.partition,
@@ -230,4 +253,23 @@ function subscribe(
       }
     },
   };
+}
+
+/** kafkajs' headers (a value may be an array when a key repeats) as the source's header list. */
+function headersOf(headers: IHeaders | undefined): RecordHeader[] {
+  const list: RecordHeader[] = [];
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    for (const one of Array.isArray(value) ? value : [value]) {
+      list.push({
+        key,
+        value:
+          one === undefined || one === null
+            ? null
+            : typeof one === 'string'
+              ? Buffer.from(one)
+              : one,
+      });
+    }
+  }
+  return list;
 }

@@ -19,7 +19,8 @@ export function listOffsetsRequest(
   version: number,
   topic: string,
   partitions: ReadonlyArray<{ readonly partition: number; readonly leaderEpoch: number }>,
-  timestamp: typeof EARLIEST | typeof LATEST,
+  /** EARLIEST, LATEST, or a time: the first offset whose record time is at or after it. */
+  timestamp: number,
 ): ApiRequest<ListedOffset[]> {
   const flexible = version >= 6;
   return {

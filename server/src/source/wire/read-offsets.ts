@@ -6,11 +6,42 @@ import { EARLIEST, LATEST, type ListedOffset, listOffsetsRequest } from './list-
 import type { PartitionLeader } from './metadata.js';
 
 /**
- * One attempt at the earliest and last stable offsets of every partition of `topic`, asking
- * each leader once per kind (a ListOffsets request may not name a partition twice). Throws
+ * One attempt at the earliest and last stable offsets of every partition of `topic`. Throws
  * TopicNotFoundError, a fatal TablecastError, or a transient error to retry after.
  */
 export async function readOffsets(cluster: Cluster, topic: string): Promise<PartitionOffsets[]> {
+  const { partitions, listed } = await listOffsets(cluster, topic, [EARLIEST, LATEST]);
+  const [earliest, end] = listed as [Map<number, number>, Map<number, number>];
+  return partitions.map((partition) => ({
+    partition,
+    earliest: earliest.get(partition) ?? 0,
+    end: end.get(partition) ?? 0,
+  }));
+}
+
+/**
+ * One attempt at the first offset of every partition whose record time is at or after
+ * `timestamp`; a partition with no such record answers its last stable offset.
+ */
+export async function readOffsetsForTime(
+  cluster: Cluster,
+  topic: string,
+  timestamp: number,
+): Promise<Array<{ partition: number; offset: number }>> {
+  const { partitions, listed } = await listOffsets(cluster, topic, [timestamp, LATEST]);
+  const [byTime, end] = listed as [Map<number, number>, Map<number, number>];
+  return partitions.map((partition) => {
+    const offset = byTime.get(partition) ?? -1;
+    return { partition, offset: offset >= 0 ? offset : (end.get(partition) ?? 0) };
+  });
+}
+
+/** Asks each leader once per timestamp: a ListOffsets request may not name a partition twice. */
+async function listOffsets(
+  cluster: Cluster,
+  topic: string,
+  timestamps: readonly number[],
+): Promise<{ partitions: number[]; listed: Array<Map<number, number>> }> {
   const metadata = await cluster.metadata(topic);
   if (metadata.error === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new TopicNotFoundError(topic);
   checkError(metadata.error, `Metadata of topic "${topic}"`);
@@ -23,23 +54,16 @@ export async function readOffsets(cluster: Cluster, topic: string): Promise<Part
     [...byLeader].map(async ([node, partitions]) => {
       const broker = await cluster.connectNode(node, 'admin');
       const v = broker.listOffsetsVersion;
-      return Promise.all([
-        broker.connection.send(listOffsetsRequest(v, topic, partitions, EARLIEST)),
-        broker.connection.send(listOffsetsRequest(v, topic, partitions, LATEST)),
-      ]);
+      return Promise.all(
+        timestamps.map((t) => broker.connection.send(listOffsetsRequest(v, topic, partitions, t))),
+      );
     }),
   );
-  const earliest = new Map<number, number>();
-  const end = new Map<number, number>();
-  for (const [first, last] of answers) {
-    collect(first, earliest, topic);
-    collect(last, end, topic);
+  const listed = timestamps.map(() => new Map<number, number>());
+  for (const perLeader of answers) {
+    for (let i = 0; i < perLeader.length; i++) collect(perLeader[i]!, listed[i]!, topic);
   }
-  return metadata.partitions.map(({ partition }) => ({
-    partition,
-    earliest: earliest.get(partition) ?? 0,
-    end: end.get(partition) ?? 0,
-  }));
+  return { partitions: metadata.partitions.map((p) => p.partition), listed };
 }
 
 function collect(listed: ListedOffset[], into: Map<number, number>, topic: string): void {

@@ -51,6 +51,64 @@ describe('decodeRecordBatches', () => {
     expect(records[0]!.key!.buffer).toBe(data.buffer);
   });
 
+  it('gives each record its time: base plus delta (past 32 bits too), or the broker time', () => {
+    const base = Date.UTC(2026, 11, 5);
+    const created = decode([
+      {
+        baseOffset: 0,
+        firstTimestamp: base,
+        records: [
+          { key: 'a', value: '1', timestampDelta: 0 },
+          { key: 'b', value: '2', timestampDelta: 5_000_000_000 },
+          { key: 'c', value: '3', timestampDelta: -7 },
+        ],
+      },
+    ]);
+    expect(created.records.map((r) => r.timestamp)).toEqual([base, base + 5_000_000_000, base - 7]);
+    const appended = decode([
+      {
+        baseOffset: 0,
+        firstTimestamp: base,
+        logAppendTime: base + 99,
+        records: [{ key: 'a', value: '1' }],
+      },
+    ]);
+    expect(appended.records.map((r) => r.timestamp)).toEqual([base + 99]);
+  });
+
+  it('decodes headers only when asked, keeping later fields intact', () => {
+    const batch = recordBatch({
+      baseOffset: 0,
+      records: [
+        {
+          key: 'a',
+          value: '1',
+          headers: [
+            ['trace', 'x1'],
+            ['é', ''],
+          ],
+        },
+        { key: 'b', value: null, headers: [] },
+        { key: 'c', value: '3' },
+      ],
+    });
+    expect(decodeRecordBatches(batch, 0, []).records[0]!.headers).toBeUndefined();
+    const { records } = decodeRecordBatches(batch, 0, [], true);
+    expect(view(records)).toEqual([
+      [0, 'a', '1'],
+      [1, 'b', null],
+      [2, 'c', '3'],
+    ]);
+    expect(records.map((r) => r.headers!.map((h) => [h.key, text(h.value)]))).toEqual([
+      [
+        ['trace', 'x1'],
+        ['é', ''],
+      ],
+      [],
+      [],
+    ]);
+  });
+
   it('advances past an empty batch to baseOffset + lastOffsetDelta + 1', () => {
     // What the log cleaner leaves of an idempotent producer's last batch.
     const { records, nextOffset } = decode([

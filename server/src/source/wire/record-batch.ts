@@ -1,5 +1,5 @@
 import { TablecastError } from '../../errors.js';
-import type { RawRecord } from '../kafka-source.js';
+import type { RawRecord, RecordHeader } from '../kafka-source.js';
 import { decompress } from './compression.js';
 
 /** One entry of a fetch response's aborted_transactions list. */
@@ -19,10 +19,14 @@ const HEADER_SIZE = 61;
 const MAGIC = 16;
 const ATTRIBUTES = 21;
 const LAST_OFFSET_DELTA = 23;
+const FIRST_TIMESTAMP = 27;
+const MAX_TIMESTAMP = 35;
 const PRODUCER_ID = 43;
 const RECORD_COUNT = 57;
 
 const COMPRESSION_MASK = 0x07;
+/** The broker stamped the batch: every record's time is the batch's max timestamp. */
+const LOG_APPEND_TIME = 0x08;
 const TRANSACTIONAL = 0x10;
 const CONTROL = 0x20;
 const ABORT_MARKER = 0;
@@ -39,6 +43,20 @@ function varint(buf: Buffer): number {
     value |= (byte & 0x7f) << shift;
   }
   return (value >>> 1) ^ -(value & 1);
+}
+
+/** A zigzag varlong: timestamp deltas may pass 32 bits, so this one multiplies instead of shifting. */
+function varlong(buf: Buffer): number {
+  let byte = buf[pos++]!;
+  let value = byte & 0x7f;
+  let scale = 128;
+  while (byte & 0x80) {
+    if (scale > 2 ** 56) throw new RangeError('Varlong too long.');
+    byte = buf[pos++]!;
+    value += (byte & 0x7f) * scale;
+    scale *= 128;
+  }
+  return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
 }
 
 function skipVarint(buf: Buffer): void {
@@ -67,6 +85,7 @@ export function decodeRecordBatches(
   data: Buffer,
   fetchOffset: number,
   aborted: readonly AbortedTransaction[] | null,
+  withHeaders = false,
 ): DecodedRecords {
   const records: RawRecord[] = [];
   let nextOffset = fetchOffset;
@@ -106,7 +125,19 @@ export function decodeRecordBatches(
       if (attributes & TRANSACTIONAL && abortedProducers.has(producerId)) continue;
     }
     if (attributes & CONTROL) continue;
-    readRecords(body, count, baseOffset, fetchOffset, records);
+    const firstTimestamp = int64(data, batchStart + FIRST_TIMESTAMP);
+    const appendTime =
+      attributes & LOG_APPEND_TIME ? int64(data, batchStart + MAX_TIMESTAMP) : undefined;
+    readRecords(
+      body,
+      count,
+      baseOffset,
+      firstTimestamp,
+      appendTime,
+      fetchOffset,
+      withHeaders,
+      records,
+    );
   }
   return { records, nextOffset };
 }
@@ -115,7 +146,10 @@ function readRecords(
   body: Buffer,
   count: number,
   baseOffset: number,
+  firstTimestamp: number,
+  appendTime: number | undefined,
   fetchOffset: number,
+  withHeaders: boolean,
   into: RawRecord[],
 ): void {
   pos = 0;
@@ -129,7 +163,8 @@ function readRecords(
       );
     }
     pos++; // attributes
-    skipVarint(body); // timestamp delta
+    const timestamp = appendTime ?? firstTimestamp + varlong(body);
+    if (appendTime !== undefined) skipVarint(body);
     const offset = baseOffset + varint(body);
     const keyLength = varint(body);
     let key: Buffer | null = null;
@@ -139,9 +174,30 @@ function readRecords(
     }
     const valueLength = varint(body);
     const value = valueLength < 0 ? null : body.subarray(pos, pos + valueLength);
-    pos = end; // headers are not read
-    if (offset >= fetchOffset) into.push({ key, value, offset });
+    if (offset >= fetchOffset) {
+      if (withHeaders) {
+        if (value !== null) pos += valueLength;
+        into.push({ key, value, offset, timestamp, headers: readHeaders(body, end) });
+      } else {
+        into.push({ key, value, offset, timestamp });
+      }
+    }
+    pos = end;
   }
+}
+
+/** A record's headers: a count, then per header a string key and nullable bytes, as views. */
+function readHeaders(body: Buffer, end: number): RecordHeader[] {
+  const headers: RecordHeader[] = [];
+  for (let n = varint(body); n > 0 && pos < end; n--) {
+    const keyLength = varint(body);
+    const key = body.toString('utf8', pos, pos + keyLength);
+    pos += keyLength;
+    const valueLength = varint(body);
+    headers.push({ key, value: valueLength < 0 ? null : body.subarray(pos, pos + valueLength) });
+    if (valueLength > 0) pos += valueLength;
+  }
+  return headers;
 }
 
 /** The type of a control batch's marker: the key is int16 version, int16 type. */

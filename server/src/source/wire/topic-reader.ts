@@ -272,6 +272,7 @@ export class TopicReader {
       fetched.records,
       offset,
       fetched.aborted ?? [],
+      this.#o.consume.headers === true,
     );
     if (nextOffset === offset && records.length === 0) return 'ok';
     this.#positions.set(partition, nextOffset);

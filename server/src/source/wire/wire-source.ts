@@ -9,7 +9,7 @@ import type {
   Subscription,
 } from '../kafka-source.js';
 import { Cluster, isFatalError } from './cluster.js';
-import { readOffsets } from './read-offsets.js';
+import { readOffsets, readOffsetsForTime } from './read-offsets.js';
 import { TopicReader } from './topic-reader.js';
 
 export interface WireSourceOptions extends KafkaSecurityOptions {
@@ -58,25 +58,32 @@ export function wireSource(options: WireSourceOptions): KafkaSource {
   });
   const readers = new Set<TopicReader>();
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const withRetries = async <T>(attemptOnce: () => Promise<T>): Promise<T> => {
+    const attempts = options.offsetAttempts ?? 8;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await attemptOnce();
+      } catch (error) {
+        // Right after a topic is created or a leader moves, brokers answer "no leader" or
+        // "unknown topic" for a moment; only fatal errors and a long outage give up.
+        const transient = !isFatalError(error) && attempt < attempts;
+        if (!transient || (error instanceof TopicNotFoundError && attempt >= 3)) {
+          // A caller that gives up on us should not have to close() to get its sockets back.
+          cluster.release('admin');
+          throw error;
+        }
+        await sleep(Math.min(2_000, retryMs * 2 ** (attempt - 1)));
+      }
+    }
+  };
 
   return {
-    async offsets(topic: string): Promise<PartitionOffsets[]> {
-      const attempts = options.offsetAttempts ?? 8;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await readOffsets(cluster, topic);
-        } catch (error) {
-          // Right after a topic is created or a leader moves, brokers answer "no leader" or
-          // "unknown topic" for a moment; only fatal errors and a long outage give up.
-          const transient = !isFatalError(error) && attempt < attempts;
-          if (!transient || (error instanceof TopicNotFoundError && attempt >= 3)) {
-            // A caller that gives up on us should not have to close() to get its sockets back.
-            cluster.release('admin');
-            throw error;
-          }
-          await sleep(Math.min(2_000, retryMs * 2 ** (attempt - 1)));
-        }
-      }
+    offsets(topic: string): Promise<PartitionOffsets[]> {
+      return withRetries(() => readOffsets(cluster, topic));
+    },
+
+    offsetsForTime(topic: string, timestamp: number) {
+      return withRetries(() => readOffsetsForTime(cluster, topic, timestamp));
     },
 
     async consume(consume: ConsumeOptions): Promise<Subscription> {
