@@ -1,6 +1,8 @@
 import type { Codec } from '../../shared/src/codecs/codec.js';
+import { CodecError } from '../../shared/src/codecs/codec-error.js';
 import { decodeUtf8 } from '../../shared/src/codecs/utf8-decoder.js';
 import { fromWireValue, toWireValue } from '../../shared/src/protocol/wire-value.js';
+import { jsonErrorAt } from './json-bytes.js';
 
 /** Why a record's value was not stored: it did not decode, or its wire form cannot be made. */
 export type ValueFailure = 'decode' | 'encode';
@@ -45,10 +47,14 @@ export class StoredValueCodec<V> {
   encode(bytes: Uint8Array): ValueFailure | undefined {
     const codec = this.#codec;
     if (codec.jsonText === true) {
+      // Validated on the bytes: JSON.parse would build the whole value only to drop it.
+      const wrong = jsonErrorAt(bytes);
+      if (wrong !== -1) {
+        this.error = new CodecError(codec.name, `invalid JSON at byte ${wrong}`);
+        return 'decode';
+      }
       try {
-        const text = decodeUtf8(codec.name, bytes);
-        JSON.parse(text);
-        this.text = text;
+        this.text = decodeUtf8(codec.name, bytes);
         this.plain = true;
         return undefined;
       } catch (error) {
