@@ -62,7 +62,18 @@ export class StreamTable<T> extends KafkaTable<StreamRow<T>> {
     };
     // Rows are stored by the state from the value codec; the table-level codec only has to pass
     // validation and is never used to decode.
-    super({ ...rest, valueCodec: json<StreamRow<T>>(), ensureTopic: false }, kind);
+    // A valid resume needs at most `limit` deletes (the rows the client held); any more and a row
+    // that arrived after its position is gone, which resets it anyway. So the history is the
+    // ring's size, not the 100k a compacted table keeps.
+    super(
+      {
+        ...rest,
+        valueCodec: json<StreamRow<T>>(),
+        ensureTopic: false,
+        tombstoneHistory: options.tombstoneHistory ?? limit,
+      },
+      kind,
+    );
   }
 
   /** A stream of JSON values, validated and typed by a Standard Schema when given. */
