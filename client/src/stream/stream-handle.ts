@@ -2,6 +2,7 @@ import '../disposable-symbols.js';
 import type { Position } from '../../../shared/src/protocol/messages.js';
 import type { TablecastClient } from '../create-client.js';
 import type { TableHandle, TableHandleStatus } from '../table-handle.js';
+import type { AnyTablecastClient } from '../typed-tables.js';
 import { OrderedRows } from './ordered-rows.js';
 import type { StreamRow } from './stream-row.js';
 
@@ -41,7 +42,7 @@ export interface StreamHandle<T> {
  * rather than a client method, so apps that never read a stream do not carry its code.
  */
 export function stream<T = unknown>(
-  client: TablecastClient,
+  client: AnyTablecastClient,
   name: string,
   options: StreamOptions = {},
 ): StreamHandle<T> {
@@ -49,7 +50,8 @@ export function stream<T = unknown>(
   if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) {
     throw new RangeError(`stream(): limit must be a positive integer, got ${String(limit)}`);
   }
-  return new StreamView<T>(client.table<StreamRow<T>>(name), limit);
+  // A typed client is the same object with narrower types (see typed-tables.ts).
+  return new StreamView<T>((client as TablecastClient).table<StreamRow<T>>(name), limit);
 }
 
 class StreamView<T> implements StreamHandle<T> {
