@@ -23,6 +23,10 @@ const BENCHMARKS: Readonly<Record<string, { script: string; about: string }>> = 
     script: 'hostile-clients.ts',
     about: "stalled sockets (RSS per socket vs budget) and a subscribe flood (others' delta p99)",
   },
+  'stream-join': {
+    script: 'stream-join.ts',
+    about: 'a client joining a stream ring of 10k rows vs a plain 10k-key table: time, bytes',
+  },
   fanout: {
     script: 'fanout.ts',
     about: 'clients one bridge holds at 1k updates/s (1k…10k), vs a bare ws broadcast',

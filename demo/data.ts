@@ -4,6 +4,8 @@
 /** Table names as the bridge serves them (the topics are `demo-flags` and `demo-services`). */
 export const FLAGS_TABLE = 'flags';
 export const SERVICES_TABLE = 'services';
+/** A stream table over the registry topic: every registry write is an event. */
+export const EVENTS_TABLE = 'events';
 
 export interface FlagInfo {
   readonly key: string;

@@ -8,6 +8,7 @@ describe('tablecast/client and tablecast/superjson', () => {
       'CACHE_FORMAT_VERSION',
       'SUBPROTOCOL',
       'TablecastClientError',
+      'compareRows',
       'createClient',
       'groupFilter',
       'groupMembers',
@@ -17,6 +18,7 @@ describe('tablecast/client and tablecast/superjson', () => {
       'memoryCache',
       'parseBootstrap',
       'storageCache',
+      'stream',
       'toClientError',
       'typedClient',
     ]);

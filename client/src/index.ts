@@ -25,6 +25,12 @@ export {
 export type { KeyChange } from './key-change.js';
 export type { WriteReceipt } from './pending-writes.js';
 export {
+  type StreamHandle,
+  type StreamOptions,
+  stream,
+} from './stream/stream-handle.js';
+export { compareRows, type StreamRow } from './stream/stream-row.js';
+export {
   type IndexedDbCacheOptions,
   indexedDbCache,
   memoryCache,

@@ -3,6 +3,7 @@ import type { TablecastClient } from '../../client/src/index.js';
 import { useFlag, useTable } from '../../client/src/react/index.js';
 import { FLAGS_TABLE, SERVICES_TABLE } from '../data.js';
 import { ChangeChart } from './ChangeChart.js';
+import { EventFeed } from './EventFeed.js';
 import { FlagPanel } from './FlagPanel.js';
 import { ServiceTable } from './ServiceTable.js';
 
@@ -37,6 +38,7 @@ export function App({ client, topics }: AppProps) {
         <div className="side">
           <FlagPanel />
           <ChangeChart client={client} />
+          <EventFeed />
         </div>
         <ServiceTable />
       </main>

@@ -9,9 +9,17 @@ import {
   KafkaTable,
   KafkaTableWriter,
   type Logger,
+  StreamTable,
 } from '../../server/src/index.js';
 import { tablePosition, toWireValue } from '../../shared/src/protocol/index.js';
-import { FLAGS, FLAGS_TABLE, SERVICES_TABLE, type Service, seedServices } from '../data.js';
+import {
+  EVENTS_TABLE,
+  FLAGS,
+  FLAGS_TABLE,
+  SERVICES_TABLE,
+  type Service,
+  seedServices,
+} from '../data.js';
 import { buildDashboard, DEFAULT_ASSETS_DIR } from './build.js';
 import { type RegistryWriter, startRegistryWriter } from './registry-writer.js';
 import { waitForGroupCoordinator } from './warm-up.js';
@@ -60,6 +68,7 @@ interface Live {
   readonly bridge: Bridge;
   readonly flags: KafkaTable<boolean>;
   readonly services: KafkaTable<Service>;
+  readonly events: StreamTable<Service>;
 }
 
 const CONFIG_PLACEHOLDER = '<script id="tablecast-config" type="application/json">{}</script>';
@@ -126,11 +135,15 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       valueCodec: codecs.json<Service>(),
       numPartitions: 3,
     });
+    // The live event feed: the registry's last 50 writes as rows.
+    const events = new StreamTable({
+      ...common,
+      topic: servicesTopic,
+      valueCodec: codecs.json<Service>(),
+      limit: 50,
+    });
     const bridge = createBridge({
-      tables: { [FLAGS_TABLE]: flags, [SERVICES_TABLE]: services } as Record<
-        string,
-        KafkaTable<unknown>
-      >,
+      tables: { [FLAGS_TABLE]: flags, [SERVICES_TABLE]: services, [EVENTS_TABLE]: events },
       // The page's flag switches write through the bridge (handle.set), only known flag keys
       // and only booleans: the JSON codec alone would take any value.
       writers: { [FLAGS_TABLE]: flagWriter as KafkaTableWriter<unknown> },
@@ -160,12 +173,16 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         }, 1_000).unref();
       });
     }
-    return { bridge, flags, services };
+    return { bridge, flags, services, events };
   };
 
   const closeBridge = async (current: Live): Promise<void> => {
     await current.bridge.close({ graceMs: 500 });
-    await Promise.allSettled([current.flags.stop(), current.services.stop()]);
+    await Promise.allSettled([
+      current.flags.stop(),
+      current.services.stop(),
+      current.events.stop(),
+    ]);
   };
 
   // Serialized, so a test's stop/start and close() never interleave.

@@ -41,6 +41,11 @@ Config file (JSON):
     "value": "json" | "superjson" | "utf8" | "bytes" (default "json"), "numPartitions",
     "ensureTopic" (default true), "onPolicyMismatch": "warn" | "raise" | "reconcile",
     "catchupTimeoutMs" (default 30000), "writable" (default false: clients may write it) }
+  A stream table (any topic, never created or checked: its last records as rows keyed
+    "<partition>:<offset>"): { "topic", "kind": "stream", "value", "limit" (rows, default
+    1000), "retainMs" (rows older than the newest record time minus this leave), "start":
+    "earliest" | "latest" | { "timestamp": ms } | { "lastPerPartition": n } (default
+    { "lastPerPartition": limit }), "headers" (default false), "catchupTimeoutMs" }
   "brokers", "port", "host", "allowedOrigins" (default: any origin)
   bridge limits, positive integers:
 ${limits}

@@ -53,6 +53,9 @@ export type {
 } from './source/kafka-source.js';
 export { type KafkajsSourceOptions, kafkajsSource } from './source/kafkajs-source.js';
 export { type WireSourceOptions, wireSource } from './source/wire/wire-source.js';
+export type { StreamRow } from './stream/stream-row.js';
+export type { StreamStart } from './stream/stream-start.js';
+export { StreamTable, type StreamTableOptions } from './stream/stream-table.js';
 export type {
   LogPosition,
   TableChange,

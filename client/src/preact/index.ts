@@ -8,6 +8,12 @@ import {
   type TablecastHooks,
   type TypedHooks,
 } from '../react/bindings.js';
+import {
+  bindStreamHook,
+  type StreamView,
+  type UseStream,
+  type UseStreamOptions,
+} from '../react/use-stream.js';
 import { bindWriteHook, type TableWriter, type UseWriteOptions } from '../react/write-hook.js';
 import type { AnyTablecastClient } from '../typed-tables.js';
 
@@ -85,14 +91,15 @@ function changed<T>(store: { value: T; getSnapshot: () => T }): boolean {
   return !Object.is(store.value, store.getSnapshot());
 }
 
-const hooks = bindHooks({
+const primitives = {
   useSyncExternalStore,
   useMemo,
   useState,
   useEffect,
   useClient: useTablecastClient,
   useFlagsTable,
-});
+};
+const hooks = bindHooks(primitives);
 
 /** The table as of the last applied batch, with its status; re-renders once per batch. */
 export const useTable: TablecastHooks['useTable'] = hooks.useTable;
@@ -106,10 +113,13 @@ export const useFlag: TablecastHooks['useFlag'] = hooks.useFlag;
 /** One group of a grouped table (`{ member → value }`), subscribed to that group's keys only. */
 export const useGroup: TablecastHooks['useGroup'] = hooks.useGroup;
 
+/** A stream table's rows in order (time, partition, offset); `{ limit }` keeps the newest n. */
+export const useStream: UseStream = /* @__PURE__ */ bindStreamHook(primitives);
+
 /** The hooks typed by a declaration of the app's tables: `createTypedHooks<AppTables>()`. */
 export const createTypedHooks: <T>() => TypedHooks<T> = hooks.createTypedHooks;
 
-export type { TableWriter, UseWriteOptions };
+export type { StreamView, TableWriter, UseStream, UseStreamOptions, UseWriteOptions };
 
 /**
  * Writes to a table through the bridge: `set`/`delete` resolve once the table shows the write;

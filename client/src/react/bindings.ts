@@ -242,7 +242,7 @@ export function bindHooks(fw: HookPrimitives): TablecastHooks & {
 
 // The hooks, over a framework's primitives (`fw`): each entry point wraps them with its own.
 
-function useHandle<V>(
+export function useHandle<V>(
   fw: HookPrimitives,
   hook: string,
   name: string,

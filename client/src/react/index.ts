@@ -12,6 +12,12 @@ import {
 } from 'react';
 import type { AnyTablecastClient } from '../typed-tables.js';
 import { bindHooks, type ProviderValue, type TablecastHooks, type TypedHooks } from './bindings.js';
+import {
+  bindStreamHook,
+  type StreamView,
+  type UseStream,
+  type UseStreamOptions,
+} from './use-stream.js';
 import { bindWriteHook, type TableWriter, type UseWriteOptions } from './write-hook.js';
 
 export {
@@ -59,14 +65,15 @@ function useFlagsTable(): string | undefined {
   return useContext(ProviderContext)?.flagsTable;
 }
 
-const hooks = bindHooks({
+const primitives = {
   useSyncExternalStore,
   useMemo,
   useState,
   useEffect,
   useClient: useTablecastClient,
   useFlagsTable,
-});
+};
+const hooks = bindHooks(primitives);
 
 /** The table as of the last applied batch, with its status; re-renders once per batch. */
 export const useTable: TablecastHooks['useTable'] = hooks.useTable;
@@ -80,10 +87,13 @@ export const useFlag: TablecastHooks['useFlag'] = hooks.useFlag;
 /** One group of a grouped table (`{ member → value }`), subscribed to that group's keys only. */
 export const useGroup: TablecastHooks['useGroup'] = hooks.useGroup;
 
+/** A stream table's rows in order (time, partition, offset); `{ limit }` keeps the newest n. */
+export const useStream: UseStream = /* @__PURE__ */ bindStreamHook(primitives);
+
 /** The hooks typed by a declaration of the app's tables: `createTypedHooks<AppTables>()`. */
 export const createTypedHooks: <T>() => TypedHooks<T> = hooks.createTypedHooks;
 
-export type { TableWriter, UseWriteOptions };
+export type { StreamView, TableWriter, UseStream, UseStreamOptions, UseWriteOptions };
 
 /**
  * Writes to a table through the bridge: `set`/`delete` resolve once the table shows the write;

@@ -1,2 +1,3 @@
 // The `tablecast/rx` entry point.
 export { type RxTable, rx } from './rx.js';
+export { type RxStream, rxStream } from './rx-stream.js';

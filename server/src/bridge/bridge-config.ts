@@ -5,6 +5,12 @@ import { KafkaTable } from '../kafka-table.js';
 import type { KafkaConnectionOptions } from '../kafka-table-options.js';
 import { KafkaTableWriter } from '../kafka-table-writer.js';
 import type { PolicyMismatchMode } from '../policy-mismatch-mode.js';
+import {
+  checkStreamTableConfig,
+  type StreamTableConfig,
+  streamTableFromConfig,
+} from '../stream/stream-config.js';
+import type { StreamTable } from '../stream/stream-table.js';
 import { BridgeConfigError } from './bridge-config-error.js';
 import { BRIDGE_LIMITS, type BridgeLimit, type BridgeOptions } from './bridge-options.js';
 import { type KafkaFileConfig, parseKafkaConfig } from './kafka-config.js';
@@ -22,7 +28,7 @@ export interface BridgeConfig extends Partial<Readonly<Record<BridgeLimit, numbe
   readonly port?: number;
   readonly host?: string;
   readonly allowedOrigins?: readonly string[];
-  readonly tables: Readonly<Record<string, TableConfig>>;
+  readonly tables: Readonly<Record<string, TableConfig | StreamTableConfig>>;
   /** Client messages per second per socket (bursts: `controlMessageBurst`). Default 50. */
   readonly controlMessagesPerSecond?: number;
   readonly maxConnectionsPerAddress?: number;
@@ -34,6 +40,8 @@ export interface BridgeConfig extends Partial<Readonly<Record<BridgeLimit, numbe
 
 export interface TableConfig {
   readonly topic: string;
+  /** What the table makes of its topic; default the compacted map. */
+  readonly kind?: undefined;
   /** Value codec name. Default 'json'. */
   readonly value?: 'json' | 'superjson' | 'utf8' | 'bytes';
   readonly numPartitions?: number;
@@ -122,6 +130,11 @@ export function parseBridgeConfig(raw: unknown, source = 'config'): BridgeConfig
   for (const [name, table] of Object.entries(tables as Record<string, unknown>)) {
     if (typeof table !== 'object' || table === null) fail(`tables.${name} must be an object.`);
     const t = table as Record<string, unknown>;
+    if (t.kind === 'stream') {
+      checkStreamTableConfig(name, t, Object.keys(VALUE_CODECS), fail);
+      continue;
+    }
+    if (t.kind !== undefined) fail(`tables.${name}.kind must be "stream" (or absent).`);
     for (const key of Object.keys(t)) {
       if (!TABLE_FIELDS.includes(key))
         fail(`unknown field "tables.${name}.${key}". Known: ${TABLE_FIELDS.join(', ')}.`);
@@ -203,20 +216,22 @@ export function tablesFromConfig(
   config: BridgeConfig,
   connection: KafkaConnectionOptions,
   logger?: Logger,
-): Record<string, KafkaTable<unknown>> {
+): Record<string, KafkaTable<unknown> | StreamTable<unknown>> {
   return Object.fromEntries(
     Object.entries(config.tables).map(([name, t]) => [
       name,
-      new KafkaTable<unknown>({
-        ...connection,
-        topic: t.topic,
-        valueCodec: VALUE_CODECS[t.value ?? 'json']!(),
-        ...(t.numPartitions !== undefined ? { numPartitions: t.numPartitions } : {}),
-        ...(t.ensureTopic !== undefined ? { ensureTopic: t.ensureTopic } : {}),
-        ...(t.onPolicyMismatch !== undefined ? { onPolicyMismatch: t.onPolicyMismatch } : {}),
-        ...(t.catchupTimeoutMs !== undefined ? { catchupTimeoutMs: t.catchupTimeoutMs } : {}),
-        ...(logger ? { logger } : {}),
-      }),
+      t.kind === 'stream'
+        ? streamTableFromConfig(t, VALUE_CODECS[t.value ?? 'json']!(), connection, logger)
+        : new KafkaTable<unknown>({
+            ...connection,
+            topic: t.topic,
+            valueCodec: VALUE_CODECS[t.value ?? 'json']!(),
+            ...(t.numPartitions !== undefined ? { numPartitions: t.numPartitions } : {}),
+            ...(t.ensureTopic !== undefined ? { ensureTopic: t.ensureTopic } : {}),
+            ...(t.onPolicyMismatch !== undefined ? { onPolicyMismatch: t.onPolicyMismatch } : {}),
+            ...(t.catchupTimeoutMs !== undefined ? { catchupTimeoutMs: t.catchupTimeoutMs } : {}),
+            ...(logger ? { logger } : {}),
+          }),
     ]),
   );
 }
@@ -229,6 +244,7 @@ export function writersFromConfig(
 ): Record<string, KafkaTableWriter<unknown>> {
   return Object.fromEntries(
     Object.entries(config.tables)
+      .filter((entry): entry is [string, TableConfig] => entry[1].kind !== 'stream')
       .filter(([, t]) => t.writable === true)
       .map(([name, t]) => [
         name,

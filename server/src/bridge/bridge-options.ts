@@ -50,8 +50,12 @@ export type AuthorizeWrite = (
 ) => boolean | Promise<boolean>;
 
 export interface BridgeOptions {
-  /** Table name (as clients ask for it) → a KafkaTable. The bridge starts tables not yet started. */
-  readonly tables: Readonly<Record<string, KafkaTable<unknown>>>;
+  /**
+   * Table name (as clients ask for it) → a KafkaTable of any kind (a StreamTable is one). The
+   * bridge starts tables not yet started.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: KafkaTable is invariant in its value type (its listeners take it), and the bridge only moves stored wire text, so any value type is served alike.
+  readonly tables: Readonly<Record<string, KafkaTable<any>>>;
   readonly authorize?: (request: AuthorizeRequest) => Authorization | Promise<Authorization>;
   /** Browser origins allowed to connect; others get HTTP 403. Default: any. */
   readonly allowedOrigins?: readonly string[];
