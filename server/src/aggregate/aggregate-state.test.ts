@@ -84,11 +84,11 @@ describe('group-by aggregates over a table', () => {
     state.flush();
     state.apply('svc-1', { status: 'down' });
     expect(state.flush()).toEqual([
-      { group: 'up', value: 1 },
-      { group: 'down', value: 1 },
+      { group: 'up', value: 1, at: 0 },
+      { group: 'down', value: 1, at: 0 },
     ]);
     state.apply('svc-2', undefined);
-    expect(state.flush()).toEqual([{ group: 'up', value: undefined }]);
+    expect(state.flush()).toEqual([{ group: 'up', value: undefined, at: 0 }]);
     expect([...state.entries()]).toEqual([['down', 1]]);
   });
 });

@@ -158,6 +158,11 @@ export class WindowState<V> {
     };
   }
 
+  /** The running aggregate of one window, to combine with other parts of it. */
+  part(key: string): Accumulator | undefined {
+    return this.#windows.get(key)?.acc;
+  }
+
   *entries(): IterableIterator<[string, WindowValue]> {
     for (const key of this.#windows.keys()) yield [key, this.get(key)!];
   }

@@ -50,8 +50,12 @@ export type AuthorizeWrite = (
 ) => boolean | Promise<boolean>;
 
 export interface BridgeOptions {
-  /** Table name (as clients ask for it) → a KafkaTable. The bridge starts tables not yet started. */
-  readonly tables: Readonly<Record<string, KafkaTable<unknown>>>;
+  /**
+   * Table name (as clients ask for it) → a KafkaTable of any value type (the bridge reads only
+   * its wire text). The bridge starts tables not yet started.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: a table's listeners make KafkaTable<V> invariant in V, and the bridge serves tables of every V alike.
+  readonly tables: Readonly<Record<string, KafkaTable<any>>>;
   readonly authorize?: (request: AuthorizeRequest) => Authorization | Promise<Authorization>;
   /** Browser origins allowed to connect; others get HTTP 403. Default: any. */
   readonly allowedOrigins?: readonly string[];
