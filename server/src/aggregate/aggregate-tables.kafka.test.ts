@@ -13,6 +13,7 @@ import {
   testKafka,
 } from '../../../test/fixtures.js';
 import { brokers, uniqueTopic } from '../../../test/kafka.js';
+import { parseBridgeConfig, tablesFromConfig } from '../bridge/bridge-config.js';
 import type { KafkaTable } from '../kafka-table.js';
 import { groupByTable } from './group-by-table.js';
 import { windowedTable } from './windowed-table.js';
@@ -215,4 +216,68 @@ describe('windowed tables against a model of the log', () => {
       (map) => JSON.stringify([...map].sort()) === JSON.stringify([...expected].sort()),
     );
   }, 30_000);
+});
+
+describe('aggregate tables from the tablecast serve config file', () => {
+  it('group by a field path or the record key and aggregate a nested field', async () => {
+    const { topic, write } = await topicWithWriter('config-aggregates', 1, {
+      'cleanup.policy': 'compact',
+    });
+    const minute = Date.UTC(2026, 0, 1, 10, 0);
+    await write([
+      {
+        partition: 0,
+        key: 'a',
+        value: { meta: { service: 'api' }, order: { amount: 5 } },
+        timestamp: minute,
+      },
+      {
+        partition: 0,
+        key: 'b',
+        value: { meta: { service: 'api' }, order: { amount: 7 } },
+        timestamp: minute + 1,
+      },
+      {
+        partition: 0,
+        key: 'a',
+        value: { meta: { service: 'web' }, order: { amount: 1 } },
+        timestamp: minute + 2,
+      },
+      { partition: 0, key: 'c', value: { meta: {} }, timestamp: minute + 3 },
+    ]);
+    const config = parseBridgeConfig({
+      tables: {
+        byService: {
+          kind: 'group-by',
+          topic,
+          groupBy: 'meta.service',
+          aggregates: { n: 'count', total: { op: 'sum', field: 'order.amount' } },
+        },
+        perKey: {
+          kind: 'windowed',
+          topic,
+          groupBy: '$key',
+          window: { sizeMs: 60_000 },
+          aggregates: { n: 'count' },
+        },
+      },
+    });
+    const tables = tablesFromConfig(config, { brokers: brokers() }, quiet);
+    const byService = await started(tables.byService!);
+    const perKey = await started(tables.perKey!);
+    expect(asMap(byService)).toEqual(
+      new Map([
+        ['api', { n: 1, total: 7 }],
+        ['web', { n: 1, total: 1 }],
+      ]),
+    );
+    const window = { start: minute, end: minute + 60_000 };
+    expect(asMap(perKey)).toEqual(
+      new Map([
+        ['a@2026-01-01T10:00:00.000Z', { group: 'a', ...window, n: 2 }],
+        ['b@2026-01-01T10:00:00.000Z', { group: 'b', ...window, n: 1 }],
+        ['c@2026-01-01T10:00:00.000Z', { group: 'c', ...window, n: 1 }],
+      ]),
+    );
+  });
 });

@@ -1,5 +1,11 @@
 import type { Codec } from '../../../shared/src/codecs/codec.js';
 import { codecs } from '../../../shared/src/codecs/index.js';
+import {
+  type AggregateTableConfig,
+  aggregateTableFromConfig,
+  checkAggregateTableConfig,
+  isAggregateTableConfig,
+} from '../aggregate/aggregate-table-config.js';
 import type { Logger } from '../environment.js';
 import { KafkaTable } from '../kafka-table.js';
 import type { KafkaConnectionOptions } from '../kafka-table-options.js';
@@ -22,7 +28,8 @@ export interface BridgeConfig extends Partial<Readonly<Record<BridgeLimit, numbe
   readonly port?: number;
   readonly host?: string;
   readonly allowedOrigins?: readonly string[];
-  readonly tables: Readonly<Record<string, TableConfig>>;
+  /** Plain tables, or aggregate tables (`"kind": "group-by"` or `"windowed"`). */
+  readonly tables: Readonly<Record<string, TableConfig | AggregateTableConfig>>;
   /** Client messages per second per socket (bursts: `controlMessageBurst`). Default 50. */
   readonly controlMessagesPerSecond?: number;
   readonly maxConnectionsPerAddress?: number;
@@ -122,6 +129,10 @@ export function parseBridgeConfig(raw: unknown, source = 'config'): BridgeConfig
   for (const [name, table] of Object.entries(tables as Record<string, unknown>)) {
     if (typeof table !== 'object' || table === null) fail(`tables.${name} must be an object.`);
     const t = table as Record<string, unknown>;
+    if (isAggregateTableConfig(t)) {
+      checkAggregateTableConfig(t, `tables.${name}`, fail);
+      continue;
+    }
     for (const key of Object.keys(t)) {
       if (!TABLE_FIELDS.includes(key))
         fail(`unknown field "tables.${name}.${key}". Known: ${TABLE_FIELDS.join(', ')}.`);
@@ -207,16 +218,18 @@ export function tablesFromConfig(
   return Object.fromEntries(
     Object.entries(config.tables).map(([name, t]) => [
       name,
-      new KafkaTable<unknown>({
-        ...connection,
-        topic: t.topic,
-        valueCodec: VALUE_CODECS[t.value ?? 'json']!(),
-        ...(t.numPartitions !== undefined ? { numPartitions: t.numPartitions } : {}),
-        ...(t.ensureTopic !== undefined ? { ensureTopic: t.ensureTopic } : {}),
-        ...(t.onPolicyMismatch !== undefined ? { onPolicyMismatch: t.onPolicyMismatch } : {}),
-        ...(t.catchupTimeoutMs !== undefined ? { catchupTimeoutMs: t.catchupTimeoutMs } : {}),
-        ...(logger ? { logger } : {}),
-      }),
+      isAggregateTableConfig(t)
+        ? aggregateTableFromConfig(t, connection, logger)
+        : new KafkaTable<unknown>({
+            ...connection,
+            topic: t.topic,
+            valueCodec: VALUE_CODECS[t.value ?? 'json']!(),
+            ...(t.numPartitions !== undefined ? { numPartitions: t.numPartitions } : {}),
+            ...(t.ensureTopic !== undefined ? { ensureTopic: t.ensureTopic } : {}),
+            ...(t.onPolicyMismatch !== undefined ? { onPolicyMismatch: t.onPolicyMismatch } : {}),
+            ...(t.catchupTimeoutMs !== undefined ? { catchupTimeoutMs: t.catchupTimeoutMs } : {}),
+            ...(logger ? { logger } : {}),
+          }),
     ]),
   );
 }
@@ -229,7 +242,10 @@ export function writersFromConfig(
 ): Record<string, KafkaTableWriter<unknown>> {
   return Object.fromEntries(
     Object.entries(config.tables)
-      .filter(([, t]) => t.writable === true)
+      .filter(
+        (entry): entry is [string, TableConfig] =>
+          'writable' in entry[1] && entry[1].writable === true,
+      )
       .map(([name, t]) => [
         name,
         new KafkaTableWriter<unknown>({
