@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BridgeConfigError, parseBridgeConfig, tablesFromConfig } from '../bridge/bridge-config.js';
 
@@ -18,6 +19,13 @@ const windowed = {
 const parse = (table: object) => () => parseBridgeConfig({ tables: { t: table } });
 
 describe('aggregate tables in the tablecast serve config file', () => {
+  it('accepts the README example', () => {
+    const raw: unknown = JSON.parse(
+      readFileSync(new URL('../../../docs/snippets/aggregates.json', import.meta.url), 'utf8'),
+    );
+    expect(() => parseBridgeConfig(raw)).not.toThrow();
+  });
+
   it('accepts group-by and windowed tables next to plain ones, and builds a table for each', () => {
     const config = parseBridgeConfig({
       tables: { plain: { topic: 'flags' }, byStatus: groupBy, perMinute: windowed },
