@@ -4,6 +4,7 @@ import { useFlag, useTable } from '../../client/src/react/index.js';
 import { FLAGS_TABLE, SERVICES_TABLE } from '../data.js';
 import { ChangeChart } from './ChangeChart.js';
 import { FlagPanel } from './FlagPanel.js';
+import { MinuteChart } from './MinuteChart.js';
 import { ServiceTable } from './ServiceTable.js';
 
 export interface AppProps {
@@ -37,6 +38,7 @@ export function App({ client, topics }: AppProps) {
         <div className="side">
           <FlagPanel />
           <ChangeChart client={client} />
+          <MinuteChart />
         </div>
         <ServiceTable />
       </main>

@@ -9,10 +9,19 @@ import {
   KafkaTable,
   KafkaTableWriter,
   type Logger,
+  type WindowRow,
 } from '../../server/src/index.js';
 import { tablePosition, toWireValue } from '../../shared/src/protocol/index.js';
-import { FLAGS, FLAGS_TABLE, SERVICES_TABLE, type Service, seedServices } from '../data.js';
+import {
+  CHANGES_PER_MINUTE_TABLE,
+  FLAGS,
+  FLAGS_TABLE,
+  SERVICES_TABLE,
+  type Service,
+  seedServices,
+} from '../data.js';
 import { buildDashboard, DEFAULT_ASSETS_DIR } from './build.js';
+import { changesPerMinute } from './changes-per-minute.js';
 import { type RegistryWriter, startRegistryWriter } from './registry-writer.js';
 import { waitForGroupCoordinator } from './warm-up.js';
 
@@ -60,6 +69,7 @@ interface Live {
   readonly bridge: Bridge;
   readonly flags: KafkaTable<boolean>;
   readonly services: KafkaTable<Service>;
+  readonly perMinute: KafkaTable<WindowRow>;
 }
 
 const CONFIG_PLACEHOLDER = '<script id="tablecast-config" type="application/json">{}</script>';
@@ -126,11 +136,13 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       valueCodec: codecs.json<Service>(),
       numPartitions: 3,
     });
+    const perMinute = await changesPerMinute({ ...common, topic: servicesTopic });
     const bridge = createBridge({
-      tables: { [FLAGS_TABLE]: flags, [SERVICES_TABLE]: services } as Record<
-        string,
-        KafkaTable<unknown>
-      >,
+      tables: {
+        [FLAGS_TABLE]: flags,
+        [SERVICES_TABLE]: services,
+        [CHANGES_PER_MINUTE_TABLE]: perMinute,
+      },
       // The page's flag switches write through the bridge (handle.set), only known flag keys
       // and only booleans: the JSON codec alone would take any value.
       writers: { [FLAGS_TABLE]: flagWriter as KafkaTableWriter<unknown> },
@@ -143,7 +155,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     await bridge.ready();
     // A table whose reader died serves frozen data: rebuild the bridge (pages reconnect and
     // resume), a bounded number of times.
-    for (const table of [flags, services] as KafkaTable<unknown>[]) {
+    for (const table of [flags, services, perMinute] as KafkaTable<unknown>[]) {
       table.onStatus((status, failure) => {
         if (status !== 'failed' || closing || healed >= MAX_HEALS) return;
         healed++;
@@ -160,12 +172,16 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         }, 1_000).unref();
       });
     }
-    return { bridge, flags, services };
+    return { bridge, flags, services, perMinute };
   };
 
   const closeBridge = async (current: Live): Promise<void> => {
     await current.bridge.close({ graceMs: 500 });
-    await Promise.allSettled([current.flags.stop(), current.services.stop()]);
+    await Promise.allSettled([
+      current.flags.stop(),
+      current.services.stop(),
+      current.perMinute.stop(),
+    ]);
   };
 
   // Serialized, so a test's stop/start and close() never interleave.
