@@ -23,6 +23,10 @@ const BENCHMARKS: Readonly<Record<string, { script: string; about: string }>> = 
     script: 'hostile-clients.ts',
     about: "stalled sockets (RSS per socket vs budget) and a subscribe flood (others' delta p99)",
   },
+  aggregates: {
+    script: 'aggregates.ts',
+    about: 'group-by and windowed aggregation vs the plain table: replay records/s (real Kafka)',
+  },
   fanout: {
     script: 'fanout.ts',
     about: 'clients one bridge holds at 1k updates/s (1k…10k), vs a bare ws broadcast',
