@@ -68,3 +68,25 @@ export function guarded<A extends unknown[], R>(
     }
   };
 }
+
+/**
+ * A table's group function as its aggregates' states call it: guarded, a string or nothing, and
+ * computed once per record however many aggregates ask (they ask in turn for the same value).
+ */
+export function groupFunction<S, K>(
+  groupBy: (value: S, key: K) => string | undefined,
+): (value: S, key: K) => string | undefined {
+  const group = guarded(groupBy);
+  let lastValue: S | undefined;
+  let lastKey: K | undefined;
+  let last: string | undefined;
+  return (value, key) => {
+    if (value !== lastValue || key !== lastKey) {
+      const g = group(value, key);
+      lastValue = value;
+      lastKey = key;
+      last = typeof g === 'string' ? g : undefined;
+    }
+    return last;
+  };
+}

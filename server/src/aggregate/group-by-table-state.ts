@@ -4,7 +4,12 @@ import { storedText } from '../stored-value.js';
 import type { TableStateContext } from '../table-kind.js';
 import { TableState } from '../table-state.js';
 import type { TableChange } from '../table-types.js';
-import { type AggregateValues, guarded, type NamedAggregate } from './aggregate-spec.js';
+import {
+  type AggregateValues,
+  groupFunction,
+  guarded,
+  type NamedAggregate,
+} from './aggregate-spec.js';
 import { GroupByState } from './group-by-state.js';
 
 /**
@@ -34,15 +39,12 @@ export class GroupByTableState<S> extends TableState<AggregateValues> {
   ) {
     super(context.keyCodec, context.valueCodec, context.tombstoneHistory, context.onRejected);
     this.#codec = codec;
-    const group = guarded(groupBy);
+    const group = groupFunction(groupBy);
     this.#aggregates = aggregates.map(({ name, op, field }) => ({
       name,
       state: new GroupByState<S>({
         op,
-        groupBy: (value, key) => {
-          const g = group(value, key);
-          return typeof g === 'string' ? g : undefined;
-        },
+        groupBy: group,
         ...(field ? { field: guarded(field) } : {}),
       }),
     }));

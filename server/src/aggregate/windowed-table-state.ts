@@ -5,7 +5,7 @@ import type { TableStateContext } from '../table-kind.js';
 import { TableState } from '../table-state.js';
 import type { TableChange } from '../table-types.js';
 import { type Accumulator, combine } from './aggregate-op.js';
-import { guarded, type NamedAggregate } from './aggregate-spec.js';
+import { groupFunction, guarded, type NamedAggregate } from './aggregate-spec.js';
 import { type WindowSpec, WindowState } from './window-state.js';
 
 /**
@@ -55,11 +55,7 @@ export class WindowedTableState<S> extends TableState<WindowRow> {
     this.#codec = codec;
     this.#spec = window;
     this.#aggregates = aggregates;
-    const group = guarded(groupBy);
-    this.#groupBy = (value, key) => {
-      const g = group(value, key);
-      return typeof g === 'string' ? g : undefined;
-    };
+    this.#groupBy = groupFunction(groupBy);
   }
 
   /** Records that came too late for every window they belong to (past the grace period). */
