@@ -12,8 +12,10 @@ import {
   createTopic,
   testKafka,
 } from '../../../test/fixtures.js';
+import { freePort } from '../../../test/free-port.js';
 import { brokers, uniqueTopic } from '../../../test/kafka.js';
 import { parseBridgeConfig, tablesFromConfig } from '../bridge/bridge-config.js';
+import { createBridge } from '../bridge/create-bridge.js';
 import type { KafkaTable } from '../kafka-table.js';
 import { groupByTable } from './group-by-table.js';
 import { windowedTable } from './windowed-table.js';
@@ -280,4 +282,82 @@ describe('aggregate tables from the tablecast serve config file', () => {
       ]),
     );
   });
+});
+
+describe('aggregate tables across a bridge restart', () => {
+  /** A bridge on `port` over a new group-by table of `topic`; closed (with its table) by `stop`. */
+  async function bridgeOver(topic: string, port: number) {
+    const table = groupByTable<Order>({
+      brokers: brokers(),
+      topic,
+      logger: quiet,
+      groupBy: (v) => v.status,
+      aggregates,
+    });
+    const bridge = createBridge({ tables: { orders: table }, logger: quiet });
+    await bridge.listen({ port, host: '127.0.0.1' });
+    await bridge.ready();
+    return {
+      table,
+      stop: async () => {
+        await bridge.close({ graceMs: 100 });
+        await table.stop();
+      },
+    };
+  }
+
+  it.each([
+    [1, 'resume'],
+    [3, 'reset'],
+  ])(
+    'over %i partition(s), a client of the restarted bridge ends equal to the model (it is told to %s)',
+    async (partitions, mode) => {
+      const rng = random(partitions);
+      const { topic, log, write } = await topicWithWriter('group-by-restart', partitions, {
+        'cleanup.policy': 'compact',
+      });
+      const orders = (n: number) =>
+        Array.from({ length: n }, (): LoggedRecord => {
+          const k = rng.int(30);
+          const value =
+            rng.next() < 0.2 ? null : { status: rng.pick(['open', 'paid']), amount: rng.int(50) };
+          return { partition: k % partitions, key: `o${k}`, value, timestamp: 0 };
+        });
+      await write(orders(80));
+      const port = await freePort();
+      let bridge = await bridgeOver(topic, port);
+      cleanup.add(null, () => bridge.stop());
+
+      const begins: string[] = [];
+      class Recorded extends WebSocket {
+        constructor(...args: ConstructorParameters<typeof WebSocket>) {
+          super(...args);
+          this.on('message', (data) => {
+            const frame = JSON.parse(String(data)) as { type: string; mode?: string };
+            if (frame.type === 'snapshot-begin') begins.push(frame.mode ?? '');
+          });
+        }
+      }
+      const client = cleanup.add(
+        createClient({
+          url: `ws://127.0.0.1:${port}`,
+          WebSocket: Recorded as unknown as WebSocketLikeConstructor,
+          backoff: { initialDelayMs: 50, maxDelayMs: 200 },
+          onError: () => {},
+        }),
+        (c) => c.close(),
+      );
+      const handle = client.table<Record<string, number>>('orders');
+      const same = (expected: Map<string, unknown>) => (map: ReadonlyMap<string, unknown>) =>
+        JSON.stringify([...map].sort()) === JSON.stringify([...expected].sort());
+      await untilMap(handle, same(groupByModel(log, 'status', AGGS)));
+
+      await bridge.stop();
+      await write(orders(80));
+      bridge = await bridgeOver(topic, port);
+      await untilMap(handle, same(groupByModel(log, 'status', AGGS)));
+      expect(begins).toEqual(['reset', mode]);
+    },
+    30_000,
+  );
 });

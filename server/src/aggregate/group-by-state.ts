@@ -41,7 +41,7 @@ export class GroupByState<V> {
       if (acc !== undefined && (previous.x !== undefined || this.spec.op === 'count')) {
         acc.remove(previous.x ?? 0);
         if (acc.size === 0) this.#groups.delete(previous.group);
-        this.#dirty.set(previous.group, at);
+        this.#touch(previous.group, at);
       }
     }
     if (value === undefined) return;
@@ -60,7 +60,13 @@ export class GroupByState<V> {
     }
     acc.add(x ?? 0);
     this.#contributions.set(key, { group, x });
-    this.#dirty.set(group, at);
+    this.#touch(group, at);
+  }
+
+  /** Marks a group changed; its `at` is the latest of its changes, in whatever order they come. */
+  #touch(group: string, at: number): void {
+    const before = this.#dirty.get(group);
+    this.#dirty.set(group, before === undefined || at > before ? at : before);
   }
 
   /** The groups changed since the last call, with their new values. */

@@ -3,6 +3,7 @@ import { json } from '../../../shared/src/codecs/json.js';
 import { KafkaTable } from '../kafka-table.js';
 import type { KafkaTableOptions } from '../kafka-table-options.js';
 import type { TableKind } from '../table-kind.js';
+import { aggregateIdentity } from './aggregate-identity.js';
 import { type Aggregates, type AggregateValues, namedAggregates } from './aggregate-spec.js';
 import { GroupByTableState } from './group-by-table-state.js';
 
@@ -36,6 +37,7 @@ export function groupByTable<S = unknown>(
   }
   const named = namedAggregates(aggregates);
   const kind: TableKind<AggregateValues> = {
+    identity: aggregateIdentity(),
     createState: (context) => new GroupByTableState(context, valueCodec, groupBy, named),
   };
   return new KafkaTable({ ...rest, valueCodec: json<AggregateValues>() }, kind);

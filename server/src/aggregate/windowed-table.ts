@@ -3,6 +3,7 @@ import { json } from '../../../shared/src/codecs/json.js';
 import { KafkaTable } from '../kafka-table.js';
 import type { KafkaTableOptions } from '../kafka-table-options.js';
 import type { TableKind } from '../table-kind.js';
+import { aggregateIdentity } from './aggregate-identity.js';
 import { type Aggregates, namedAggregates } from './aggregate-spec.js';
 import { type WindowSpec, WindowState } from './window-state.js';
 import { WINDOW_ROW_FIELDS, WindowedTableState, type WindowRow } from './windowed-table-state.js';
@@ -43,6 +44,7 @@ export function windowedTable<S = unknown>(
   const named = namedAggregates(aggregates, WINDOW_ROW_FIELDS);
   const kind: TableKind<WindowRow> = {
     compacted: false,
+    identity: aggregateIdentity(),
     createState: (context) => new WindowedTableState(context, valueCodec, window, groupBy, named),
   };
   // Fails here, not at start, on a window that would leave gaps or an out-of-range grace.
