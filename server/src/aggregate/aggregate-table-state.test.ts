@@ -131,10 +131,10 @@ for (const [name, make] of [
           const state = make();
           const sequence = interleave(all, l.order);
           const cut = l.cut % (sequence.length + 1);
-          sequence.slice(0, cut).forEach((batch) => state.apply(batch, undefined));
+          for (const batch of sequence.slice(0, cut)) state.apply(batch, undefined);
           const position = [...state.positions];
           const client = entries(state);
-          sequence.slice(cut).forEach((batch) => state.apply(batch, undefined));
+          for (const batch of sequence.slice(cut)) state.apply(batch, undefined);
           const since = state.changesSince(position)!;
           for (const key of since.deletes) client.delete(key);
           for (const [key, value] of since.sets) client.set(key, value);
