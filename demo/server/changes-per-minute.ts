@@ -14,6 +14,8 @@ const RETAIN_MINUTES = 60;
  * Registry writes per minute by status, computed in the bridge: the services topic read as a
  * stream, one-minute tumbling windows on record time. The registry table creates the topic;
  * a windowed table reads any topic and creates none, so this makes sure it is there first.
+ * The topic is compacted, so once the cleaner has run, a restarted bridge counts only the writes
+ * compaction kept in older minutes; an event topic (cleanup.policy=delete) keeps them all.
  */
 export async function changesPerMinute(options: {
   readonly brokers: readonly string[];
