@@ -33,6 +33,9 @@ export interface WindowedTableOptions<S>
  * a record later than the grace period is dropped; a window past its retention is deleted. Time
  * is the stream's (the highest record time seen per partition), never the wall clock, and the
  * table replays the topic from its earliest offset, so a restart rebuilds the same windows.
+ *
+ * In `stats`, keyless records count in `keylessRecords` but are aggregated (an event needs no
+ * key); records without a value count in `tombstonesApplied` and are skipped.
  */
 export function windowedTable<S = unknown>(
   options: WindowedTableOptions<S>,
