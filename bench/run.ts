@@ -27,6 +27,10 @@ const BENCHMARKS: Readonly<Record<string, { script: string; about: string }>> = 
     script: 'stream-join.ts',
     about: 'a client joining a stream ring of 10k rows vs a plain 10k-key table: time, bytes',
   },
+  aggregates: {
+    script: 'aggregates.ts',
+    about: 'group-by and windowed aggregation vs the plain table: replay records/s (real Kafka)',
+  },
   fanout: {
     script: 'fanout.ts',
     about: 'clients one bridge holds at 1k updates/s (1k…10k), vs a bare ws broadcast',

@@ -7,6 +7,20 @@ export const SERVICES_TABLE = 'services';
 /** A stream table over the registry topic: every registry write is an event. */
 export const EVENTS_TABLE = 'events';
 
+/**
+ * Registry changes per minute by status: a windowed aggregate the bridge computes from the
+ * services topic read as a stream (every registry write is an event).
+ */
+export const CHANGES_PER_MINUTE_TABLE = 'changes-per-minute';
+
+/** A row of the changes-per-minute table: one status in one minute `[start, end)`. */
+export interface MinuteRow {
+  readonly group: string;
+  readonly start: number;
+  readonly end: number;
+  readonly changes: number;
+}
+
 export interface FlagInfo {
   readonly key: string;
   readonly label: string;

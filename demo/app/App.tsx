@@ -5,6 +5,7 @@ import { FLAGS_TABLE, SERVICES_TABLE } from '../data.js';
 import { ChangeChart } from './ChangeChart.js';
 import { EventFeed } from './EventFeed.js';
 import { FlagPanel } from './FlagPanel.js';
+import { MinuteChart } from './MinuteChart.js';
 import { ServiceTable } from './ServiceTable.js';
 
 export interface AppProps {
@@ -39,6 +40,7 @@ export function App({ client, topics }: AppProps) {
           <FlagPanel />
           <ChangeChart client={client} />
           <EventFeed />
+          <MinuteChart />
         </div>
         <ServiceTable />
       </main>

@@ -10,9 +10,11 @@ import {
   KafkaTableWriter,
   type Logger,
   StreamTable,
+  type WindowRow,
 } from '../../server/src/index.js';
 import { tablePosition, toWireValue } from '../../shared/src/protocol/index.js';
 import {
+  CHANGES_PER_MINUTE_TABLE,
   EVENTS_TABLE,
   FLAGS,
   FLAGS_TABLE,
@@ -21,6 +23,7 @@ import {
   seedServices,
 } from '../data.js';
 import { buildDashboard, DEFAULT_ASSETS_DIR } from './build.js';
+import { changesPerMinute } from './changes-per-minute.js';
 import { type RegistryWriter, startRegistryWriter } from './registry-writer.js';
 import { waitForGroupCoordinator } from './warm-up.js';
 
@@ -69,6 +72,7 @@ interface Live {
   readonly flags: KafkaTable<boolean>;
   readonly services: KafkaTable<Service>;
   readonly events: StreamTable<Service>;
+  readonly perMinute: KafkaTable<WindowRow>;
 }
 
 const CONFIG_PLACEHOLDER = '<script id="tablecast-config" type="application/json">{}</script>';
@@ -142,8 +146,14 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       valueCodec: codecs.json<Service>(),
       limit: 50,
     });
+    const perMinute = await changesPerMinute({ ...common, topic: servicesTopic });
     const bridge = createBridge({
-      tables: { [FLAGS_TABLE]: flags, [SERVICES_TABLE]: services, [EVENTS_TABLE]: events },
+      tables: {
+        [FLAGS_TABLE]: flags,
+        [SERVICES_TABLE]: services,
+        [EVENTS_TABLE]: events,
+        [CHANGES_PER_MINUTE_TABLE]: perMinute,
+      },
       // The page's flag switches write through the bridge (handle.set), only known flag keys
       // and only booleans: the JSON codec alone would take any value.
       writers: { [FLAGS_TABLE]: flagWriter as KafkaTableWriter<unknown> },
@@ -156,7 +166,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     await bridge.ready();
     // A table whose reader died serves frozen data: rebuild the bridge (pages reconnect and
     // resume), a bounded number of times.
-    for (const table of [flags, services] as KafkaTable<unknown>[]) {
+    for (const table of [flags, services, events, perMinute] as KafkaTable<unknown>[]) {
       table.onStatus((status, failure) => {
         if (status !== 'failed' || closing || healed >= MAX_HEALS) return;
         healed++;
@@ -173,7 +183,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         }, 1_000).unref();
       });
     }
-    return { bridge, flags, services, events };
+    return { bridge, flags, services, events, perMinute };
   };
 
   const closeBridge = async (current: Live): Promise<void> => {
@@ -182,6 +192,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       current.flags.stop(),
       current.services.stop(),
       current.events.stop(),
+      current.perMinute.stop(),
     ]);
   };
 

@@ -10,8 +10,9 @@ export function cliHelp(): string {
     .join('\n');
   return `${USAGE}
 
-Runs a bridge: one KafkaTable per configured table (a compacted topic replayed into memory),
-served to clients over WebSocket, with /healthz, /readyz, /metrics and GET /tables/:name.
+Runs a bridge: one KafkaTable per configured table (a compacted topic replayed into memory, or
+aggregates computed from a topic), served to clients over WebSocket, with /healthz, /readyz,
+/metrics and GET /tables/:name.
 
 Options:
   -c, --config <file>  the JSON config file (below); required
@@ -46,6 +47,14 @@ Config file (JSON):
     1000), "retainMs" (rows older than the newest record time minus this leave), "start":
     "earliest" | "latest" | { "timestamp": ms } | { "lastPerPartition": n } (default
     { "lastPerPartition": limit }), "headers" (default false), "catchupTimeoutMs" }
+  An aggregate table computed in the bridge:
+    { "kind": "group-by", "topic", "groupBy": "status", "aggregates": { "count": "count",
+      "total": { "op": "sum", "field": "amount" } } }   (ops: count sum min max avg; also
+      "value": "json" | "superjson", "numPartitions", "ensureTopic", "catchupTimeoutMs")
+    { "kind": "windowed", "topic", "groupBy": "service", "window": { "sizeMs": 60000,
+      "advanceMs", "graceMs", "retainMs" }, "aggregates": { "count": "count" } }
+      (any topic; windows on record time; keys "<group>@<window start, ISO 8601>")
+    "groupBy" and "field" are dot paths into the JSON value; "groupBy": "$key" is the key.
   "brokers", "port", "host", "allowedOrigins" (default: any origin)
   bridge limits, positive integers:
 ${limits}

@@ -10,6 +10,12 @@ export {
   superjsonCodec,
   utf8,
 } from '../../shared/src/codecs/index.js';
+export { AGGREGATE_OPS, type AggregateOp } from './aggregate/aggregate-op.js';
+export type { AggregateSpec, Aggregates, AggregateValues } from './aggregate/aggregate-spec.js';
+export { type GroupByTableOptions, groupByTable } from './aggregate/group-by-table.js';
+export { type WindowSpec, windowKey } from './aggregate/window-state.js';
+export { type WindowedTableOptions, windowedTable } from './aggregate/windowed-table.js';
+export type { WindowRow } from './aggregate/windowed-table-state.js';
 export type {
   Authorization,
   AuthorizeRequest,

@@ -272,7 +272,8 @@ export class KafkaTable<V> extends TableReads<V> {
       this.#source.offsets(this.topic),
       this.#source.topicId?.(this.topic),
     ]);
-    this.#topicId = topicId ?? this.topic;
+    this.#topicId =
+      this.#kind?.identity?.(topicId ?? this.topic, offsets.length) ?? topicId ?? this.topic;
     const startAt = this.#kind?.startAt
       ? await this.#kind.startAt(offsets, this.#source, this.topic)
       : new Map(offsets.map((o) => [o.partition, o.earliest]));

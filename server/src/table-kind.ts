@@ -29,6 +29,12 @@ export interface TableKind<V> {
     source: KafkaSource,
     topic: string,
   ): Promise<Map<number, number>>;
+  /**
+   * The identity the table's positions carry, given the topic's and its partition count; default
+   * the topic's own. A kind whose results depend on the order partitions were read in gives each
+   * run its own identity, so a position from another run resets a client instead of resuming.
+   */
+  identity?(topicId: string, partitions: number): string;
   /** Whether records must carry their headers. Default false. */
   readonly headers?: boolean;
   /**

@@ -29,9 +29,36 @@ export function accumulator(op: AggregateOp): Accumulator {
   }
 }
 
+/**
+ * The aggregate of several parts of one group (the same window read from several partitions),
+ * each fed separately. Undefined when no part holds anything.
+ */
+export function combine(op: AggregateOp, parts: readonly Accumulator[]): number | undefined {
+  if (parts.length === 1) return parts[0]!.value;
+  let size = 0;
+  let sum = 0;
+  let extreme: number | undefined;
+  for (const part of parts) {
+    const value = part.value;
+    if (value === undefined) continue;
+    size += part.size;
+    if (part instanceof SumAccumulator) sum += part.sum;
+    else if (extreme === undefined || (op === 'min' ? value < extreme : value > extreme)) {
+      extreme = value;
+    }
+  }
+  if (size === 0) return undefined;
+  if (op === 'count') return size;
+  if (op === 'sum') return sum;
+  return op === 'avg' ? sum / size : extreme;
+}
+
 class SumAccumulator implements Accumulator {
   size = 0;
   #sum = 0;
+  get sum(): number {
+    return this.#sum;
+  }
   constructor(readonly op: 'count' | 'sum' | 'avg') {}
   add(x: number): void {
     this.size++;

@@ -84,12 +84,19 @@ describe('group-by aggregates over a table', () => {
     state.flush();
     state.apply('svc-1', { status: 'down' });
     expect(state.flush()).toEqual([
-      { group: 'up', value: 1 },
-      { group: 'down', value: 1 },
+      { group: 'up', value: 1, at: 0 },
+      { group: 'down', value: 1, at: 0 },
     ]);
     state.apply('svc-2', undefined);
-    expect(state.flush()).toEqual([{ group: 'up', value: undefined }]);
+    expect(state.flush()).toEqual([{ group: 'up', value: undefined, at: 0 }]);
     expect([...state.entries()]).toEqual([['down', 1]]);
+  });
+
+  it('dates a changed group by its latest change, in whatever order the changes were applied', () => {
+    const state = new GroupByState<Row>({ op: 'count', groupBy: (v) => v.status });
+    state.apply('svc-2', { status: 'up' }, 9);
+    state.apply('svc-1', { status: 'up' }, 4);
+    expect(state.flush()).toEqual([{ group: 'up', value: 2, at: 9 }]);
   });
 });
 

@@ -15,6 +15,8 @@ export interface GroupBySpec<V> {
 export interface GroupChange {
   readonly group: string;
   readonly value: number | undefined;
+  /** The `at` of the last apply that changed the group (e.g. the offset of its record). */
+  readonly at: number;
 }
 
 /**
@@ -25,12 +27,13 @@ export interface GroupChange {
 export class GroupByState<V> {
   readonly #groups = new Map<string, Accumulator>();
   readonly #contributions = new Map<string, { group: string; x: number | undefined }>();
-  readonly #dirty = new Set<string>();
+  /** Changed groups since the last flush, with the `at` of their last change. */
+  readonly #dirty = new Map<string, number>();
 
   constructor(readonly spec: GroupBySpec<V>) {}
 
-  /** A set (value) or a delete (undefined) of one source key. */
-  apply(key: string, value: V | undefined): void {
+  /** A set (value) or a delete (undefined) of one source key, made at `at` (e.g. an offset). */
+  apply(key: string, value: V | undefined, at = 0): void {
     const previous = this.#contributions.get(key);
     if (previous !== undefined) {
       this.#contributions.delete(key);
@@ -38,7 +41,7 @@ export class GroupByState<V> {
       if (acc !== undefined && (previous.x !== undefined || this.spec.op === 'count')) {
         acc.remove(previous.x ?? 0);
         if (acc.size === 0) this.#groups.delete(previous.group);
-        this.#dirty.add(previous.group);
+        this.#touch(previous.group, at);
       }
     }
     if (value === undefined) return;
@@ -57,13 +60,19 @@ export class GroupByState<V> {
     }
     acc.add(x ?? 0);
     this.#contributions.set(key, { group, x });
-    this.#dirty.add(group);
+    this.#touch(group, at);
+  }
+
+  /** Marks a group changed; its `at` is the latest of its changes, in whatever order they come. */
+  #touch(group: string, at: number): void {
+    const before = this.#dirty.get(group);
+    this.#dirty.set(group, before === undefined || at > before ? at : before);
   }
 
   /** The groups changed since the last call, with their new values. */
   flush(): GroupChange[] {
     const changes: GroupChange[] = [];
-    for (const group of this.#dirty) changes.push({ group, value: this.get(group) });
+    for (const [group, at] of this.#dirty) changes.push({ group, value: this.get(group), at });
     this.#dirty.clear();
     return changes;
   }

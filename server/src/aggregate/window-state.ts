@@ -53,7 +53,23 @@ interface Window {
 
 /** The table key of a group's window: the group, then the window's start in ISO 8601 (UTC). */
 export function windowKey(group: string, start: number): string {
-  return `${group}@${new Date(start).toISOString()}`;
+  return `${group}@${isoTime(start)}`;
+}
+
+/**
+ * Formatting a date is most of a windowed record's cost, and the same few window starts come up
+ * again and again, so their texts are kept (a bounded set, dropped whole when full).
+ */
+const isoTimes = new Map<number, string>();
+
+function isoTime(ms: number): string {
+  let text = isoTimes.get(ms);
+  if (text === undefined) {
+    if (isoTimes.size >= 4_096) isoTimes.clear();
+    text = new Date(ms).toISOString();
+    isoTimes.set(ms, text);
+  }
+  return text;
 }
 
 /** Windowed aggregates of a stream of records. No I/O; fed in log order, per partition. */
@@ -156,6 +172,11 @@ export class WindowState<V> {
       end: window.start + this.#size,
       value: window.acc.value!,
     };
+  }
+
+  /** The running aggregate of one window, to combine with other parts of it. */
+  part(key: string): Accumulator | undefined {
+    return this.#windows.get(key)?.acc;
   }
 
   *entries(): IterableIterator<[string, WindowValue]> {

@@ -1,5 +1,11 @@
 import type { Codec } from '../../../shared/src/codecs/codec.js';
 import { codecs } from '../../../shared/src/codecs/index.js';
+import {
+  type AggregateTableConfig,
+  aggregateTableFromConfig,
+  checkAggregateTableConfig,
+  isAggregateTableConfig,
+} from '../aggregate/aggregate-table-config.js';
 import type { Logger } from '../environment.js';
 import { KafkaTable } from '../kafka-table.js';
 import type { KafkaConnectionOptions } from '../kafka-table-options.js';
@@ -10,7 +16,6 @@ import {
   type StreamTableConfig,
   streamTableFromConfig,
 } from '../stream/stream-config.js';
-import type { StreamTable } from '../stream/stream-table.js';
 import { BridgeConfigError } from './bridge-config-error.js';
 import { BRIDGE_LIMITS, type BridgeLimit, type BridgeOptions } from './bridge-options.js';
 import { type KafkaFileConfig, parseKafkaConfig } from './kafka-config.js';
@@ -28,7 +33,8 @@ export interface BridgeConfig extends Partial<Readonly<Record<BridgeLimit, numbe
   readonly port?: number;
   readonly host?: string;
   readonly allowedOrigins?: readonly string[];
-  readonly tables: Readonly<Record<string, TableConfig | StreamTableConfig>>;
+  /** Plain tables, stream tables (`"kind": "stream"`) or aggregate tables (`"group-by"`, `"windowed"`). */
+  readonly tables: Readonly<Record<string, TableConfig | StreamTableConfig | AggregateTableConfig>>;
   /** Client messages per second per socket (bursts: `controlMessageBurst`). Default 50. */
   readonly controlMessagesPerSecond?: number;
   readonly maxConnectionsPerAddress?: number;
@@ -130,11 +136,16 @@ export function parseBridgeConfig(raw: unknown, source = 'config'): BridgeConfig
   for (const [name, table] of Object.entries(tables as Record<string, unknown>)) {
     if (typeof table !== 'object' || table === null) fail(`tables.${name} must be an object.`);
     const t = table as Record<string, unknown>;
+    if (isAggregateTableConfig(t)) {
+      checkAggregateTableConfig(t, `tables.${name}`, fail);
+      continue;
+    }
     if (t.kind === 'stream') {
       checkStreamTableConfig(name, t, Object.keys(VALUE_CODECS), fail);
       continue;
     }
-    if (t.kind !== undefined) fail(`tables.${name}.kind must be "stream" (or absent).`);
+    if (t.kind !== undefined)
+      fail(`tables.${name}.kind must be "stream", "group-by" or "windowed" (or absent).`);
     for (const key of Object.keys(t)) {
       if (!TABLE_FIELDS.includes(key))
         fail(`unknown field "tables.${name}.${key}". Known: ${TABLE_FIELDS.join(', ')}.`);
@@ -216,22 +227,24 @@ export function tablesFromConfig(
   config: BridgeConfig,
   connection: KafkaConnectionOptions,
   logger?: Logger,
-): Record<string, KafkaTable<unknown> | StreamTable<unknown>> {
+): BridgeOptions['tables'] {
   return Object.fromEntries(
     Object.entries(config.tables).map(([name, t]) => [
       name,
       t.kind === 'stream'
         ? streamTableFromConfig(t, VALUE_CODECS[t.value ?? 'json']!(), connection, logger)
-        : new KafkaTable<unknown>({
-            ...connection,
-            topic: t.topic,
-            valueCodec: VALUE_CODECS[t.value ?? 'json']!(),
-            ...(t.numPartitions !== undefined ? { numPartitions: t.numPartitions } : {}),
-            ...(t.ensureTopic !== undefined ? { ensureTopic: t.ensureTopic } : {}),
-            ...(t.onPolicyMismatch !== undefined ? { onPolicyMismatch: t.onPolicyMismatch } : {}),
-            ...(t.catchupTimeoutMs !== undefined ? { catchupTimeoutMs: t.catchupTimeoutMs } : {}),
-            ...(logger ? { logger } : {}),
-          }),
+        : isAggregateTableConfig(t)
+          ? aggregateTableFromConfig(t, connection, logger)
+          : new KafkaTable<unknown>({
+              ...connection,
+              topic: t.topic,
+              valueCodec: VALUE_CODECS[t.value ?? 'json']!(),
+              ...(t.numPartitions !== undefined ? { numPartitions: t.numPartitions } : {}),
+              ...(t.ensureTopic !== undefined ? { ensureTopic: t.ensureTopic } : {}),
+              ...(t.onPolicyMismatch !== undefined ? { onPolicyMismatch: t.onPolicyMismatch } : {}),
+              ...(t.catchupTimeoutMs !== undefined ? { catchupTimeoutMs: t.catchupTimeoutMs } : {}),
+              ...(logger ? { logger } : {}),
+            }),
     ]),
   );
 }
@@ -244,8 +257,10 @@ export function writersFromConfig(
 ): Record<string, KafkaTableWriter<unknown>> {
   return Object.fromEntries(
     Object.entries(config.tables)
-      .filter((entry): entry is [string, TableConfig] => entry[1].kind !== 'stream')
-      .filter(([, t]) => t.writable === true)
+      .filter(
+        (entry): entry is [string, TableConfig] =>
+          'writable' in entry[1] && entry[1].writable === true,
+      )
       .map(([name, t]) => [
         name,
         new KafkaTableWriter<unknown>({

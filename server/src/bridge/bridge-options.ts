@@ -51,10 +51,11 @@ export type AuthorizeWrite = (
 
 export interface BridgeOptions {
   /**
-   * Table name (as clients ask for it) → a KafkaTable of any kind (a StreamTable is one). The
-   * bridge starts tables not yet started.
+   * Table name (as clients ask for it) → a KafkaTable of any kind and value type (stream and
+   * aggregate tables are KafkaTables too; the bridge reads only their wire text). The bridge
+   * starts tables not yet started.
    */
-  // biome-ignore lint/suspicious/noExplicitAny: KafkaTable is invariant in its value type (its listeners take it), and the bridge only moves stored wire text, so any value type is served alike.
+  // biome-ignore lint/suspicious/noExplicitAny: a table's listeners make KafkaTable<V> invariant in V, and the bridge serves tables of every V alike.
   readonly tables: Readonly<Record<string, KafkaTable<any>>>;
   readonly authorize?: (request: AuthorizeRequest) => Authorization | Promise<Authorization>;
   /** Browser origins allowed to connect; others get HTTP 403. Default: any. */

@@ -43,8 +43,6 @@ export const DEFAULT_STREAM_LIMIT = 1000;
  * position from another bridge (or from before a restart) is reset rather than resumed.
  */
 export class StreamTable<T> extends KafkaTable<StreamRow<T>> {
-  readonly #ring = randomUUID().slice(0, 8);
-
   constructor(options: StreamTableOptions<T>) {
     const { limit = DEFAULT_STREAM_LIMIT, retainMs, headers, valueCodec, ...rest } = options;
     validatePositiveInteger('limit', limit);
@@ -59,6 +57,7 @@ export class StreamTable<T> extends KafkaTable<StreamRow<T>> {
       startAt: (offsets, source, topic) => streamStartOffsets(start, offsets, source, topic),
       headers: headers === true,
       compacted: false,
+      identity: ringIdentity(),
     };
     // Rows are stored by the state from the value codec; the table-level codec only has to pass
     // validation and is never used to decode.
@@ -91,9 +90,10 @@ export class StreamTable<T> extends KafkaTable<StreamRow<T>> {
     const { schema, ...rest } = options;
     return new StreamTable({ ...rest, valueCodec: schema ? json({ schema }) : json() });
   }
+}
 
-  override get topicId(): string | undefined {
-    const id = super.topicId;
-    return id === undefined ? undefined : `${id}/ring-${this.#ring}`;
-  }
+/** `<topicId>/ring-<id>`: positions of this ring only, see the class comment. */
+function ringIdentity(): (topicId: string) => string {
+  const ring = randomUUID().slice(0, 8);
+  return (topicId) => `${topicId}/ring-${ring}`;
 }
