@@ -18,6 +18,7 @@
  * Options (or BENCH_<NAME> env): --clients 1000,2000,5000,10000 --rate --window-ms --keys
  * --value-bytes --partitions --client-processes --connect-timeout-ms --max-rss-mb
  * --timeout-ms --broker-heap-mb --topic --keep-topic --out --load-client go|node
+ * --bridge-cpu-prof DIR (a V8 CPU profile of the bridge, written when it exits)
  */
 import { execSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -53,6 +54,8 @@ const topic = opts.string('topic', `tablecast-bench-fanout-${Date.now()}`);
 const keepTopic = opts.bool('keep-topic');
 const outFile = opts.string('out', 'fanout.json');
 const loadClient = parseLoadClientKind(opts.string('load-client', 'go'));
+// A directory for a V8 CPU profile of the bridge process (node --cpu-prof), written at its exit.
+const bridgeCpuProf = opts.string('bridge-cpu-prof', '');
 opts.assertNoUnknown();
 
 const TABLE = 'bench';
@@ -341,7 +344,11 @@ async function main(): Promise<number> {
     ['--brokers', brokers, '--topic', topic, '--table', TABLE],
     {
       timeoutMs: 60 * 60_000,
-      nodeFlags: ['--expose-gc', '--max-old-space-size=8192'],
+      nodeFlags: [
+        '--expose-gc',
+        '--max-old-space-size=8192',
+        ...(bridgeCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(bridgeCpuProf)}`] : []),
+      ],
       label: '[bridge] ',
     },
   );

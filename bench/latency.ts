@@ -13,6 +13,7 @@
  *
  * Options (or BENCH_<NAME> env): --clients 1,100,1000 --rate --duration-ms --warmup-ms --keys
  * --value-bytes --partitions --timeout-ms --broker-heap-mb --topic --keep-topic --out
+ * --bridge-cpu-prof DIR (a V8 CPU profile of the bridge, written when it exits)
  */
 import * as path from 'node:path';
 import { Options } from './lib/args.js';
@@ -43,6 +44,8 @@ const topic = opts.string('topic', `tablecast-bench-latency-${Date.now()}`);
 const keepTopic = opts.bool('keep-topic');
 const outFile = opts.string('out', 'latency.json');
 const loadClient = parseLoadClientKind(opts.string('load-client', 'go'));
+// A directory for a V8 CPU profile of the bridge process (node --cpu-prof), written at its exit.
+const bridgeCpuProf = opts.string('bridge-cpu-prof', '');
 opts.assertNoUnknown();
 
 const TABLE = 'bench';
@@ -202,7 +205,10 @@ async function main(): Promise<number> {
     ['--brokers', brokers, '--topic', topic, '--table', TABLE],
     {
       timeoutMs: clientSteps.length * (timeoutMs * 2 + 3 * (durationMs + warmupMs)) + 120_000,
-      nodeFlags: ['--expose-gc'],
+      nodeFlags: [
+        '--expose-gc',
+        ...(bridgeCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(bridgeCpuProf)}`] : []),
+      ],
       label: '[bridge] ',
     },
   );

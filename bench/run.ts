@@ -23,6 +23,11 @@ const BENCHMARKS: Readonly<Record<string, { script: string; about: string }>> = 
     script: 'hostile-clients.ts',
     about: "stalled sockets (RSS per socket vs budget) and a subscribe flood (others' delta p99)",
   },
+  'snapshot-memory': {
+    script: 'snapshot-memory.ts',
+    about:
+      'bridge RSS/heap across repeated full snapshots of a 1M-key table vs table + socket budgets',
+  },
   fanout: {
     script: 'fanout.ts',
     about: 'clients one bridge holds at 1k updates/s (1k…10k), vs a bare ws broadcast',
