@@ -46,7 +46,8 @@ const keys = opts.int('keys', 1_000, 1);
 const valueBytes = opts.int('value-bytes', 100, 32);
 const partitions = opts.int('partitions', 4, 1);
 const clientProcesses = opts.int('client-processes', 2, 1);
-const connectTimeoutMs = opts.int('connect-timeout-ms', 240_000, 1_000);
+// Bounded so a step (bridge, then bare server) stays within ~3 minutes.
+const connectTimeoutMs = opts.int('connect-timeout-ms', 60_000, 1_000);
 const maxRssMb = opts.int('max-rss-mb', 6_144, 64);
 const timeoutMs = opts.int('timeout-ms', 60_000, 10_000);
 const brokerHeapMb = opts.int('broker-heap-mb', 1024, 256);

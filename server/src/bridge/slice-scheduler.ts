@@ -8,10 +8,10 @@ export interface SliceTask {
  * Kafka batches and their deltas, and other sockets' messages, get in between. A turn lasts
  * `budgetMs`, or longer when the rest of the loop is slow: snapshot work gets `share` of the
  * time while it has any (the rest took T since the previous turn: this one may take
- * T × share ⁄ (1 − share), at most `maxBudgetMs`). With thousands of live sockets a delta round
- * can take hundreds of milliseconds, and a fixed few milliseconds per turn would leave new
- * subscribers waiting minutes for their snapshots; the share bounds what snapshot work costs
- * everybody's deltas to 1 ⁄ (1 − share) of their time.
+ * T × share ⁄ (1 − share), at most `maxBudgetMs`, 25 by default). With thousands of live
+ * sockets a delta round can take hundreds of milliseconds, and a fixed few milliseconds per turn
+ * would leave new subscribers waiting minutes for their snapshots; the share and the cap bound
+ * what snapshot work (a subscribe flood included) adds to everybody's deltas.
  */
 export class SliceScheduler {
   readonly #tasks = new Set<SliceTask>();
@@ -36,7 +36,7 @@ export class SliceScheduler {
     this.#defer = options.defer ?? ((run) => setImmediate(run));
     this.#now = options.now ?? (() => performance.now());
     this.#budgetMs = options.budgetMs ?? 4;
-    this.#maxBudgetMs = Math.max(this.#budgetMs, options.maxBudgetMs ?? 100);
+    this.#maxBudgetMs = Math.max(this.#budgetMs, options.maxBudgetMs ?? 25);
     const share = options.share ?? 0.25;
     this.#otherShare = share / (1 - share);
   }
