@@ -1,8 +1,9 @@
 /**
  * The ceiling for bench/fanout.ts, as a worker: a bare `ws` server that broadcasts the bridge's
  * own delta frames. It holds one upstream socket to the bridge (subscribed to the table) and
- * sends every delta frame it receives, decoded once to a string as the bridge encodes its shared
- * delta once, to every connected socket: the same bytes, with none of the bridge's bookkeeping
+ * sends every delta frame it receives to every connected socket as ws's broadcast idiom does
+ * (`client.send(data)` with the one Buffer, so the text is encoded once and only framed per
+ * socket): the same bytes, with none of the bridge's bookkeeping
  * (Kafka consumer, subscriptions, positions, slow-client checks). Frames that pile up while it
  * is busy are merged into one delta per loop turn, as the bridge batches what it fetched.
  *
@@ -87,10 +88,10 @@ function flush(): void {
     }
     frame = JSON.stringify({ ...last, sets: [...sets.values()], deletes: [...deletes] });
   }
-  const bytes = Buffer.byteLength(frame);
-  for (const ws of live) ws.send(frame);
+  const data = Buffer.from(frame);
+  for (const ws of live) ws.send(data, { binary: false });
   framesSent += live.size;
-  bytesSent += live.size * bytes;
+  bytesSent += live.size * data.length;
 }
 upstream.on('message', (data: Buffer) => {
   if (!upstreamLive) {

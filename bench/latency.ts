@@ -13,12 +13,14 @@
  *
  * Options (or BENCH_<NAME> env): --clients 1,100,1000 --rate --duration-ms --warmup-ms --keys
  * --value-bytes --partitions --timeout-ms --broker-heap-mb --topic --keep-topic --out
+ * --bridge-cpu-prof DIR (a V8 CPU profile of the bridge, written when it exits)
  */
 import * as path from 'node:path';
 import { Options } from './lib/args.js';
 import { acquireBroker, createCompactedTopic, deleteTopic, withAdmin } from './lib/kafka.js';
 import { Cleanups, sleep } from './lib/lifecycle.js';
 import { parseLoadClientKind, startLoadClient } from './lib/load-client.js';
+import { machineCpu } from './lib/machine-cpu.js';
 import { machineFacts, repoRoot, writeResult } from './lib/results.js';
 import type { Distribution } from './lib/stats.js';
 import { fmtNumber } from './lib/stats.js';
@@ -43,6 +45,8 @@ const topic = opts.string('topic', `tablecast-bench-latency-${Date.now()}`);
 const keepTopic = opts.bool('keep-topic');
 const outFile = opts.string('out', 'latency.json');
 const loadClient = parseLoadClientKind(opts.string('load-client', 'go'));
+// A directory for a V8 CPU profile of the bridge process (node --cpu-prof), written at its exit.
+const bridgeCpuProf = opts.string('bridge-cpu-prof', '');
 opts.assertNoUnknown();
 
 const TABLE = 'bench';
@@ -73,6 +77,7 @@ type BridgeStats = WorkerMessage & {
   rss: number;
 };
 type LoadReport = WorkerMessage & {
+  cpuSeconds?: number;
   frames: number;
   changes: number;
   live: number;
@@ -99,6 +104,8 @@ interface Step {
     slowClientEvents: number;
     rss: number;
   };
+  /** CPU per wall second over the step (1 core = 1): the load client, the whole machine. */
+  readonly cpu?: { load: number | null; machine: number; wallSeconds: number };
 }
 
 async function waitForConnections(bridge: Worker, want: number): Promise<void> {
@@ -144,13 +151,20 @@ async function runStep(
       { timeoutMs: stepTimeout + 60_000, label: '[probe] ' },
     );
     await probe.next('ready', timeoutMs);
-    await load?.request({ type: 'reset' }, 'reset', 10_000);
+    const reset = await load?.request<LoadReport>({ type: 'reset' }, 'reset', 10_000);
     const before = await bridge.request<BridgeStats>({ type: 'stats' }, 'stats', 10_000);
+    const machine0 = machineCpu();
     const result = await probe.request<ProbeResult>({ type: 'go' }, 'result', stepTimeout);
+    const machine = machineCpu().since(machine0);
+    const wallSeconds = (performance.now() - machine0.at * 1000) / 1000;
     const after = await bridge.request<BridgeStats>({ type: 'stats' }, 'stats', 10_000);
     const report = load
       ? await load.request<LoadReport>({ type: 'report' }, 'report', 10_000)
       : undefined;
+    const loadCpu =
+      report?.cpuSeconds !== undefined && reset?.cpuSeconds !== undefined
+        ? (report.cpuSeconds - reset.cpuSeconds) / wallSeconds
+        : null;
     return {
       clients,
       ok: result.client.count > 0,
@@ -174,6 +188,7 @@ async function runStep(
         slowClientEvents: after.slowClientEvents - before.slowClientEvents,
         rss: after.rss,
       },
+      cpu: { load: loadCpu, machine, wallSeconds },
     };
   } catch (error) {
     return { clients, ok: false, error: error instanceof Error ? error.message : String(error) };
@@ -202,7 +217,10 @@ async function main(): Promise<number> {
     ['--brokers', brokers, '--topic', topic, '--table', TABLE],
     {
       timeoutMs: clientSteps.length * (timeoutMs * 2 + 3 * (durationMs + warmupMs)) + 120_000,
-      nodeFlags: ['--expose-gc'],
+      nodeFlags: [
+        '--expose-gc',
+        ...(bridgeCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(bridgeCpuProf)}`] : []),
+      ],
       label: '[bridge] ',
     },
   );
@@ -249,6 +267,9 @@ async function main(): Promise<number> {
         { header: 'missing' },
         { header: 'writes/s' },
         { header: 'bridge cpu' },
+        { header: 'µs/frame' },
+        { header: 'load cpu' },
+        { header: 'machine cpu' },
         { header: 'load deltas ok' },
       ],
       steps.flatMap((s) => {
@@ -269,6 +290,11 @@ async function main(): Promise<number> {
             String(p.client.missing),
             fmtNumber(p.sendRate),
             s.bridge ? `${(s.bridge.cpuShare * 100).toFixed(0)}%` : '—',
+            s.bridge && s.cpu && s.bridge.framesSent > 0
+              ? fmtNumber((s.bridge.cpuShare * s.cpu.wallSeconds * 1e6) / s.bridge.framesSent, 1)
+              : '—',
+            s.cpu?.load == null ? '—' : `${(s.cpu.load * 100).toFixed(0)}%`,
+            s.cpu ? `${(s.cpu.machine * 100).toFixed(0)}%` : '—',
             loadOk,
           ],
           [
@@ -283,6 +309,9 @@ async function main(): Promise<number> {
             '',
             '',
             '',
+            '',
+            '',
+            '',
           ],
           [
             '',
@@ -291,6 +320,9 @@ async function main(): Promise<number> {
             ms(p.client.p50 - p.table.p50),
             ms(p.client.p90 - p.table.p90),
             ms(p.client.p99 - p.table.p99),
+            '',
+            '',
+            '',
             '',
             '',
             '',
@@ -314,7 +346,9 @@ async function main(): Promise<number> {
     'One process holds the writer, the measuring client (createClient + ws) and the reference KafkaTable, so both ' +
       'latencies use one clock. The other N−1 clients are raw ws sockets in one more process that subscribe and count ' +
       "deltas (cheaper than the client library). 'bridge hop' = client minus KafkaTable at the same percentile. " +
-      'Negative samples (seen before the ack resolved) are kept.',
+      'Negative samples (seen before the ack resolved) are kept. bridge cpu: the bridge process (1 core = 100%); ' +
+      'µs/frame: its CPU time per frame sent; load cpu: the load-client process; machine cpu: every process ' +
+      '(2 cores = 200%), so a reader sees whether the bridge or the machine was the limit.',
   );
   process.stdout.write(`${out.join('\n')}\n`);
 

@@ -31,6 +31,11 @@ const BENCHMARKS: Readonly<Record<string, { script: string; about: string }>> = 
     script: 'aggregates.ts',
     about: 'group-by and windowed aggregation vs the plain table: replay records/s (real Kafka)',
   },
+  'snapshot-memory': {
+    script: 'snapshot-memory.ts',
+    about:
+      'bridge RSS/heap across repeated full snapshots of a 1M-key table vs table + socket budgets',
+  },
   fanout: {
     script: 'fanout.ts',
     about: 'clients one bridge holds at 1k updates/s (1k…10k), vs a bare ws broadcast',

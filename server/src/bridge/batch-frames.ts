@@ -1,16 +1,17 @@
 import type { Position } from '../../../shared/src/protocol/index.js';
 import type { TableChange } from '../table-types.js';
+import { FramedText } from './framed-text.js';
 import { deltaFrame, wireSet } from './wire-frames.js';
 
 /**
  * The frames of one applied batch, built lazily and at most once: the unfiltered delta is
- * built once and the same string goes to every socket; each set's JSON is built once, from the
+ * built and framed once and the same bytes go to every socket; each set's JSON is built once, from the
  * value text the table stores, and shared by every filtered subscription.
  */
 export class BatchFrames {
   #sets: Map<string, string> | undefined;
   #deletes: string[] | undefined;
-  #shared: string | undefined;
+  #shared: FramedText | undefined;
 
   constructor(
     readonly table: string,
@@ -19,12 +20,14 @@ export class BatchFrames {
   ) {}
 
   /** The delta for every unfiltered subscription of the table. */
-  shared(): string {
-    this.#shared ??= deltaFrame(
-      { table: this.table },
-      [...this.#setsByKey().values()],
-      this.#deleted(),
-      this.position,
+  shared(): FramedText {
+    this.#shared ??= new FramedText(
+      deltaFrame(
+        { table: this.table },
+        [...this.#setsByKey().values()],
+        this.#deleted(),
+        this.position,
+      ),
     );
     return this.#shared;
   }

@@ -21,6 +21,7 @@ import type { BatchFrames } from './batch-frames.js';
 import type { BridgeMetrics } from './bridge-metrics.js';
 import type { AuthorizeRequest, ResolvedBridgeOptions } from './bridge-options.js';
 import { DrainWatch } from './drain-watch.js';
+import { type FramedText, writeFramed } from './framed-text.js';
 import type { SliceScheduler, SliceTask } from './slice-scheduler.js';
 import { SnapshotProducer, type Subscription } from './snapshot-producer.js';
 import { TokenBucket } from './token-bucket.js';
@@ -102,12 +103,18 @@ export class BridgeConnection implements SliceTask {
     this.sendFrame(encodeMessage(message));
   }
 
-  sendFrame(frame: string, flushed?: () => void): void {
+  /** Sends one message's text, or a frame built once for many sockets. */
+  sendFrame(frame: string | FramedText, flushed?: () => void): void {
     if (this.#closed || this.#socket.readyState !== this.#socket.OPEN) return;
-    if (flushed) this.#socket.send(frame, flushed);
-    else this.#socket.send(frame);
+    if (typeof frame === 'string') {
+      if (flushed) this.#socket.send(frame, flushed);
+      else this.#socket.send(frame);
+      this.#host.metrics.bytesSent += Buffer.byteLength(frame);
+    } else {
+      writeFramed(this.#socket, frame, flushed);
+      this.#host.metrics.bytesSent += frame.payloadBytes;
+    }
     this.#host.metrics.framesSent++;
-    this.#host.metrics.bytesSent += Buffer.byteLength(frame);
   }
 
   #error(code: ErrorCode, message: string, sub?: string): void {
@@ -421,7 +428,7 @@ export class BridgeConnection implements SliceTask {
         this.#producer.enqueue(sub);
         continue;
       }
-      let frame: string | undefined;
+      let frame: string | FramedText | undefined;
       try {
         frame = sub.matches === undefined ? batch.shared() : batch.filtered(sub.id, sub.matches);
       } catch (error) {

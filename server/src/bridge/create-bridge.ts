@@ -39,10 +39,16 @@ interface Session {
 }
 
 export interface Bridge {
-  /** Starts the tables that are not started yet and listens. Resolves with the bound address. */
+  /**
+   * Starts the tables that are not started yet and listens. Resolves with the bound address.
+   * `backlog` (default 4096, capped by the kernel's somaxconn) is the queue of connections not
+   * yet accepted: when a whole office opens a dashboard at once, a short queue drops SYNs and
+   * the browsers retry after 1, 3, 7 s.
+   */
   listen(options?: {
     port?: number;
     host?: string;
+    backlog?: number;
   }): Promise<{ port: number; host: string; url: string }>;
   /** Resolves once every table's start() settled (caught up, degraded or failed). */
   ready(): Promise<void>;
@@ -197,7 +203,7 @@ class BridgeServer implements Bridge, ConnectionHost {
     ]);
   }
 
-  async listen(options: { port?: number; host?: string } = {}) {
+  async listen(options: { port?: number; host?: string; backlog?: number } = {}) {
     if (this.#server) throw new Error('This bridge is already listening.');
     // Reads work as soon as start() was called, so the tables start in the background and
     // clients see them loading instead of waiting for the port.
@@ -208,7 +214,7 @@ class BridgeServer implements Bridge, ConnectionHost {
     const host = options.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? 0, host, () => {
+      server.listen(options.port ?? 0, host, options.backlog ?? 4096, () => {
         server.off('error', reject);
         resolve();
       });

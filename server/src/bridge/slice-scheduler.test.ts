@@ -30,6 +30,41 @@ describe('SliceScheduler', () => {
     expect(ran).toEqual(['a', 'b', 'a', 'a']);
     expect(deferred).toHaveLength(0);
   });
+
+  it('gives snapshot work its share of a busy loop, within the cap', () => {
+    const deferred: Array<() => void> = [];
+    let now = 0;
+    const scheduler = new SliceScheduler({
+      defer: (run) => deferred.push(run),
+      now: () => now,
+      budgetMs: 4,
+      maxBudgetMs: 100,
+      share: 0.25,
+    });
+    let slices = 0;
+    scheduler.add({
+      runSlice: () => {
+        slices++;
+        now += 1;
+        return true;
+      },
+    });
+    deferred.shift()!();
+    expect(slices).toBe(4);
+    // Deltas to thousands of sockets took 300 ms before the next turn: a quarter of the
+    // time is 100 ms of snapshot work.
+    now += 300;
+    deferred.shift()!();
+    expect(slices).toBe(4 + 100);
+    // 1 s of other work would allow 333 ms: the cap keeps a turn to 100 ms.
+    now += 1_000;
+    deferred.shift()!();
+    expect(slices).toBe(4 + 100 + 100);
+    // A quick loop: back to the plain budget.
+    now += 1;
+    deferred.shift()!();
+    expect(slices).toBe(4 + 100 + 100 + 4);
+  });
 });
 
 describe('TokenBucket', () => {
