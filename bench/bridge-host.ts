@@ -27,6 +27,7 @@ const slowClientBytes = opts.int('slow-client-bytes', 0, 0);
 const slowClientTimeoutMs = opts.int('slow-client-timeout-ms', 0, 0);
 const heartbeatMs = opts.int('heartbeat-ms', 0, 0);
 const controlRate = opts.int('control-rate', 0, 0);
+const snapshotPartSize = opts.int('snapshot-part-size', 0, 0);
 opts.assertNoUnknown();
 if (!brokers || !topic) throw new Error('usage: bridge-host.ts --brokers HOST:PORT --topic T');
 
@@ -64,6 +65,7 @@ const bridge = createBridge({
   tables: { [tableName]: table as KafkaTable<unknown> },
   logger,
   ...(slowClientBytes > 0 ? { slowClientBytes } : {}),
+  ...(snapshotPartSize > 0 ? { snapshotPartSize } : {}),
   ...(slowClientTimeoutMs > 0 ? { slowClientTimeoutMs } : {}),
   ...(heartbeatMs > 0 ? { heartbeatIntervalMs: heartbeatMs } : {}),
   ...(controlRate > 0

@@ -16,6 +16,7 @@
  *
  * Options (or BENCH_<NAME> env): --keys --value-bytes --partitions --runs --seed --timeout-ms
  * --broker-heap-mb --topic --keep-topic --out --client node|chromium
+ * --slow-client-bytes --snapshot-part-size (bridge limits to try; 0 = the bridge's defaults)
  */
 import * as path from 'node:path';
 import { Options } from './lib/args.js';
@@ -50,6 +51,9 @@ const brokerHeapMb = opts.int('broker-heap-mb', 1024, 256);
 const topic = opts.string('topic', `tablecast-bench-initial-load-${Date.now()}`);
 const keepTopic = opts.bool('keep-topic');
 const clientKind = opts.string('client', 'node');
+// Bridge limits to try (0: the bridge's defaults).
+const slowClientBytes = opts.int('slow-client-bytes', 0, 0);
+const snapshotPartSize = opts.int('snapshot-part-size', 0, 0);
 if (clientKind !== 'node' && clientKind !== 'chromium') {
   throw new Error(`--client must be node or chromium, got ${JSON.stringify(clientKind)}`);
 }
@@ -80,6 +84,11 @@ interface Run {
   readonly bridgeFramesSent: number;
   readonly bridgeSnapshotMs: number | null;
   readonly processWallSeconds: number;
+  /** Chromium only: time in the client's message handlers, in all and the longest one. */
+  readonly handlerMs: number | null;
+  readonly maxHandlerMs: number | null;
+  /** Chromium only: when the last frame before caught_up arrived. */
+  readonly lastFrameSeconds: number | null;
   /** Chromium only: main-thread tasks over 50 ms while loading. */
   readonly longTasks: ReadonlyArray<{
     readonly startMs: number;
@@ -140,7 +149,11 @@ async function main(): Promise<number> {
 
   const bridge = startWorker(
     path.join(repoRoot, 'bench', 'bridge-host.ts'),
-    ['--brokers', brokers, '--topic', topic, '--table', TABLE, '--trace-snapshots'],
+    [
+      ...['--brokers', brokers, '--topic', topic, '--table', TABLE, '--trace-snapshots'],
+      ...['--slow-client-bytes', String(slowClientBytes)],
+      ...['--snapshot-part-size', String(snapshotPartSize)],
+    ],
     { timeoutMs: timeoutMs * (runs + 5), nodeFlags: ['--expose-gc'], label: '[bridge] ' },
   );
   cleanups.add('stop bridge', () => bridge.stop());
@@ -209,6 +222,9 @@ async function main(): Promise<number> {
       bridgeFramesSent: after.framesSent - before.framesSent,
       bridgeSnapshotMs: after.snapshotMs.length === 1 ? after.snapshotMs[0]! : null,
       processWallSeconds: child.wallSeconds,
+      handlerMs: num(json?.handlerMs),
+      maxHandlerMs: num(json?.maxHandlerMs),
+      lastFrameSeconds: num(json?.lastFrameSeconds),
       longTasks: Array.isArray(json?.longTasks) ? (json.longTasks as Run['longTasks']) : null,
     };
     results.push(r);
@@ -276,6 +292,7 @@ async function main(): Promise<number> {
         { header: 'frames' },
         { header: 'wire bytes' },
         { header: 'wire/raw' },
+        { header: 'handlers ms (max)' },
         { header: 'long tasks (max ms)' },
         { header: 'ok' },
       ],
@@ -292,6 +309,9 @@ async function main(): Promise<number> {
           r.clientFrames === null ? '—' : fmtNumber(r.clientFrames),
           r.clientBytes === null ? '—' : fmtBytes(r.clientBytes),
           fmtRatio((r.clientBytes ?? Number.NaN) / payload.finalPayloadBytes),
+          r.handlerMs === null
+            ? '—'
+            : `${fmtNumber(r.handlerMs, 0)} (${fmtNumber(r.maxHandlerMs ?? Number.NaN, 0)})`,
           longTaskCell(r.longTasks),
           r.ok ? '✓' : `✗ ${r.error ?? ''}`,
         ]),
@@ -307,6 +327,7 @@ async function main(): Promise<number> {
           '',
           fmtBytes(medClientBytes),
           fmtRatio(summary.wireToRawRatio),
+          '',
           '',
           `${ok.length}/${results.length}`,
         ],

@@ -16,6 +16,11 @@ async function runInitialLoad(url: string, table: string, timeoutMs: number) {
   let bytes = 0;
   let openedAt: number | undefined;
   let firstSnapshotFrameAt: number | undefined;
+  let lastFrameAt: number | undefined;
+  // Time in the client's own message handling: from our first listener to our last one.
+  let handlerMs = 0;
+  let maxHandlerMs = 0;
+  let handlerStart = 0;
   const encoder = new TextEncoder();
   class CountingWebSocket extends WebSocket {
     constructor(address: string | URL, protocols?: string | string[]) {
@@ -24,6 +29,8 @@ async function runInitialLoad(url: string, table: string, timeoutMs: number) {
         openedAt ??= performance.now();
       });
       this.addEventListener('message', (event: MessageEvent) => {
+        handlerStart = performance.now();
+        lastFrameAt = handlerStart;
         frames++;
         // Byte length, as on the wire: values may hold non-ASCII text.
         bytes +=
@@ -33,6 +40,14 @@ async function runInitialLoad(url: string, table: string, timeoutMs: number) {
         if (firstSnapshotFrameAt === undefined && frames > 1)
           firstSnapshotFrameAt = performance.now();
       });
+      // After the client's own listener, which it adds in the same turn as the constructor.
+      queueMicrotask(() =>
+        this.addEventListener('message', () => {
+          const ms = performance.now() - handlerStart;
+          handlerMs += ms;
+          maxHandlerMs = Math.max(maxHandlerMs, ms);
+        }),
+      );
     }
   }
   const longTasks: LongTask[] = [];
@@ -58,6 +73,9 @@ async function runInitialLoad(url: string, table: string, timeoutMs: number) {
     connectSeconds: openedAt === undefined ? null : (openedAt - t0) / 1000,
     firstSnapshotFrameSeconds:
       firstSnapshotFrameAt === undefined ? null : (firstSnapshotFrameAt - t0) / 1000,
+    lastFrameSeconds: lastFrameAt === undefined ? null : (lastFrameAt - t0) / 1000,
+    handlerMs,
+    maxHandlerMs,
     size: handle.size,
     frames,
     bytes,

@@ -16,6 +16,10 @@ export interface BrowserLoadResult {
   readonly seconds: number;
   readonly connectSeconds: number | null;
   readonly firstSnapshotFrameSeconds: number | null;
+  readonly lastFrameSeconds: number | null;
+  /** Time in the client's message handlers, in all and the longest one. */
+  readonly handlerMs: number;
+  readonly maxHandlerMs: number;
   readonly size: number;
   readonly frames: number;
   readonly bytes: number;

@@ -7,11 +7,13 @@ import { describe, expect, it } from 'vitest';
 // peers external (the app has them anyway). Budgets sit a little above today's figures, so a
 // change that grows an entry noticeably has to raise its budget here, in review. Writes through
 // the bridge (set/delete with read-your-writes, optimistic views) added ~1.8 kB to every client, grouped views and
-// typedClient ~1 kB to the full entry, useWrite/useGroup ~0.1 kB to the hooks.
+// typedClient ~1 kB to the full entry, useWrite/useGroup ~0.1 kB to the hooks. Applying big
+// snapshots without long tasks (the frame pump's per-task budget, and a reset applied as a swap
+// of maps with its changes worked out on demand) added ~0.5 kB to every client.
 const PEERS = ['react', 'react-dom', 'preact', 'preact/hooks', '@preact/signals-core', 'rxjs'];
 
 const ENTRIES = {
-  'tablecast/client': { file: 'index.ts', budget: 14_500 },
+  'tablecast/client': { file: 'index.ts', budget: 15_000 },
   'tablecast/superjson': { file: 'superjson-values.ts', budget: 6_000 },
   'tablecast/rx': { file: 'rx/index.ts', budget: 600 },
   'tablecast/signals': { file: 'signals/index.ts', budget: 800 },
@@ -57,12 +59,12 @@ describe('bundle size (minified + gzip, peers external)', () => {
     }, 30_000);
   }
 
-  it('a JSON-only app (createClient and handles) stays within 13 kB, without superjson', async () => {
+  it('a JSON-only app (createClient and handles) stays within 13.5 kB, without superjson', async () => {
     const { gzip, inputs } = await bundle(
       "import { createClient } from './index.js'; createClient({ url: '/t' }).table('x');",
     );
-    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 13000)`);
-    expect(gzip).toBeLessThanOrEqual(13_000);
+    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 13500)`);
+    expect(gzip).toBeLessThanOrEqual(13_500);
     expect(inputs.filter((input) => input.includes('superjson'))).toEqual([]);
   }, 30_000);
 
