@@ -12,10 +12,12 @@
  *
  * With `--client chromium` each run is a fresh real Chromium page instead (Playwright driving the
  * distribution's browser, the client bundled for the browser), which also reports the main
- * thread's long tasks (over 50 ms) while the table loads.
+ * thread's long tasks (over 50 ms) while the table loads. With `--client raw` each run is a
+ * process that only counts bytes (bench/initial-load-raw-client.ts): the bridge's own streaming
+ * speed, apart from any client's pace.
  *
  * Options (or BENCH_<NAME> env): --keys --value-bytes --partitions --runs --seed --timeout-ms
- * --broker-heap-mb --topic --keep-topic --out --client node|chromium
+ * --broker-heap-mb --topic --keep-topic --out --client node|chromium|raw
  * --slow-client-bytes --snapshot-part-size (bridge limits to try; 0 = the bridge's defaults)
  */
 import * as path from 'node:path';
@@ -50,16 +52,24 @@ const timeoutMs = opts.int('timeout-ms', 120_000, 1_000);
 const brokerHeapMb = opts.int('broker-heap-mb', 1024, 256);
 const topic = opts.string('topic', `tablecast-bench-initial-load-${Date.now()}`);
 const keepTopic = opts.bool('keep-topic');
-const clientKind = opts.string('client', 'node');
+const CLIENT_KINDS = {
+  node: 'a fresh Node client process (createClient + ws)',
+  chromium: 'a fresh Chromium page (Playwright, client bundled by esbuild)',
+  raw: 'a fresh process that counts bytes without parsing (the bridge alone)',
+} as const;
+const clientKindOption = opts.string('client', 'node');
 // Bridge limits to try (0: the bridge's defaults).
 const slowClientBytes = opts.int('slow-client-bytes', 0, 0);
 const snapshotPartSize = opts.int('snapshot-part-size', 0, 0);
-if (clientKind !== 'node' && clientKind !== 'chromium') {
-  throw new Error(`--client must be node or chromium, got ${JSON.stringify(clientKind)}`);
+if (!Object.hasOwn(CLIENT_KINDS, clientKindOption)) {
+  throw new Error(
+    `--client must be node, chromium or raw, got ${JSON.stringify(clientKindOption)}`,
+  );
 }
+const clientKind = clientKindOption as keyof typeof CLIENT_KINDS;
 const outFile = opts.string(
   'out',
-  clientKind === 'chromium' ? 'initial-load-chromium.json' : 'initial-load.json',
+  clientKind === 'node' ? 'initial-load.json' : `initial-load-${clientKind}.json`,
 );
 opts.assertNoUnknown();
 
@@ -185,7 +195,11 @@ async function main(): Promise<number> {
           [
             '--import',
             'tsx',
-            path.join(repoRoot, 'bench', 'initial-load-client.ts'),
+            path.join(
+              repoRoot,
+              'bench',
+              clientKind === 'raw' ? 'initial-load-raw-client.ts' : 'initial-load-client.ts',
+            ),
             '--url',
             ready.url,
             '--table',
@@ -206,7 +220,8 @@ async function main(): Promise<number> {
     else if (child.code !== 0 || json === undefined)
       error = `exit ${child.code ?? child.signal}: ${child.stderrTail.trim().split('\n').slice(-3).join(' | ')}`;
     else if (json.ok !== true) error = `status ${String(json.status)}`;
-    else if (size !== keys) error = `client holds ${size} keys, expected ${keys}`;
+    else if (size !== keys && clientKind !== 'raw')
+      error = `client holds ${size} keys, expected ${keys}`;
     const r: Run = {
       run,
       ok: error === undefined,
@@ -273,7 +288,7 @@ async function main(): Promise<number> {
   const out: string[] = [''];
   out.push(
     `initial load: ${fmtNumber(keys)} keys × ~${spec.valueBytes} B JSON, ${partitions} partitions, ` +
-      `${runs} run(s), each ${clientKind === 'chromium' ? 'a fresh Chromium page (Playwright, client bundled by esbuild)' : 'a fresh Node client process (createClient + ws)'} — Kafka at ${brokers}`,
+      `${runs} run(s), each ${CLIENT_KINDS[clientKind]} — Kafka at ${brokers}`,
   );
   out.push(
     `raw table: ${fmtBytes(payload.finalPayloadBytes)} key+value bytes ` +
