@@ -7,8 +7,8 @@
  * Sends `{type:'ready', url, catchUpSeconds, size}` once the table is caught up and the bridge
  * listens on 127.0.0.1. Answers `{type:'stats', gc?}` with memory, bridge metrics, event-loop
  * delay and CPU time. With --trace-snapshots it timestamps the send of every snapshot-begin and
- * snapshot-end frame (ws's `send` is wrapped), which is the bridge-side time to produce a
- * snapshot: the bridge writes a snapshot in one synchronous run.
+ * snapshot-end frame (ws's `send` is wrapped): the bridge-side time to stream a snapshot, which
+ * produces parts as the socket drains and is therefore paced by the reader.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
