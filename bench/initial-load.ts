@@ -283,6 +283,11 @@ async function main(): Promise<number> {
       clientKind === 'chromium'
         ? Math.max(0, ...ok.flatMap((r) => (r.longTasks ?? []).map((t) => t.durationMs)))
         : null,
+    longTaskCount: clientKind === 'chromium' ? ok.flatMap((r) => r.longTasks ?? []).length : null,
+    medianMainThreadTaskMs:
+      clientKind === 'chromium' ? median(ok.map((r) => r.mainThreadTaskMs ?? Number.NaN)) : null,
+    medianMainThreadScriptMs:
+      clientKind === 'chromium' ? median(ok.map((r) => r.mainThreadScriptMs ?? Number.NaN)) : null,
   };
 
   const out: string[] = [''];
