@@ -12,10 +12,13 @@
  *
  * With `--client chromium` each run is a fresh real Chromium page instead (Playwright driving the
  * distribution's browser, the client bundled for the browser), which also reports the main
- * thread's long tasks (over 50 ms) while the table loads.
+ * thread's long tasks (over 50 ms) while the table loads. With `--client raw` each run is a
+ * process that only counts bytes (bench/initial-load-raw-client.ts): the bridge's own streaming
+ * speed, apart from any client's pace.
  *
  * Options (or BENCH_<NAME> env): --keys --value-bytes --partitions --runs --seed --timeout-ms
- * --broker-heap-mb --topic --keep-topic --out --client node|chromium
+ * --broker-heap-mb --topic --keep-topic --out --client node|chromium|raw
+ * --slow-client-bytes --snapshot-part-size (bridge limits to try; 0 = the bridge's defaults)
  */
 import * as path from 'node:path';
 import { Options } from './lib/args.js';
@@ -49,13 +52,24 @@ const timeoutMs = opts.int('timeout-ms', 120_000, 1_000);
 const brokerHeapMb = opts.int('broker-heap-mb', 1024, 256);
 const topic = opts.string('topic', `tablecast-bench-initial-load-${Date.now()}`);
 const keepTopic = opts.bool('keep-topic');
-const clientKind = opts.string('client', 'node');
-if (clientKind !== 'node' && clientKind !== 'chromium') {
-  throw new Error(`--client must be node or chromium, got ${JSON.stringify(clientKind)}`);
+const CLIENT_KINDS = {
+  node: 'a fresh Node client process (createClient + ws)',
+  chromium: 'a fresh Chromium page (Playwright, client bundled by esbuild)',
+  raw: 'a fresh process that counts bytes without parsing (the bridge alone)',
+} as const;
+const clientKindOption = opts.string('client', 'node');
+// Bridge limits to try (0: the bridge's defaults).
+const slowClientBytes = opts.int('slow-client-bytes', 0, 0);
+const snapshotPartSize = opts.int('snapshot-part-size', 0, 0);
+if (!Object.hasOwn(CLIENT_KINDS, clientKindOption)) {
+  throw new Error(
+    `--client must be node, chromium or raw, got ${JSON.stringify(clientKindOption)}`,
+  );
 }
+const clientKind = clientKindOption as keyof typeof CLIENT_KINDS;
 const outFile = opts.string(
   'out',
-  clientKind === 'chromium' ? 'initial-load-chromium.json' : 'initial-load.json',
+  clientKind === 'node' ? 'initial-load.json' : `initial-load-${clientKind}.json`,
 );
 opts.assertNoUnknown();
 
@@ -80,6 +94,11 @@ interface Run {
   readonly bridgeFramesSent: number;
   readonly bridgeSnapshotMs: number | null;
   readonly processWallSeconds: number;
+  /** Chromium only: the page's main thread busy in tasks, and in script, over the run. */
+  readonly mainThreadTaskMs: number | null;
+  readonly mainThreadScriptMs: number | null;
+  /** Chromium only: when the last frame before caught_up arrived. */
+  readonly lastFrameSeconds: number | null;
   /** Chromium only: main-thread tasks over 50 ms while loading. */
   readonly longTasks: ReadonlyArray<{
     readonly startMs: number;
@@ -140,7 +159,11 @@ async function main(): Promise<number> {
 
   const bridge = startWorker(
     path.join(repoRoot, 'bench', 'bridge-host.ts'),
-    ['--brokers', brokers, '--topic', topic, '--table', TABLE, '--trace-snapshots'],
+    [
+      ...['--brokers', brokers, '--topic', topic, '--table', TABLE, '--trace-snapshots'],
+      ...['--slow-client-bytes', String(slowClientBytes)],
+      ...['--snapshot-part-size', String(snapshotPartSize)],
+    ],
     { timeoutMs: timeoutMs * (runs + 5), nodeFlags: ['--expose-gc'], label: '[bridge] ' },
   );
   cleanups.add('stop bridge', () => bridge.stop());
@@ -172,7 +195,11 @@ async function main(): Promise<number> {
           [
             '--import',
             'tsx',
-            path.join(repoRoot, 'bench', 'initial-load-client.ts'),
+            path.join(
+              repoRoot,
+              'bench',
+              clientKind === 'raw' ? 'initial-load-raw-client.ts' : 'initial-load-client.ts',
+            ),
             '--url',
             ready.url,
             '--table',
@@ -193,7 +220,8 @@ async function main(): Promise<number> {
     else if (child.code !== 0 || json === undefined)
       error = `exit ${child.code ?? child.signal}: ${child.stderrTail.trim().split('\n').slice(-3).join(' | ')}`;
     else if (json.ok !== true) error = `status ${String(json.status)}`;
-    else if (size !== keys) error = `client holds ${size} keys, expected ${keys}`;
+    else if (size !== keys && clientKind !== 'raw')
+      error = `client holds ${size} keys, expected ${keys}`;
     const r: Run = {
       run,
       ok: error === undefined,
@@ -209,6 +237,9 @@ async function main(): Promise<number> {
       bridgeFramesSent: after.framesSent - before.framesSent,
       bridgeSnapshotMs: after.snapshotMs.length === 1 ? after.snapshotMs[0]! : null,
       processWallSeconds: child.wallSeconds,
+      mainThreadTaskMs: num(json?.mainThreadTaskMs),
+      mainThreadScriptMs: num(json?.mainThreadScriptMs),
+      lastFrameSeconds: num(json?.lastFrameSeconds),
       longTasks: Array.isArray(json?.longTasks) ? (json.longTasks as Run['longTasks']) : null,
     };
     results.push(r);
@@ -252,12 +283,17 @@ async function main(): Promise<number> {
       clientKind === 'chromium'
         ? Math.max(0, ...ok.flatMap((r) => (r.longTasks ?? []).map((t) => t.durationMs)))
         : null,
+    longTaskCount: clientKind === 'chromium' ? ok.flatMap((r) => r.longTasks ?? []).length : null,
+    medianMainThreadTaskMs:
+      clientKind === 'chromium' ? median(ok.map((r) => r.mainThreadTaskMs ?? Number.NaN)) : null,
+    medianMainThreadScriptMs:
+      clientKind === 'chromium' ? median(ok.map((r) => r.mainThreadScriptMs ?? Number.NaN)) : null,
   };
 
   const out: string[] = [''];
   out.push(
     `initial load: ${fmtNumber(keys)} keys × ~${spec.valueBytes} B JSON, ${partitions} partitions, ` +
-      `${runs} run(s), each ${clientKind === 'chromium' ? 'a fresh Chromium page (Playwright, client bundled by esbuild)' : 'a fresh Node client process (createClient + ws)'} — Kafka at ${brokers}`,
+      `${runs} run(s), each ${CLIENT_KINDS[clientKind]} — Kafka at ${brokers}`,
   );
   out.push(
     `raw table: ${fmtBytes(payload.finalPayloadBytes)} key+value bytes ` +
@@ -276,6 +312,7 @@ async function main(): Promise<number> {
         { header: 'frames' },
         { header: 'wire bytes' },
         { header: 'wire/raw' },
+        { header: 'main thread ms (script)' },
         { header: 'long tasks (max ms)' },
         { header: 'ok' },
       ],
@@ -292,6 +329,9 @@ async function main(): Promise<number> {
           r.clientFrames === null ? '—' : fmtNumber(r.clientFrames),
           r.clientBytes === null ? '—' : fmtBytes(r.clientBytes),
           fmtRatio((r.clientBytes ?? Number.NaN) / payload.finalPayloadBytes),
+          r.mainThreadTaskMs === null
+            ? '—'
+            : `${fmtNumber(r.mainThreadTaskMs, 0)} (${fmtNumber(r.mainThreadScriptMs ?? Number.NaN, 0)})`,
           longTaskCell(r.longTasks),
           r.ok ? '✓' : `✗ ${r.error ?? ''}`,
         ]),
@@ -308,6 +348,7 @@ async function main(): Promise<number> {
           fmtBytes(medClientBytes),
           fmtRatio(summary.wireToRawRatio),
           '',
+          '',
           `${ok.length}/${results.length}`,
         ],
       ],
@@ -318,8 +359,10 @@ async function main(): Promise<number> {
     'subscribe→caught_up: client.table() until whenCaughtUp() resolves, in the client process (includes ' +
       'connect and welcome). wire bytes: payload of every frame the client received (WebSocket framing adds ' +
       `2–10 B/frame); the bridge's metrics.bytesSent delta agrees: ${fmtBytes(medBridgeBytes)}. ` +
-      'bridge snapshot ms: from sending snapshot-begin to sending snapshot-end in the bridge process ' +
-      '(encode + hand to the socket, written synchronously).',
+      'bridge snapshot ms: from sending snapshot-begin to sending snapshot-end in the bridge process; ' +
+      'parts are produced as the socket drains, so this is paced by the reader (--client raw: the bridge alone). ' +
+      "main thread ms (Chromium): the page's main thread busy in tasks over the run, and in script within them " +
+      "(the rest is the browser's own work, such as reading the socket and building the message strings).",
   );
   process.stdout.write(`${out.join('\n')}\n`);
 

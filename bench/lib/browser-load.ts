@@ -16,6 +16,13 @@ export interface BrowserLoadResult {
   readonly seconds: number;
   readonly connectSeconds: number | null;
   readonly firstSnapshotFrameSeconds: number | null;
+  readonly lastFrameSeconds: number | null;
+  /**
+   * The page's main thread over the run (Chrome's Performance.getMetrics): time in tasks, and
+   * in script within them (the rest is the browser's own work, such as reading the socket).
+   */
+  readonly mainThreadTaskMs: number;
+  readonly mainThreadScriptMs: number;
   readonly size: number;
   readonly frames: number;
   readonly bytes: number;
@@ -58,15 +65,33 @@ export async function browserLoader(): Promise<BrowserLoader> {
         const page = await browser.context.newPage();
         await page.goto(pageUrl);
         await page.waitForFunction(() => 'runInitialLoad' in globalThis);
-        return await page.evaluate(
+        const cdp = await browser.context.newCDPSession(page);
+        await cdp.send('Performance.enable');
+        const metrics = async () => {
+          const { metrics } = await cdp.send('Performance.getMetrics');
+          const of = (name: string) => metrics.find((m) => m.name === name)?.value ?? Number.NaN;
+          return { task: of('TaskDuration') * 1000, script: of('ScriptDuration') * 1000 };
+        };
+        const before = await metrics();
+        const result = await page.evaluate(
           ([url, name, ms]) =>
             (
               globalThis as unknown as {
-                runInitialLoad: (u: string, t: string, m: number) => Promise<BrowserLoadResult>;
+                runInitialLoad: (
+                  u: string,
+                  t: string,
+                  m: number,
+                ) => Promise<Omit<BrowserLoadResult, 'mainThreadTaskMs' | 'mainThreadScriptMs'>>;
               }
             ).runInitialLoad(url, name, ms),
           [wsUrl, table, timeoutMs] as const,
         );
+        const after = await metrics();
+        return {
+          ...result,
+          mainThreadTaskMs: after.task - before.task,
+          mainThreadScriptMs: after.script - before.script,
+        };
       } finally {
         await browser.close();
       }

@@ -10,6 +10,7 @@ import {
 import { ClientWrites } from './client-writes.js';
 import { Connection, type ConnectionState } from './connection.js';
 import { safeReporter, TablecastClientError } from './errors.js';
+import { FramePump } from './frame-pump.js';
 import type { HandleEntry } from './handle-entry.js';
 import { HiddenPause } from './hidden-pause.js';
 import { MessageRouter } from './message-router.js';
@@ -52,6 +53,7 @@ class Client implements TablecastClient {
   readonly #subscriptions: Subscriptions;
   readonly #cache: CacheSync;
   readonly #router: MessageRouter;
+  readonly #frames = new FramePump((text) => this.#router.handle(text));
   readonly #pause: HiddenPause;
   readonly #writes: ClientWrites;
   #closed = false;
@@ -64,12 +66,18 @@ class Client implements TablecastClient {
     this.#report = report;
     this.#connection = new Connection(options, {
       open: (handover) => {
+        // Frames of the previous socket still waiting are about subscriptions replaced now.
+        this.#frames.clear();
         this.#subscriptions.opened(handover);
         this.#writes.opened();
       },
-      message: (text) => this.#router.handle(text),
-      lost: () => this.#subscriptions.lost(),
+      message: (text) => this.#frames.push(text),
+      lost: () => {
+        this.#frames.clear();
+        this.#subscriptions.lost();
+      },
       failed: (error) => {
+        this.#frames.clear();
         this.#failure = `${error.code}: ${error.message}`;
         this.#subscriptions.failAll(this.#failure);
       },
@@ -181,6 +189,7 @@ class Client implements TablecastClient {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#frames.clear();
     this.#pause.close();
     this.#subscriptions.shutdown('client closed', (entry) => this.#cache.release(entry));
     this.#cache.close();

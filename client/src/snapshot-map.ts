@@ -1,3 +1,4 @@
+import { type BatchChanges, listedChanges, swapChanges } from './batch-changes.js';
 import type { DecodedSet } from './decoded-set.js';
 import type { KeyChange } from './key-change.js';
 
@@ -5,7 +6,7 @@ import type { KeyChange } from './key-change.js';
  * A table's map, copy-on-write: `snapshot()` hands out the live Map and marks it shared; the
  * next batch clones it (O(n)) before mutating. So the cost is one copy per batch, and only when
  * someone read the map since the previous batch; a reset snapshot builds a new Map anyway.
- * Every batch returns its changes, compacted to one per key.
+ * Every batch returns its changes, compacted to one per key (a reset's only when asked for).
  */
 export class SnapshotMap<V> {
   #map = new Map<string, V>();
@@ -35,25 +36,25 @@ export class SnapshotMap<V> {
     return [...this.#map];
   }
 
-  /** Replaces the map with a reset snapshot's; the old one stayed visible until now (I1). */
-  replace(next: Map<string, V>): KeyChange<V>[] {
-    const previous = this.#map;
-    const changes: KeyChange<V>[] = [];
-    for (const key of previous.keys()) {
-      if (!next.has(key)) changes.push({ key, deleted: true });
-    }
-    for (const [key, value] of next) {
-      if (!previous.has(key) || !Object.is(previous.get(key), value)) {
-        changes.push({ key, deleted: false, value });
-      }
-    }
+  /**
+   * Replaces the map with a reset snapshot's; the old one stayed visible until now (I1). O(1):
+   * the changes are worked out only when a listener asks (see BatchChanges). `differs`, when
+   * known, says whether some key of `next` is new or holds another value than here.
+   */
+  replace(next: Map<string, V>, differs?: boolean): BatchChanges<V> {
+    const changes = swapChanges(this.#map, next, differs);
     // The buffer becomes the map: nothing else holds it, so no copy is needed.
     this.#map = next;
     this.#shared = false;
     return changes;
   }
 
-  apply(sets: Iterable<DecodedSet<V>>, deletes: Iterable<string>): KeyChange<V>[] {
+  /** Whether `key` holds exactly `value` (a snapshot part compares what it brings). */
+  holds(key: string, value: V): boolean {
+    return Object.is(this.#map.get(key), value) && (value !== undefined || this.#map.has(key));
+  }
+
+  apply(sets: Iterable<DecodedSet<V>>, deletes: Iterable<string>): BatchChanges<V> {
     const changes: KeyChange<V>[] = [];
     const touched = new Set<string>();
     for (const [key, value] of sets) {
@@ -71,7 +72,7 @@ export class SnapshotMap<V> {
       if (this.#map.has(key)) changes.push({ key, deleted: false, value: this.#map.get(key) as V });
       else changes.push({ key, deleted: true });
     }
-    return changes;
+    return listedChanges(changes);
   }
 
   #writable(): Map<string, V> {

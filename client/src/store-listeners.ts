@@ -1,4 +1,5 @@
 import type { Timers } from '../../shared/src/timers.js';
+import type { BatchChanges } from './batch-changes.js';
 import { TablecastClientError } from './errors.js';
 import type { KeyChange } from './key-change.js';
 import type { TableHandleStatus } from './table-handle.js';
@@ -77,13 +78,16 @@ export class StoreListeners<V> {
   }
 
   /** One applied batch: batch and change listeners once, key listeners per changed key. */
-  batch(changes: readonly KeyChange<V>[]): void {
-    if (changes.length === 0) return;
+  batch(changes: BatchChanges<V>): void {
+    if (!changes.any) return;
     for (const { fn } of [...this.#batch]) this.#call(() => fn());
-    for (const { fn } of [...this.#changes]) this.#call(() => fn(changes));
+    if (this.#changes.size > 0) {
+      const list = changes.list();
+      for (const { fn } of [...this.#changes]) this.#call(() => fn(list));
+    }
     if (this.#keys.size === 0) return;
-    for (const change of changes) {
-      const listeners = this.#keys.get(change.key);
+    for (const key of changes.changedAmong(this.#keys)) {
+      const listeners = this.#keys.get(key);
       if (listeners === undefined) continue;
       for (const { fn } of [...listeners]) this.#call(() => fn());
     }

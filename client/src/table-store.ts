@@ -1,6 +1,7 @@
 import { positionCovers } from '../../shared/src/protocol/index.js';
 import type { Position, TableStatus } from '../../shared/src/protocol/messages.js';
 import { globalTimers, type Timers } from '../../shared/src/timers.js';
+import { listedChanges } from './batch-changes.js';
 import type { DecodedSet } from './decoded-set.js';
 import type { TablecastClientError } from './errors.js';
 import type { KeyChange } from './key-change.js';
@@ -47,7 +48,9 @@ type Phase = 'idle' | 'awaiting-snapshot' | 'snapshotting' | 'live';
 /**
  * The framework-free core behind a table handle: one compacted map rebuilt from a snapshot and
  * deltas, following docs/PROTOCOL.md. Listeners hear about applied batches only (a whole
- * snapshot is one batch), so nobody ever observes a half-applied snapshot.
+ * snapshot is one batch), so nobody ever observes a half-applied snapshot. A snapshot's parts
+ * are buffered one by one as they arrive (each in its own task, see FramePump); its end swaps
+ * the buffer in, in O(1), so no task grows with the size of the table.
  *
  * `getSnapshot()` is copy-on-write (`SnapshotMap`): one copy per batch at most, and only when
  * someone read the map since the previous batch.
@@ -73,6 +76,11 @@ export class TableStore<V> {
   #mode: 'reset' | 'resume' = 'reset';
   #bufferSets = new Map<string, V>();
   #bufferDeletes = new Set<string>();
+  /**
+   * A reset being received brought a key that the visible map lacks or holds another value for:
+   * worked out part by part, so that applying it at its end is a swap of maps, not a pass.
+   */
+  #bufferDiffers = false;
   /** The map may be wrong (we asked for a reset): accept the next reset whatever its position. */
   #forceReset = false;
 
@@ -135,7 +143,7 @@ export class TableStore<V> {
         written,
         () => this.#map.snapshot(),
         (change) => {
-          if (!this.#closed) this.#listeners.batch([change]);
+          if (!this.#closed) this.#listeners.batch(listedChanges([change]));
         },
       );
     }
@@ -263,6 +271,8 @@ export class TableStore<V> {
     if (this.#closed || this.#position !== undefined || this.#forceReset) return false;
     this.#position = position;
     this.#vouched = vouched;
+    // The visible map changes under a first snapshot being received: compare at its end.
+    this.#bufferDiffers = true;
     this.#listeners.batch(this.#map.replace(new Map(sets)));
     this.#updateStatus();
     return true;
@@ -325,12 +335,25 @@ export class TableStore<V> {
 
   snapshotPart(sets: readonly DecodedSet<V>[], deletes: readonly string[]): FeedResult {
     if (this.#phase !== 'snapshotting') return this.#phase === 'idle' ? 'ignored' : 'resync';
+    const buffer = this.#bufferSets;
+    if (this.#mode === 'reset') {
+      // A reset becomes the map as it is: deletes only take back what it sent (I1: the visible
+      // map is only read here, to learn whether the swap at the end changes anything).
+      let differs = this.#bufferDiffers;
+      for (const [key, value] of sets) {
+        buffer.set(key, value);
+        if (!differs && !this.#map.holds(key, value)) differs = true;
+      }
+      for (const key of deletes) buffer.delete(key);
+      this.#bufferDiffers = differs;
+      return 'applied';
+    }
     for (const [key, value] of sets) {
-      this.#bufferSets.set(key, value);
+      buffer.set(key, value);
       this.#bufferDeletes.delete(key);
     }
     for (const key of deletes) {
-      this.#bufferSets.delete(key);
+      buffer.delete(key);
       this.#bufferDeletes.add(key);
     }
     return 'applied';
@@ -353,6 +376,7 @@ export class TableStore<V> {
     }
     const sets = this.#bufferSets;
     const deletes = this.#bufferDeletes;
+    const differs = this.#bufferDiffers;
     this.#clearBuffer();
     this.#phase = 'live';
     this.#resnapshot = false;
@@ -362,7 +386,7 @@ export class TableStore<V> {
     if (result === 'applied') {
       this.#forceReset = false;
       this.#position = position;
-      const changes = reset ? this.#map.replace(sets) : this.#map.apply(sets, deletes);
+      const changes = reset ? this.#map.replace(sets, differs) : this.#map.apply(sets, deletes);
       this.#listeners.batch(changes);
     }
     this.#updateStatus();
@@ -451,6 +475,7 @@ export class TableStore<V> {
     // make the next snapshot's parts land in the visible map before its end (breaking I1).
     this.#bufferSets = new Map();
     this.#bufferDeletes = new Set();
+    this.#bufferDiffers = false;
   }
 
   #updateStatus(): void {

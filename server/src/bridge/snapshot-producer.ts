@@ -6,7 +6,7 @@ import {
 } from '../../../shared/src/protocol/index.js';
 import type { KafkaTable } from '../kafka-table.js';
 import type { SnapshotView, StoredEntry } from '../snapshot-view.js';
-import { snapshotPartFrame, wireSet } from './wire-frames.js';
+import { snapshotPartFrame } from './wire-frames.js';
 
 /** One subscription on one socket. */
 export interface Subscription {
@@ -103,11 +103,7 @@ export class SnapshotProducer {
     const done = job.view.read(this.#partSize, this.#partSize * 4, sets, deletes);
     if (sets.length > 0 || deletes.length > 0) {
       // The stored wire text is spliced into the frame: no value is decoded or encoded again.
-      const frame = snapshotPartFrame(
-        job.sub.id,
-        sets.map(([key, entry]) => wireSet(key, entry.text, entry.plain)),
-        deletes,
-      );
+      const frame = snapshotPartFrame(job.sub.id, sets, deletes);
       this.#host.sendFrame(frame, this.#onFlushed);
     }
     if (!done) return;

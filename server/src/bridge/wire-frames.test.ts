@@ -46,7 +46,11 @@ describe('wire frames', () => {
             encodeMessage({ type: 'delta', sub: 's1', sets, deletes, position }),
           ],
           [
-            snapshotPartFrame('s1', spliced, deletes),
+            snapshotPartFrame(
+              's1',
+              wire.map(([key, text, plain]) => [key, { text, plain }] as const),
+              deletes,
+            ),
             encodeMessage({ type: 'snapshot-part', sub: 's1', sets, deletes }),
           ],
         ];

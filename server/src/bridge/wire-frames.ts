@@ -18,12 +18,24 @@ export function wireSetOf(entry: WireEntry): string {
   return wireSet(entry[0], entry[1], entry[2]);
 }
 
+/**
+ * A snapshot part of stored entries, built in one pass: an array of set strings joined took a
+ * fifth of a snapshot's CPU on the bridge.
+ */
 export function snapshotPartFrame(
   sub: string,
-  sets: readonly string[],
+  sets: ReadonlyArray<readonly [string, { readonly text: string; readonly plain: boolean }]>,
   deletes: readonly string[],
 ): string {
-  return `{"type":"snapshot-part","sub":${JSON.stringify(sub)},"sets":[${sets.join(',')}],"deletes":${JSON.stringify(deletes)}}`;
+  let frame = `{"type":"snapshot-part","sub":${JSON.stringify(sub)},"sets":[`;
+  for (let i = 0; i < sets.length; i++) {
+    const [key, entry] = sets[i]!;
+    if (i > 0) frame += ',';
+    frame += entry.plain
+      ? `[${JSON.stringify(key)},[${entry.text}]]`
+      : `[${JSON.stringify(key)},${entry.text}]`;
+  }
+  return `${frame}],"deletes":${JSON.stringify(deletes)}}`;
 }
 
 /** A delta for every unfiltered subscription of `table`, or for the one subscription `sub`. */
