@@ -17,7 +17,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * stdin, first line: {"bootstrap": "host:port", "config": {...extra producer configs},
  *   "jobs": [{"topic", "compression": none|gzip|snappy|lz4|zstd, "idempotence": bool,
  *             "transactionalId": string?, "config": {...}, "steps": [{"records": [{"key",
- *             "value" (null = tombstone), "headers": {name: value}, "partition"}],
+ *             "value" (null = tombstone), "headers": {name: value} or [[name, value|null]],
+ *             "partition", "timestamp" (ms; default: now)}],
  *             "end": "flush" | "commit" | "abort" | "open"}]}]}
  * Each step is one flush (so at least one batch) and, with a transactional id, one transaction.
  * "open" begins the transaction, sends, flushes, prints {"event":"open","job":n,"step":m} and
@@ -89,8 +90,24 @@ public class JavaProducer {
         ? null
         : record.get("value").asText().getBytes(StandardCharsets.UTF_8);
     Integer partition = record.has("partition") ? record.get("partition").asInt() : null;
-    ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(topic, partition, key, value);
-    for (Map.Entry<String, JsonNode> header : record.path("headers").properties()) {
+    Long timestamp = record.has("timestamp") ? record.get("timestamp").asLong() : null;
+    ProducerRecord<byte[], byte[]> out =
+        new ProducerRecord<>(topic, partition, timestamp, key, value);
+    JsonNode headers = record.path("headers");
+    if (headers.isArray()) {
+      // [[name, value | null], ...]: repeated names and null values, in this order.
+      for (JsonNode header : headers) {
+        JsonNode headerValue = header.get(1);
+        out.headers()
+            .add(
+                header.get(0).asText(),
+                headerValue == null || headerValue.isNull()
+                    ? null
+                    : headerValue.asText().getBytes(StandardCharsets.UTF_8));
+      }
+      return out;
+    }
+    for (Map.Entry<String, JsonNode> header : headers.properties()) {
       out.headers()
           .add(header.getKey(), header.getValue().asText().getBytes(StandardCharsets.UTF_8));
     }
