@@ -19,7 +19,10 @@ function asKafkajsDoes(list: Array<[string, Buffer | null]>): IHeaders {
 }
 
 const text = (headers: ReturnType<typeof headersOf>) =>
-  headers.map(({ key, value }) => [key, value === null ? null : value.toString('utf8')]);
+  headers.map(({ key, value }) => [
+    key,
+    value === null ? null : Buffer.from(value).toString('utf8'),
+  ]);
 
 describe('headersOf (kafkajs headers as a header list)', () => {
   it('keeps every value of a repeated name and null values, grouped under the first appearance', () => {
