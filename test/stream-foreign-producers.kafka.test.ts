@@ -248,3 +248,18 @@ describe('stream tables over records kcat wrote', () => {
     });
   }
 });
+
+describe('the Java producer harness', () => {
+  it('fails the run when the broker refuses a record, rather than leaving a gap', async () => {
+    const topic = uniqueTopic('stream-java-refused');
+    // Kafka 4 refuses CreateTime more than an hour ahead by default.
+    await createTopic(await connectAdmin(testKafka(brokers()), cleanup), topic, 1, {
+      'cleanup.policy': 'delete',
+    });
+    const run = produceWithJava({
+      bootstrap: brokers().join(','),
+      jobs: [{ topic, steps: [{ records: [{ key: 'k', value: 'v', timestamp: FAR_FUTURE }] }] }],
+    });
+    await expect(run).rejects.toThrow(/InvalidTimestampException/);
+  });
+});

@@ -3,11 +3,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -66,8 +70,12 @@ public class JavaProducer {
         String end = step.path("end").asText(transactionalId != null ? "commit" : "flush");
         boolean transactional = !end.equals("flush");
         if (transactional) producer.beginTransaction();
-        for (JsonNode record : step.get("records")) producer.send(toRecord(topic, record));
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (JsonNode record : step.get("records")) sent.add(producer.send(toRecord(topic, record)));
         producer.flush();
+        // flush() does not throw for a record the broker refused (a timestamp out of range,
+        // say): its future does, and the run must fail rather than leave a gap in the data.
+        for (Future<RecordMetadata> future : sent) future.get();
         if (end.equals("open")) {
           emit(
               "{\"event\":\"open\",\"job\":" + jobIndex + ",\"step\":" + stepIndex + "}");
