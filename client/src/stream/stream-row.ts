@@ -25,37 +25,37 @@ export function compareRows(a: StreamRow<unknown>, b: StreamRow<unknown>): numbe
  * of `[string, string | null]`. Checked per row, so a peer's mistake costs that row only.
  *
  * @example rowProblem('0:7', { key: null, value: 1, timestamp: 5, partition: 0, offset: 7 }) // undefined
- * @example rowProblem('0:7', { key: null, value: 1, timestamp: 5, partition: 0, offset: 8 }) // 'row id "0:7" …'
+ * @example rowProblem('0:7', { key: null, value: 1, timestamp: 5, partition: 0, offset: 8 }) // 'row "0:7" holds record 0:8'
  */
 export function rowProblem(id: string, value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return `row "${id}" is not an object`;
-  }
-  const row = value as Record<string, unknown>;
-  for (const field of ['timestamp', 'partition', 'offset'] as const) {
-    if (!Number.isSafeInteger(row[field])) return `row "${id}" has no integer ${field}`;
-  }
-  const { partition, offset } = row as { partition: number; offset: number };
-  if (partition < 0 || offset < 0) return `row "${id}" has a negative partition or offset`;
-  if (id !== `${partition}:${offset}`) {
-    return `row id "${id}" does not match its partition ${partition} and offset ${offset}`;
-  }
-  if (row.key !== null && typeof row.key !== 'string')
-    return `row "${id}" has a key that is not text`;
-  if (!('value' in row)) return `row "${id}" has no value`;
-  const headers = row.headers;
-  if (headers !== undefined) {
-    if (!Array.isArray(headers)) return `row "${id}" has headers that are not a list`;
-    for (const header of headers) {
-      if (
-        !Array.isArray(header) ||
-        header.length !== 2 ||
-        typeof header[0] !== 'string' ||
-        (header[1] !== null && typeof header[1] !== 'string')
-      ) {
-        return `row "${id}" has a header that is not [name, text or null]`;
-      }
-    }
-  }
-  return undefined;
+  const row = value as Record<string, unknown> | null;
+  const problem =
+    typeof row !== 'object' || row === null || Array.isArray(row)
+      ? 'is not an object'
+      : !Number.isSafeInteger(row.timestamp)
+        ? 'has no integer timestamp'
+        : !(natural(row.partition) && natural(row.offset))
+          ? 'has no valid partition and offset'
+          : id !== `${row.partition}:${row.offset}`
+            ? `holds record ${row.partition}:${row.offset}`
+            : (row.key !== null && typeof row.key !== 'string') || !('value' in row)
+              ? 'has no text or null key, or no value'
+              : row.headers !== undefined &&
+                  !(Array.isArray(row.headers) && row.headers.every(isHeader))
+                ? 'has headers that are not [name, text | null] pairs'
+                : undefined;
+  return problem && `row "${id}" ${problem}`;
+}
+
+function natural(n: unknown): boolean {
+  return Number.isSafeInteger(n) && (n as number) >= 0;
+}
+
+function isHeader(header: unknown): boolean {
+  return (
+    Array.isArray(header) &&
+    header.length === 2 &&
+    typeof header[0] === 'string' &&
+    (header[1] === null || typeof header[1] === 'string')
+  );
 }
