@@ -17,7 +17,7 @@ import {
 import { expectedRows, rowsByPartition } from './producers/stream-model.js';
 
 // Stream tables over records that the official Java client and kcat wrote: explicit timestamps
-// far from now and far apart (deltas within a batch past 2^31 ms, both ways), repeated header
+// far from now and far apart (deltas within a batch past 2^31 ms and up to 2^63, both ways), repeated header
 // names, null header values, header names every object already has, non-ASCII names, null keys
 // and values, every codec, transactions. Every case runs through both sources.
 
@@ -83,6 +83,8 @@ function oddRecords(partition: number, tag: string): JavaRecord[] {
       ],
     },
     { key: null, value: 'keyless, far future', timestamp: FAR_FUTURE },
+    // Past 2^53 (a double rounds it, a row shows the rounded time) and a 10-byte delta.
+    { key: `${tag}-late`, value: 'near the end of time', timestamp: 2 ** 63 - 1024 },
     { key: `${tag}-gone`, value: null, timestamp: 1 },
     { key: null, value: null, timestamp: 2 ** 31 + 5 },
     {

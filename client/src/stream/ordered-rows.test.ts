@@ -97,6 +97,13 @@ describe('OrderedRows given values that are not rows', () => {
     expect(rows.rejected).toBe(1);
   });
 
+  it('takes a time past 2^53, as a Kafka long arrives through JSON', () => {
+    const rows = new OrderedRows<string>();
+    rows.apply([set(row(0, 0, 2 ** 63 - 1024)), set(row(0, 1, 0))]);
+    expect(ids(rows)).toEqual(['0:1', '0:0']);
+    expect(rows.rejected).toBe(0);
+  });
+
   it('a malformed value for a held id removes the row held there', () => {
     const rows = new OrderedRows<string>();
     rows.apply([set(row(0, 0, 1)), set(row(0, 1, 2))]);

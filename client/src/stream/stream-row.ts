@@ -20,9 +20,10 @@ export function compareRows(a: StreamRow<unknown>, b: StreamRow<unknown>): numbe
 
 /**
  * Why `value`, received under row id `id`, is not a stream row, or undefined when it is one: a
- * row has integer `timestamp`, `partition` and `offset` (the last two not negative) matching its
- * id `"<partition>:<offset>"`, a string or null `key`, a `value`, and `headers` absent or a list
- * of `[string, string | null]`. Checked per row, so a peer's mistake costs that row only.
+ * row has an integer `timestamp` (past 2^53 too: Kafka times are longs), safe integer
+ * `partition` and `offset`, not negative, matching its id `"<partition>:<offset>"`, a string or
+ * null `key`, a `value`, and `headers` absent or a list of `[string, string | null]`. Checked
+ * per row, so a peer's mistake costs that row only.
  *
  * @example rowProblem('0:7', { key: null, value: 1, timestamp: 5, partition: 0, offset: 7 }) // undefined
  * @example rowProblem('0:7', { key: null, value: 1, timestamp: 5, partition: 0, offset: 8 }) // 'row "0:7" holds record 0:8'
@@ -32,7 +33,8 @@ export function rowProblem(id: string, value: unknown): string | undefined {
   const problem =
     typeof row !== 'object' || row === null || Array.isArray(row)
       ? 'is not an object'
-      : !Number.isSafeInteger(row.timestamp)
+      : // Any Kafka time, even one past 2^53 that JSON brought rounded.
+        !Number.isInteger(row.timestamp)
         ? 'has no integer timestamp'
         : !(natural(row.partition) && natural(row.offset))
           ? 'has no valid partition and offset'
