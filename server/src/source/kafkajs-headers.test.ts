@@ -6,6 +6,7 @@ import { headersOf } from './kafkajs-source.js';
 function asKafkajsDoes(list: Array<[string, Buffer | null]>): IHeaders {
   return list.reduce<Record<string, unknown>>(
     (obj, [key, value]) => ({
+      // biome-ignore lint/performance/noAccumulatingSpread: kafkajs' own reduce, as it is.
       ...obj,
       [key]:
         obj[key] === undefined
