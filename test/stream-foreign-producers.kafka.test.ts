@@ -217,7 +217,8 @@ describe('stream tables over records kcat wrote', () => {
       // kcat (librdkafka) has no option to choose a record's time: it stamps its own clock.
       await kcatProduce(
         topic,
-        ['dup=1', 'ключ=значение', 'dup=2', 'eq=a=b'],
+        // A name without '=' is a header with a null value.
+        ['dup=1', 'ключ=значение', 'dup=2', 'eq=a=b', 'nul', 'empty='],
         ['k1\tv1', '\tkeyless', 'k2\t', 'k3\tv3'],
       );
       const after = Date.now();
@@ -230,12 +231,16 @@ describe('stream tables over records kcat wrote', () => {
               ['ключ', 'значение'],
               ['dup', '2'],
               ['eq', 'a=b'],
+              ['nul', null],
+              ['empty', ''],
             ]
           : [
               ['dup', '1'],
               ['dup', '2'],
               ['ключ', 'значение'],
               ['eq', 'a=b'],
+              ['nul', null],
+              ['empty', ''],
             ];
       expect(got.map(({ timestamp, ...rest }) => rest)).toEqual([
         { key: 'k1', value: 'v1', partition: 0, offset: 0, headers },
