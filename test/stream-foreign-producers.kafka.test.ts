@@ -1,9 +1,15 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createClient } from '../client/src/create-client.js';
+import { stream } from '../client/src/stream/stream-handle.js';
+import { compareRows } from '../client/src/stream/stream-row.js';
+import type { WebSocketLikeConstructor } from '../client/src/websocket-like.js';
 import type { StreamRow } from '../server/src/stream/stream-row.js';
 import { StreamTable, type StreamTableOptions } from '../server/src/stream/stream-table.js';
 import { codecs } from '../shared/src/codecs/index.js';
+import { serve } from './bridge-fixtures.js';
 import { Cleanup, connectAdmin, createTopic, testKafka } from './fixtures.js';
 import { brokers, uniqueTopic } from './kafka.js';
 import {
@@ -191,6 +197,23 @@ describe('stream tables over records the Java client wrote', () => {
       expect([...table.values()].some((r) => r.key?.startsWith('t2-'))).toBe(false);
     });
   }
+});
+
+describe('the same rows through a real bridge to the client', () => {
+  it('reach stream() unchanged: times past 2^53, null and non-ASCII headers, null keys and values', async () => {
+    const { topic, expected } = java.get('zstd')!;
+    const table = await streamOf(topic, 'wire');
+    const { url } = await serve(cleanup, { events: table });
+    const client = cleanup.add(
+      createClient({ url, WebSocket: WebSocket as unknown as WebSocketLikeConstructor }),
+      (c) => c.close(),
+    );
+    const events = cleanup.add(stream<string>(client, 'events'), (e) => e.close());
+    expect(await events.whenCaughtUp({ timeoutMs: 10_000 })).toBe(true);
+    const want = [...expected.values()].flat().sort(compareRows);
+    expect(events.rows).toEqual(want);
+    expect(events.rejectedRows).toBe(0);
+  });
 });
 
 /** Writes lines "key\tvalue" through kcat with `headers` (`-H` each) on every record. */
