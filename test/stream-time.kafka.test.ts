@@ -192,6 +192,9 @@ describe('a stream that starts at a time', () => {
 
   const CASES: Array<[string, number]> = [
     ['before every record', T - 1],
+    // Negative times are sentinels to ListOffsets (-1 latest, -3 the max-timestamp record).
+    ['before the epoch (-1)', -1],
+    ['before the epoch (-3)', -3],
     ['between records', T + 2500],
     ['exactly at a record', T + 7000],
     ['past one partition, not the other', T + 9200],
