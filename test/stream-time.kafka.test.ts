@@ -200,6 +200,25 @@ describe('a stream that starts at a time', () => {
     ['past one partition, not the other', T + 9200],
   ];
 
+  it('the model of where each case starts agrees with librdkafka (kcat -Q, offsetsForTimes)', async () => {
+    for (const [, at] of CASES.filter(([, t]) => t >= 0)) {
+      const args = ['-Q', '-b', brokers()[0]!, '-t', `${topic}:0:${at}`, '-t', `${topic}:1:${at}`];
+      const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      let output = '';
+      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        output += chunk;
+      });
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).toBe(0);
+      // "<topic> [<partition>] offset <n>", with -1 when no record is at or after the time.
+      const found = new Map(
+        [...output.matchAll(/\[(\d+)\] offset (-?\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]),
+      );
+      const model = expectedOffsets(at);
+      expect(found).toEqual(new Map([0, 1].map((p) => [p, model.get(p)?.[0] ?? -1])));
+    }
+  });
+
   for (const via of SOURCES) {
     it.each(CASES)(
       `starts each partition at the first record at or after it: %s (${via} source)`,
