@@ -3,6 +3,7 @@ import { logCleaningSuite } from './log-cleaning.suite.js';
 import { compileJavaProducer } from './producers/java-producer.js';
 import { securedClusterSuite } from './secured-cluster.suite.js';
 import { type SecuredKafka, startSecuredKafka } from './secured-kafka.js';
+import { streamCleaningSuite } from './stream-cleaning.suite.js';
 
 // Tests that need a broker set up unlike the shared one share one broker of their own: a
 // broker JVM takes 10-25 s to start here, so one instead of two. It has a SASL_SSL listener
@@ -25,3 +26,4 @@ const started = (): SecuredKafka => {
 
 securedClusterSuite(started);
 logCleaningSuite(() => started().broker);
+streamCleaningSuite(() => started().broker);

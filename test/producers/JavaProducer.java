@@ -3,11 +3,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -17,7 +21,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * stdin, first line: {"bootstrap": "host:port", "config": {...extra producer configs},
  *   "jobs": [{"topic", "compression": none|gzip|snappy|lz4|zstd, "idempotence": bool,
  *             "transactionalId": string?, "config": {...}, "steps": [{"records": [{"key",
- *             "value" (null = tombstone), "headers": {name: value}, "partition"}],
+ *             "value" (null = tombstone), "headers": {name: value} or [[name, value|null]],
+ *             "partition", "timestamp" (ms; default: now)}],
  *             "end": "flush" | "commit" | "abort" | "open"}]}]}
  * Each step is one flush (so at least one batch) and, with a transactional id, one transaction.
  * "open" begins the transaction, sends, flushes, prints {"event":"open","job":n,"step":m} and
@@ -65,8 +70,12 @@ public class JavaProducer {
         String end = step.path("end").asText(transactionalId != null ? "commit" : "flush");
         boolean transactional = !end.equals("flush");
         if (transactional) producer.beginTransaction();
-        for (JsonNode record : step.get("records")) producer.send(toRecord(topic, record));
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (JsonNode record : step.get("records")) sent.add(producer.send(toRecord(topic, record)));
         producer.flush();
+        // flush() does not throw for a record the broker refused (a timestamp out of range,
+        // say): its future does, and the run must fail rather than leave a gap in the data.
+        for (Future<RecordMetadata> future : sent) future.get();
         if (end.equals("open")) {
           emit(
               "{\"event\":\"open\",\"job\":" + jobIndex + ",\"step\":" + stepIndex + "}");
@@ -89,8 +98,24 @@ public class JavaProducer {
         ? null
         : record.get("value").asText().getBytes(StandardCharsets.UTF_8);
     Integer partition = record.has("partition") ? record.get("partition").asInt() : null;
-    ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(topic, partition, key, value);
-    for (Map.Entry<String, JsonNode> header : record.path("headers").properties()) {
+    Long timestamp = record.has("timestamp") ? record.get("timestamp").asLong() : null;
+    ProducerRecord<byte[], byte[]> out =
+        new ProducerRecord<>(topic, partition, timestamp, key, value);
+    JsonNode headers = record.path("headers");
+    if (headers.isArray()) {
+      // [[name, value | null], ...]: repeated names and null values, in this order.
+      for (JsonNode header : headers) {
+        JsonNode headerValue = header.get(1);
+        out.headers()
+            .add(
+                header.get(0).asText(),
+                headerValue == null || headerValue.isNull()
+                    ? null
+                    : headerValue.asText().getBytes(StandardCharsets.UTF_8));
+      }
+      return out;
+    }
+    for (Map.Entry<String, JsonNode> header : headers.properties()) {
       out.headers()
           .add(header.getKey(), header.getValue().asText().getBytes(StandardCharsets.UTF_8));
     }

@@ -11,8 +11,13 @@ import { ensureKafkaJars, REPO_ROOT } from '../../scripts/kafka/fetch.js';
 export interface JavaRecord {
   readonly key: string | null;
   readonly value: string | null;
-  readonly headers?: Readonly<Record<string, string>>;
+  /** A map, or a list to send repeated names, null values and a chosen order. */
+  readonly headers?:
+    | Readonly<Record<string, string>>
+    | ReadonlyArray<readonly [name: string, value: string | null]>;
   readonly partition?: number;
+  /** The record's CreateTime in ms; default: the producer's clock. */
+  readonly timestamp?: number;
 }
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';

@@ -2,12 +2,13 @@
 // `preact/compat`: importing it patches Preact's options for every app that loads us.
 import { type ComponentChildren, createContext, h } from 'preact';
 import { useContext, useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
+import { bindHooks, type ProviderValue, type TablecastHooks } from '../react/bindings.js';
 import {
-  bindHooks,
-  type ProviderValue,
-  type TablecastHooks,
+  bindTypedHooks,
+  type RowValue,
+  type StreamTableName,
   type TypedHooks,
-} from '../react/bindings.js';
+} from '../react/typed-hooks.js';
 import {
   bindStreamHook,
   type StreamView,
@@ -21,7 +22,7 @@ export type {
   ClientOption,
   TablecastHooks,
   TableView,
-  TypedHooks,
+  TypedTableHooks,
   UseFlagOptions,
   UseGroupOptions,
   UseTableKeyOptions,
@@ -116,10 +117,25 @@ export const useGroup: TablecastHooks['useGroup'] = hooks.useGroup;
 /** A stream table's rows in order (time, partition, offset); `{ limit }` keeps the newest n. */
 export const useStream: UseStream = /* @__PURE__ */ bindStreamHook(primitives);
 
-/** The hooks typed by a declaration of the app's tables: `createTypedHooks<AppTables>()`. */
-export const createTypedHooks: <T>() => TypedHooks<T> = hooks.createTypedHooks;
+/**
+ * The hooks typed by a declaration of the app's tables: `createTypedHooks<AppTables>()`. Stream
+ * tables are declared as rows, `{ deploys: StreamRow<Deploy> }`, and read with its `useStream`.
+ */
+export const createTypedHooks: <T>() => TypedHooks<T> = /* @__PURE__ */ bindTypedHooks(
+  hooks,
+  useStream,
+);
 
-export type { StreamView, TableWriter, UseStream, UseStreamOptions, UseWriteOptions };
+export type {
+  RowValue,
+  StreamTableName,
+  StreamView,
+  TableWriter,
+  TypedHooks,
+  UseStream,
+  UseStreamOptions,
+  UseWriteOptions,
+};
 
 /**
  * Writes to a table through the bridge: `set`/`delete` resolve once the table shows the write;

@@ -202,8 +202,8 @@ function both(a: () => void, b: () => void): () => void {
 /** Flags live in `flags` unless told otherwise; `never` when the declaration has no such table. */
 type FlagsTable<T> = 'flags' extends TableName<T> ? 'flags' : never;
 
-/** The hooks typed by a table declaration; the same functions at runtime. */
-export interface TypedHooks<T> {
+/** The table hooks typed by a table declaration; the same functions at runtime. */
+export interface TypedTableHooks<T> {
   useTable<N extends TableName<T>>(name: N, options?: UseTableOptions<T[N]>): TableView<T[N]>;
   useTableKey<N extends TableName<T>>(
     name: N,
@@ -222,22 +222,15 @@ export interface TypedHooks<T> {
   ): TableView<T[N]>;
 }
 
-/** Narrows the hooks' types to a table declaration: `typedHooks<AppTables>(hooks)`. */
-export function typedHooks<T>(hooks: TablecastHooks): TypedHooks<T> {
-  return hooks as TypedHooks<T>;
-}
-
 /** The hooks bound to one framework's primitives: what each entry point exports. */
-export function bindHooks(fw: HookPrimitives): TablecastHooks & {
-  createTypedHooks<T>(): TypedHooks<T>;
-} {
+export function bindHooks(fw: HookPrimitives): TablecastHooks {
   const hooks: TablecastHooks = {
     useTable: (name, options) => useTableWith(fw, name, options),
     useTableKey: (name, key, options) => useTableKeyWith(fw, name, key, options),
     useFlag: (name, defaultValue, options) => useFlagWith(fw, name, defaultValue, options),
     useGroup: (name, group, options) => useGroupWith(fw, name, group, options),
   };
-  return { ...hooks, createTypedHooks: () => typedHooks(hooks) };
+  return hooks;
 }
 
 // The hooks, over a framework's primitives (`fw`): each entry point wraps them with its own.

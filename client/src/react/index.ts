@@ -11,7 +11,13 @@ import {
   useSyncExternalStore,
 } from 'react';
 import type { AnyTablecastClient } from '../typed-tables.js';
-import { bindHooks, type ProviderValue, type TablecastHooks, type TypedHooks } from './bindings.js';
+import { bindHooks, type ProviderValue, type TablecastHooks } from './bindings.js';
+import {
+  bindTypedHooks,
+  type RowValue,
+  type StreamTableName,
+  type TypedHooks,
+} from './typed-hooks.js';
 import {
   bindStreamHook,
   type StreamView,
@@ -30,7 +36,7 @@ export type {
   ClientOption,
   TablecastHooks,
   TableView,
-  TypedHooks,
+  TypedTableHooks,
   UseFlagOptions,
   UseGroupOptions,
   UseTableKeyOptions,
@@ -90,10 +96,25 @@ export const useGroup: TablecastHooks['useGroup'] = hooks.useGroup;
 /** A stream table's rows in order (time, partition, offset); `{ limit }` keeps the newest n. */
 export const useStream: UseStream = /* @__PURE__ */ bindStreamHook(primitives);
 
-/** The hooks typed by a declaration of the app's tables: `createTypedHooks<AppTables>()`. */
-export const createTypedHooks: <T>() => TypedHooks<T> = hooks.createTypedHooks;
+/**
+ * The hooks typed by a declaration of the app's tables: `createTypedHooks<AppTables>()`. Stream
+ * tables are declared as rows, `{ deploys: StreamRow<Deploy> }`, and read with its `useStream`.
+ */
+export const createTypedHooks: <T>() => TypedHooks<T> = /* @__PURE__ */ bindTypedHooks(
+  hooks,
+  useStream,
+);
 
-export type { StreamView, TableWriter, UseStream, UseStreamOptions, UseWriteOptions };
+export type {
+  RowValue,
+  StreamTableName,
+  StreamView,
+  TableWriter,
+  TypedHooks,
+  UseStream,
+  UseStreamOptions,
+  UseWriteOptions,
+};
 
 /**
  * Writes to a table through the bridge: `set`/`delete` resolve once the table shows the write;

@@ -1,9 +1,21 @@
 // biome-ignore-all lint/correctness/useHookAtTopLevel: type-only calls, in functions never run.
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  createTypedHooks as createPreactTypedHooks,
+  useStream as usePreactStream,
+} from '../preact/index.js';
+import type { StreamRow } from '../stream/stream-row.js';
 import type { TableHandle } from '../table-handle.js';
 import { type TypedClient, typedClient } from '../typed-tables.js';
 import type { TableView } from './bindings.js';
-import { createTypedHooks, type TablecastProviderProps, useFlag, useTable } from './index.js';
+import {
+  createTypedHooks,
+  type StreamView,
+  type TablecastProviderProps,
+  useFlag,
+  useStream,
+  useTable,
+} from './index.js';
 import { FakeClient } from './test/fake-client.js';
 
 interface Service {
@@ -15,6 +27,8 @@ interface Service {
 interface AppTables {
   flags: boolean;
   registry: Service;
+  /** A stream table is declared as its rows. */
+  deploys: StreamRow<Service>;
 }
 
 const hooks = createTypedHooks<AppTables>();
@@ -30,6 +44,14 @@ function typedHookCalls(client: TypedClient<AppTables>) {
   expectTypeOf(
     hooks.useFlag('x', { host: 'h', port: 1 }, { table: 'registry' }),
   ).toEqualTypeOf<Service>();
+  expectTypeOf(hooks.useStream('deploys')).toEqualTypeOf<StreamView<Service>>();
+  expectTypeOf(
+    hooks.useStream('deploys', { limit: 5 }).rows[0]!.value,
+  ).toEqualTypeOf<Service | null>();
+  // @ts-expect-error: not a stream table
+  hooks.useStream('registry');
+  // @ts-expect-error: not a declared table
+  hooks.useStream('nope');
   // @ts-expect-error: not a declared table
   hooks.useTable('nope');
   // @ts-expect-error: flags are booleans
@@ -59,5 +81,11 @@ describe('typed tables', () => {
     // A typed client goes wherever a client does.
     expectTypeOf(tables).toExtend<TablecastProviderProps['client']>();
     expect([typedHookCalls, untypedHookCalls]).toHaveLength(2);
+  });
+
+  it('createTypedHooks() carries useStream, the same hook, in React and Preact', () => {
+    expect(createTypedHooks<AppTables>().useStream).toBe(useStream);
+    expect(createTypedHooks<AppTables>().useTable).toBe(useTable);
+    expect(createPreactTypedHooks<AppTables>().useStream).toBe(usePreactStream);
   });
 });

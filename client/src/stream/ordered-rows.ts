@@ -1,5 +1,5 @@
 import type { KeyChange } from '../key-change.js';
-import { compareRows, type StreamRow } from './stream-row.js';
+import { compareRows, rowProblem, type StreamRow } from './stream-row.js';
 
 /**
  * A stream's rows in order (see {@link compareRows}), kept up to date from a table's changes.
@@ -7,12 +7,18 @@ import { compareRows, type StreamRow } from './stream-row.js';
  * merge of the kept rows with the batch's new rows sorted among themselves: the whole stream is
  * never sorted again. A batch of a live stream is new rows at the end and evicted rows at the
  * start, which the merge handles in a copy.
+ *
+ * A value that is not a row (see {@link rowProblem}) is skipped and counted in `rejected`, and
+ * the row it replaces leaves: the peer said the id no longer holds that row. The order and the
+ * id index stay consistent whatever the peer sends.
  */
 export class OrderedRows<T> {
   #rows: readonly StreamRow<T>[] = [];
   /** Row id → row, to find a deleted or replaced row's place. */
   readonly #byId = new Map<string, StreamRow<T>>();
   readonly #limit: number | undefined;
+  #rejected = 0;
+  #lastProblem: string | undefined;
 
   /** @param limit Keep only the last `limit` rows in order. */
   constructor(limit?: number) {
@@ -23,23 +29,40 @@ export class OrderedRows<T> {
     return this.#rows;
   }
 
+  /** How many values were skipped because they were not rows. */
+  get rejected(): number {
+    return this.#rejected;
+  }
+
+  /** Why the last skipped value was not a row. */
+  get lastProblem(): string | undefined {
+    return this.#lastProblem;
+  }
+
   /** Applies one batch of changes; returns whether `rows` changed. */
   apply(changes: readonly KeyChange<StreamRow<T>>[]): boolean {
     const gone = new Set<StreamRow<T>>();
-    const added: StreamRow<T>[] = [];
+    // By id: a batch that sets one id twice adds only its last row.
+    const fresh = new Map<string, StreamRow<T>>();
     for (const change of changes) {
       const previous = this.#byId.get(change.key);
       if (previous !== undefined) {
-        gone.add(previous);
+        if (fresh.get(change.key) === previous) fresh.delete(change.key);
+        else gone.add(previous);
         this.#byId.delete(change.key);
       }
-      if (!change.deleted && isRow(change.value)) {
-        this.#byId.set(change.key, change.value);
-        added.push(change.value);
+      if (change.deleted) continue;
+      const problem = rowProblem(change.key, change.value);
+      if (problem !== undefined) {
+        this.#rejected++;
+        this.#lastProblem = problem;
+        continue;
       }
+      this.#byId.set(change.key, change.value as StreamRow<T>);
+      fresh.set(change.key, change.value as StreamRow<T>);
     }
-    if (gone.size === 0 && added.length === 0) return false;
-    added.sort(compareRows);
+    if (gone.size === 0 && fresh.size === 0) return false;
+    const added = [...fresh.values()].sort(compareRows);
     const kept = gone.size === 0 ? this.#rows : this.#rows.filter((row) => !gone.has(row));
     let merged = merge(kept, added);
     if (this.#limit !== undefined && merged.length > this.#limit) {
@@ -70,15 +93,4 @@ function merge<T>(a: readonly StreamRow<T>[], b: readonly StreamRow<T>[]): Strea
   while (i < a.length) out[k++] = a[i++]!;
   while (j < b.length) out[k++] = b[j++]!;
   return out;
-}
-
-/** A value that is not a row (a table that is not a stream) is left out rather than crash sorting. */
-function isRow<T>(value: unknown): value is StreamRow<T> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as StreamRow<T>).timestamp === 'number' &&
-    typeof (value as StreamRow<T>).partition === 'number' &&
-    typeof (value as StreamRow<T>).offset === 'number'
-  );
 }

@@ -24,6 +24,13 @@ export interface StreamHandle<T> {
   readonly statusReason: string | undefined;
   readonly position: Position | undefined;
   readonly closed: boolean;
+  /**
+   * Values the bridge sent that are not rows (a missing or non-integer time, partition or
+   * offset, a row id that does not match them, malformed headers): skipped, never shown.
+   */
+  readonly rejectedRows: number;
+  /** Why the last of them was skipped. */
+  readonly rejectedReason: string | undefined;
   /** Called after each batch that changed the rows. Bound, for `useSyncExternalStore`. */
   readonly subscribe: (listener: () => void) => () => void;
   /** `rows`, bound. */
@@ -87,6 +94,12 @@ class StreamView<T> implements StreamHandle<T> {
   }
   get closed(): boolean {
     return this.#closed || this.table.closed;
+  }
+  get rejectedRows(): number {
+    return this.#rows.rejected;
+  }
+  get rejectedReason(): string | undefined {
+    return this.#rows.lastProblem;
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {

@@ -255,20 +255,20 @@ function subscribe(
   };
 }
 
-/** kafkajs' headers (a value may be an array when a key repeats) as the source's header list. */
-function headersOf(headers: IHeaders | undefined): RecordHeader[] {
+/**
+ * kafkajs' headers as the source's header list. kafkajs folds the list into an object: a name
+ * that repeats becomes an array (so repeated names come grouped under their first appearance),
+ * and a name the object already has by inheritance ("constructor", "__proto__", "toString")
+ * starts its array with that inherited member. Only buffers, strings and nulls are header
+ * values; anything else is such a member and is dropped.
+ */
+export function headersOf(headers: IHeaders | undefined): RecordHeader[] {
   const list: RecordHeader[] = [];
   for (const [key, value] of Object.entries(headers ?? {})) {
     for (const one of Array.isArray(value) ? value : [value]) {
-      list.push({
-        key,
-        value:
-          one === undefined || one === null
-            ? null
-            : typeof one === 'string'
-              ? Buffer.from(one)
-              : one,
-      });
+      if (one === null || one === undefined) list.push({ key, value: null });
+      else if (Buffer.isBuffer(one)) list.push({ key, value: one });
+      else if (typeof one === 'string') list.push({ key, value: Buffer.from(one) });
     }
   }
   return list;

@@ -21,7 +21,14 @@ export async function streamStartOffsets(
   source: KafkaSource,
   topic: string,
 ): Promise<Map<number, number>> {
-  if (start === 'earliest') return new Map(offsets.map((o) => [o.partition, o.earliest]));
+  // Every record is at or after a time before the epoch. Such a time must not reach ListOffsets,
+  // where -1, -2, -3... are not times but LATEST, EARLIEST, MAX_TIMESTAMP and so on.
+  if (
+    start === 'earliest' ||
+    (typeof start === 'object' && 'timestamp' in start && start.timestamp < 0)
+  ) {
+    return new Map(offsets.map((o) => [o.partition, o.earliest]));
+  }
   if (start === 'latest') return new Map(offsets.map((o) => [o.partition, o.end]));
   if ('lastPerPartition' in start) {
     const n = start.lastPerPartition;

@@ -76,6 +76,28 @@ describe('decodeRecordBatches', () => {
     expect(appended.records.map((r) => r.timestamp)).toEqual([base + 99]);
   });
 
+  it('reads deltas of 8 to 10 bytes: producers may stamp any time up to 2^63 - 1', () => {
+    const deltas = [
+      2 ** 49,
+      -(2 ** 52),
+      2 ** 53 + 2,
+      2 ** 62,
+      -(2 ** 62),
+      2 ** 63 - 1024,
+      -(2 ** 63),
+    ];
+    const { records } = decode([
+      {
+        baseOffset: 0,
+        firstTimestamp: 0,
+        records: deltas.map((timestampDelta) => ({ key: 'k', value: 'v', timestampDelta })),
+      },
+    ]);
+    expect(records.map((r) => r.timestamp)).toEqual(deltas);
+    // The fields after the time are read from the right place.
+    expect(records.map((r) => r.offset)).toEqual(deltas.map((_, i) => i));
+  });
+
   it('decodes headers only when asked, keeping later fields intact', () => {
     const batch = recordBatch({
       baseOffset: 0,

@@ -45,18 +45,36 @@ function varint(buf: Buffer): number {
   return (value >>> 1) ^ -(value & 1);
 }
 
-/** A zigzag varlong: timestamp deltas may pass 32 bits, so this one multiplies instead of shifting. */
+/**
+ * A zigzag varlong: timestamp deltas may pass 32 bits, so this one multiplies instead of
+ * shifting. Up to 7 bytes (49 bits) stay exact in a double; longer ones (a producer may stamp any
+ * time up to 2^63 - 1, so a batch's deltas may need all 10 bytes) go to {@link longVarlong}.
+ */
 function varlong(buf: Buffer): number {
   let byte = buf[pos++]!;
   let value = byte & 0x7f;
   let scale = 128;
   while (byte & 0x80) {
-    if (scale > 2 ** 56) throw new RangeError('Varlong too long.');
+    if (scale === 2 ** 49) return longVarlong(buf, value);
     byte = buf[pos++]!;
     value += (byte & 0x7f) * scale;
     scale *= 128;
   }
   return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+}
+
+/** The rest of a varlong past its 7th byte, read exactly and rounded to a double once. */
+function longVarlong(buf: Buffer, low: number): number {
+  let value = BigInt(low);
+  let shift = 49n;
+  let byte: number;
+  do {
+    if (shift > 63n) throw new RangeError('Varlong too long.');
+    byte = buf[pos++]!;
+    value |= BigInt(byte & 0x7f) << shift;
+    shift += 7n;
+  } while (byte & 0x80);
+  return Number((value >> 1n) ^ -(value & 1n));
 }
 
 function skipVarint(buf: Buffer): void {
