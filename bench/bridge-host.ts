@@ -28,6 +28,7 @@ const slowClientTimeoutMs = opts.int('slow-client-timeout-ms', 0, 0);
 const heartbeatMs = opts.int('heartbeat-ms', 0, 0);
 const controlRate = opts.int('control-rate', 0, 0);
 const snapshotPartSize = opts.int('snapshot-part-size', 0, 0);
+const maxConnections = opts.int('max-connections', 0, 0);
 opts.assertNoUnknown();
 if (!brokers || !topic) throw new Error('usage: bridge-host.ts --brokers HOST:PORT --topic T');
 
@@ -66,6 +67,7 @@ const bridge = createBridge({
   logger,
   ...(slowClientBytes > 0 ? { slowClientBytes } : {}),
   ...(snapshotPartSize > 0 ? { snapshotPartSize } : {}),
+  ...(maxConnections > 0 ? { maxConnections } : {}),
   ...(slowClientTimeoutMs > 0 ? { slowClientTimeoutMs } : {}),
   ...(heartbeatMs > 0 ? { heartbeatIntervalMs: heartbeatMs } : {}),
   ...(controlRate > 0

@@ -34,6 +34,9 @@ let connections = 0;
 const wss = new WebSocketServer({
   host: '127.0.0.1',
   port: 0,
+  // The bridge listens with the same accept queue: a thousands-of-sockets join must not be
+  // decided by the kernel's default of 511.
+  backlog: 4096,
   perMessageDeflate: false,
   handleProtocols: (protocols) => (protocols.has('tablecast.v1') ? 'tablecast.v1' : false),
 });

@@ -91,6 +91,7 @@ type Ready = WorkerMessage & {
   failed: number;
   seconds: number;
   errors: Record<string, number>;
+  closeCodes?: Record<string, number>;
 };
 type Report = WorkerMessage & {
   frames: number;
@@ -232,7 +233,12 @@ async function measure(
     const live = ready.reduce((s, r) => s + r.live, 0);
     log(`  ${kind}: ${live}/${clients} sockets live in ${connectSeconds.toFixed(1)} s`);
     if (live < clients) {
-      const errors = ready.map((r) => JSON.stringify(r.errors)).join(' ');
+      const errors = ready
+        .map(
+          (r) =>
+            `errors ${JSON.stringify(r.errors)} close codes ${JSON.stringify(r.closeCodes ?? {})}`,
+        )
+        .join('; ');
       return fail(`only ${live}/${clients} sockets got live ${errors}`, { live, connectSeconds });
     }
     // Let the snapshot burst drain before measuring memory and rate.
@@ -350,7 +356,17 @@ async function main(): Promise<number> {
 
   const bridge = startWorker(
     path.join(repoRoot, 'bench', 'bridge-host.ts'),
-    ['--brokers', brokers, '--topic', topic, '--table', TABLE],
+    // The default cap is 10,000 sockets; the 10,000-client step also has the bench's own sockets.
+    [
+      '--brokers',
+      brokers,
+      '--topic',
+      topic,
+      '--table',
+      TABLE,
+      '--max-connections',
+      String(Math.max(...clientSteps) + 1_000),
+    ],
     {
       timeoutMs: 60 * 60_000,
       nodeFlags: [

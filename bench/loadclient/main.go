@@ -93,6 +93,7 @@ func main() {
 	ipc.send(map[string]any{
 		"type": "ready", "requested": *count, "connected": connected, "live": c.live.Load(),
 		"failed": c.failed.Load(), "seconds": time.Since(start).Seconds(), "errors": toMap(&errs),
+		"closeCodes": toMap(&closeCodes),
 	})
 
 	for message := range ipc.messages {
