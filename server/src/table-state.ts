@@ -77,7 +77,7 @@ export class TableState<V> {
     }
     const from = position ?? 0;
     const records = batch.records;
-    const keys = this.#decodeKeys(records, from);
+    const keys = this.decodeKeys(records, from);
     // Walking backwards, the first time a key is seen is its last record in the batch.
     const seen = new Set<string>();
     const last = new Uint8Array(records.length);
@@ -97,7 +97,7 @@ export class TableState<V> {
   }
 
   /** Decodes and counts every key at or past `from`; undefined marks a record to skip. */
-  #decodeKeys(records: readonly RawRecord[], from: number): Array<string | undefined> {
+  protected decodeKeys(records: readonly RawRecord[], from: number): Array<string | undefined> {
     const keys: Array<string | undefined> = new Array(records.length);
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;

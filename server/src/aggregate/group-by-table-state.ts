@@ -67,7 +67,7 @@ export class GroupByTableState<S> extends TableState<AggregateValues> {
       rebuilt = true;
     }
     const records = batch.records;
-    const keys = this.#decodeKeys(records, position ?? 0);
+    const keys = this.decodeKeys(records, position ?? 0);
     const seen = new Set<string>();
     for (let i = records.length - 1; i >= 0; i--) {
       const key = keys[i];
@@ -80,27 +80,6 @@ export class GroupByTableState<S> extends TableState<AggregateValues> {
       this.positions[partition] = batch.nextOffset;
     }
     return rebuilt;
-  }
-
-  #decodeKeys(records: readonly RawRecord[], from: number): Array<string | undefined> {
-    const keys: Array<string | undefined> = new Array(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]!;
-      if (record.offset < from) continue;
-      this.recordsApplied++;
-      if (record.key === null) {
-        this.keylessRecords++;
-        continue;
-      }
-      try {
-        keys[i] = this.keyCodec.decode(record.key);
-      } catch {
-        this.keyDecodeErrors++;
-        continue;
-      }
-      if (record.value === null) this.tombstonesApplied++;
-    }
-    return keys;
   }
 
   /** The key's last record in the batch, or the one before it while values are rejected. */
