@@ -14,6 +14,8 @@
  * Options (or BENCH_<NAME> env): --clients 1,100,1000 --rate --duration-ms --warmup-ms --keys
  * --value-bytes --partitions --timeout-ms --broker-heap-mb --topic --keep-topic --out
  * --bridge-cpu-prof DIR (a V8 CPU profile of the bridge, written when it exits)
+ * --probe-position last|first: whether the measuring client subscribes after the load sockets
+ * (default: it is then the last socket of every fan-out round) or before them (the first)
  */
 import * as path from 'node:path';
 import { Options } from './lib/args.js';
@@ -34,6 +36,7 @@ const clientSteps = opts.list('clients', ['1', '100', '1000']).map((s) => {
   return n;
 });
 const rate = opts.int('rate', 1_000, 1);
+const probeFirst = opts.string('probe-position', 'last') === 'first';
 const durationMs = opts.int('duration-ms', 10_000, 500);
 const warmupMs = opts.int('warmup-ms', 1_000, 0);
 const keys = opts.int('keys', 1_000, 1);
@@ -128,33 +131,48 @@ async function runStep(
   let load: Worker | undefined;
   let probe: Worker | undefined;
   try {
-    if (clients > 1) {
-      load = startLoadClient(
-        loadClient,
-        ['--url', url, '--count', String(clients - 1), '--table', TABLE],
-        { timeoutMs: stepTimeout + 60_000, label: '[load] ' },
+    const startLoad = async () => {
+      if (clients > 1) {
+        load = startLoadClient(
+          loadClient,
+          ['--url', url, '--count', String(clients - 1), '--table', TABLE],
+          { timeoutMs: stepTimeout + 60_000, label: '[load] ' },
+        );
+        const ready = await load.next<
+          WorkerMessage & { live: number; failed: number; seconds: number }
+        >('ready', timeoutMs);
+        log(
+          `  ${ready.live}/${clients - 1} load subscribers live in ${ready.seconds.toFixed(1)} s`,
+        );
+        if (ready.live !== clients - 1) throw new Error(`only ${ready.live} load subscribers live`);
+      }
+    };
+    const startProbe = async () => {
+      probe = startWorker(
+        path.join(repoRoot, 'bench', 'latency-probe.ts'),
+        [
+          ...['--brokers', brokers, '--topic', topic, '--url', url, '--table', TABLE],
+          ...['--phase', `c${clients}-${Date.now()}`, '--rate', String(rate)],
+          ...['--duration-ms', String(durationMs), '--warmup-ms', String(warmupMs)],
+          ...['--keys', String(keys), '--value-bytes', String(valueBytes)],
+        ],
+        { timeoutMs: stepTimeout + 60_000, label: '[probe] ' },
       );
-      const ready = await load.next<
-        WorkerMessage & { live: number; failed: number; seconds: number }
-      >('ready', timeoutMs);
-      log(`  ${ready.live}/${clients - 1} load subscribers live in ${ready.seconds.toFixed(1)} s`);
-      if (ready.live !== clients - 1) throw new Error(`only ${ready.live} load subscribers live`);
+      await probe.next('ready', timeoutMs);
+    };
+    // Sockets are written in the order they subscribed: the measuring client is either the
+    // last socket of every fan-out round (the slowest one) or the first (the quickest).
+    if (probeFirst) {
+      await startProbe();
+      await startLoad();
+    } else {
+      await startLoad();
+      await startProbe();
     }
-    probe = startWorker(
-      path.join(repoRoot, 'bench', 'latency-probe.ts'),
-      [
-        ...['--brokers', brokers, '--topic', topic, '--url', url, '--table', TABLE],
-        ...['--phase', `c${clients}-${Date.now()}`, '--rate', String(rate)],
-        ...['--duration-ms', String(durationMs), '--warmup-ms', String(warmupMs)],
-        ...['--keys', String(keys), '--value-bytes', String(valueBytes)],
-      ],
-      { timeoutMs: stepTimeout + 60_000, label: '[probe] ' },
-    );
-    await probe.next('ready', timeoutMs);
     const reset = await load?.request<LoadReport>({ type: 'reset' }, 'reset', 10_000);
     const before = await bridge.request<BridgeStats>({ type: 'stats' }, 'stats', 10_000);
     const machine0 = machineCpu();
-    const result = await probe.request<ProbeResult>({ type: 'go' }, 'result', stepTimeout);
+    const result = await probe!.request<ProbeResult>({ type: 'go' }, 'result', stepTimeout);
     const machine = machineCpu().since(machine0);
     const wallSeconds = (performance.now() - machine0.at * 1000) / 1000;
     const after = await bridge.request<BridgeStats>({ type: 'stats' }, 'stats', 10_000);
