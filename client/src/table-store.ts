@@ -8,6 +8,7 @@ import type { KeyChange } from './key-change.js';
 import { notWritable } from './not-writable.js';
 import { OptimisticOverlay } from './optimistic-overlay.js';
 import type { WriteReceipt } from './pending-writes.js';
+import { SnapshotBuffer } from './snapshot-buffer.js';
 import { SnapshotMap } from './snapshot-map.js';
 import { StoreListeners } from './store-listeners.js';
 import type { TableHandleStatus, WriteOptions } from './table-handle.js';
@@ -73,14 +74,7 @@ export class TableStore<V> {
   #phase: Phase = 'idle';
   /** A live subscription is being sent another snapshot. */
   #resnapshot = false;
-  #mode: 'reset' | 'resume' = 'reset';
-  #bufferSets = new Map<string, V>();
-  #bufferDeletes = new Set<string>();
-  /**
-   * A reset being received brought a key that the visible map lacks or holds another value for:
-   * worked out part by part, so that applying it at its end is a swap of maps, not a pass.
-   */
-  #bufferDiffers = false;
+  readonly #buffer = new SnapshotBuffer<V>();
   /** The map may be wrong (we asked for a reset): accept the next reset whatever its position. */
   #forceReset = false;
 
@@ -272,7 +266,7 @@ export class TableStore<V> {
     this.#position = position;
     this.#vouched = vouched;
     // The visible map changes under a first snapshot being received: compare at its end.
-    this.#bufferDiffers = true;
+    this.#buffer.differs = true;
     this.#listeners.batch(this.#map.replace(new Map(sets)));
     this.#updateStatus();
     return true;
@@ -285,7 +279,7 @@ export class TableStore<V> {
     // until the new snapshot-end: the map is what the old socket had when it was caught up.
     if (handover && this.#status === 'caught_up') this.#vouched = true;
     this.#phase = 'awaiting-snapshot';
-    this.#clearBuffer();
+    this.#buffer.clear();
     this.#disconnected = false;
     this.#failure = undefined;
     this.#paused = undefined;
@@ -328,41 +322,21 @@ export class TableStore<V> {
     // The map stays what the last snapshot-end vouched for: a resume must not flash `loading`.
     this.#resnapshot = this.#phase === 'live' || this.#resnapshot;
     this.#phase = 'snapshotting';
-    this.#mode = mode;
-    this.#clearBuffer();
+    this.#buffer.clear(mode);
     return 'applied';
   }
 
   snapshotPart(sets: readonly DecodedSet<V>[], deletes: readonly string[]): FeedResult {
     if (this.#phase !== 'snapshotting') return this.#phase === 'idle' ? 'ignored' : 'resync';
-    const buffer = this.#bufferSets;
-    if (this.#mode === 'reset') {
-      // A reset becomes the map as it is: deletes only take back what it sent (I1: the visible
-      // map is only read here, to learn whether the swap at the end changes anything).
-      let differs = this.#bufferDiffers;
-      for (const [key, value] of sets) {
-        buffer.set(key, value);
-        if (!differs && !this.#map.holds(key, value)) differs = true;
-      }
-      for (const key of deletes) buffer.delete(key);
-      this.#bufferDiffers = differs;
-      return 'applied';
-    }
-    for (const [key, value] of sets) {
-      buffer.set(key, value);
-      this.#bufferDeletes.delete(key);
-    }
-    for (const key of deletes) {
-      buffer.delete(key);
-      this.#bufferDeletes.add(key);
-    }
+    this.#buffer.add(sets, deletes, this.#map);
     return 'applied';
   }
 
   /** Applies the buffered snapshot as one batch (I1), unless its position is behind ours (I5). */
   snapshotEnd(position: Position, status: TableStatus): FeedResult {
     if (this.#phase !== 'snapshotting') return this.#phase === 'idle' ? 'ignored' : 'resync';
-    const reset = this.#mode === 'reset';
+    const buffer = this.#buffer;
+    const reset = buffer.mode === 'reset';
     const current = this.#position;
     let result: FeedResult = 'applied';
     if (current !== undefined && !(reset && this.#forceReset)) {
@@ -374,10 +348,8 @@ export class TableStore<V> {
         result = 'ignored';
       }
     }
-    const sets = this.#bufferSets;
-    const deletes = this.#bufferDeletes;
-    const differs = this.#bufferDiffers;
-    this.#clearBuffer();
+    const { sets, deletes, differs } = buffer;
+    buffer.clear();
     this.#phase = 'live';
     this.#resnapshot = false;
     this.#bridgeStatus = status;
@@ -466,16 +438,8 @@ export class TableStore<V> {
   #endSubscription(): void {
     this.#phase = 'idle';
     this.#resnapshot = false;
-    this.#clearBuffer();
+    this.#buffer.clear();
     this.#vouched = false;
-  }
-
-  #clearBuffer(): void {
-    // Always fresh: a reset hands its buffer over as the map, so reusing an empty buffer would
-    // make the next snapshot's parts land in the visible map before its end (breaking I1).
-    this.#bufferSets = new Map();
-    this.#bufferDeletes = new Set();
-    this.#bufferDiffers = false;
   }
 
   #updateStatus(): void {
