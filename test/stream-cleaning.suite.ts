@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KafkaBroker } from '../scripts/kafka/broker.js';
@@ -10,6 +8,7 @@ import { Cleanup, connectAdmin, createTopic, testKafka } from './fixtures.js';
 import { uniqueTopic } from './kafka.js';
 import { cleanedUpTo, dumpLogSegments, partitionDir } from './producers/dump-log-segments.js';
 import { type JavaRecord, type JavaStep, produceWithJava } from './producers/java-producer.js';
+import { runKcat } from './producers/kcat.js';
 
 // A compacted topic read as a stream after the real cleaner ran: the rows are exactly the
 // records that survived, at their original offsets and with their original times. Cleaning
@@ -24,13 +23,7 @@ const T = Date.UTC(2024, 1, 29);
 async function kcatRecords(bootstrap: string, topic: string): Promise<string[]> {
   const args = ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q', '-Z'];
   args.push('-f', '%o %T %k %s\n');
-  const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`kcat exited ${code}`);
+  const output = await runKcat(args);
   return output.trim().split('\n');
 }
 

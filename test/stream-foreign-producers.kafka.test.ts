@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from '../client/src/create-client.js';
@@ -7,8 +5,7 @@ import { stream } from '../client/src/stream/stream-handle.js';
 import { compareRows } from '../client/src/stream/stream-row.js';
 import type { WebSocketLikeConstructor } from '../client/src/websocket-like.js';
 import type { StreamRow } from '../server/src/stream/stream-row.js';
-import { StreamTable, type StreamTableOptions } from '../server/src/stream/stream-table.js';
-import { codecs } from '../shared/src/codecs/index.js';
+import type { StreamTable, StreamTableOptions } from '../server/src/stream/stream-table.js';
 import { serve } from './bridge-fixtures.js';
 import { Cleanup, connectAdmin, createTopic, testKafka } from './fixtures.js';
 import { brokers, uniqueTopic } from './kafka.js';
@@ -20,18 +17,17 @@ import {
   type JavaStep,
   produceWithJava,
 } from './producers/java-producer.js';
+import { runKcat } from './producers/kcat.js';
 import { expectedRows, rowsByPartition } from './producers/stream-model.js';
+import { openStream, SOURCES, type Via } from './stream-fixtures.js';
 
 // Stream tables over records that the official Java client and kcat wrote: explicit timestamps
 // far from now and far apart (deltas within a batch past 2^31 ms and up to 2^63, both ways), repeated header
 // names, null header values, header names every object already has, non-ASCII names, null keys
 // and values, every codec, transactions. Every case runs through both sources.
 
-const quiet = { warn: () => {}, error: () => {} };
 const FAR_FUTURE = Date.UTC(2200, 0, 1);
 const CODECS: Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
-const SOURCES = ['wire', 'kafkajs'] as const;
-type Via = (typeof SOURCES)[number];
 // Kafka 4 refuses CreateTime more than an hour ahead by default; these topics take any time.
 const ANY_TIME = {
   'cleanup.policy': 'delete',
@@ -45,29 +41,9 @@ beforeEach(() => {
 });
 afterEach(() => cleanup.dispose());
 
-async function streamOf(
-  topic: string,
-  via: Via,
-  options: Partial<StreamTableOptions<string>> = {},
-): Promise<StreamTable<string>> {
-  const connection = via === 'kafkajs' ? { kafka: testKafka(brokers()) } : { brokers: brokers() };
-  const table = cleanup.add(
-    new StreamTable({
-      ...connection,
-      topic,
-      valueCodec: codecs.utf8(),
-      start: 'earliest',
-      limit: 10_000,
-      headers: true,
-      catchupTimeoutMs: 20_000,
-      logger: quiet,
-      ...options,
-    }),
-    (t) => t.stop(),
-  );
-  await table.start();
-  return table;
-}
+/** Every stream here carries headers: they are half of what the producers get wrong. */
+const streamOf = (topic: string, via: Via, options: Partial<StreamTableOptions<string>> = {}) =>
+  openStream(cleanup, topic, via, { headers: true, ...options });
 
 const rows = (table: StreamTable<string>) => rowsByPartition(table.snapshot().values());
 
@@ -221,14 +197,7 @@ async function kcatProduce(topic: string, headers: string[], lines: string[]): P
   const args = ['-P', '-b', brokers()[0]!, '-t', topic, '-K', '\t', '-Z', '-z', 'gzip'];
   for (const header of headers) args.push('-H', header);
   args.push('-X', 'acks=all');
-  const child = spawn('kcat', args, { stdio: ['pipe', 'ignore', 'pipe'] });
-  let errors = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    errors += chunk;
-  });
-  child.stdin!.end(`${lines.join('\n')}\n`);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0 || /ERROR|failed/i.test(errors)) throw new Error(`kcat failed: ${errors}`);
+  await runKcat(args, `${lines.join('\n')}\n`);
 }
 
 describe('stream tables over records kcat wrote', () => {

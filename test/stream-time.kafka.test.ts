@@ -1,8 +1,5 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { StreamTable, type StreamTableOptions } from '../server/src/stream/stream-table.js';
-import { codecs } from '../shared/src/codecs/index.js';
+import type { StreamTableOptions } from '../server/src/stream/stream-table.js';
 import { Cleanup, connectAdmin, createTopic, testKafka } from './fixtures.js';
 import { brokers, uniqueTopic } from './kafka.js';
 import {
@@ -10,15 +7,14 @@ import {
   type JavaRecord,
   produceWithJava,
 } from './producers/java-producer.js';
+import { runKcat } from './producers/kcat.js';
 import { rowsByPartition } from './producers/stream-model.js';
+import { openStream, SOURCES, type Via } from './stream-fixtures.js';
 
 // Record times on real topics: a LogAppendTime topic, where the broker's clock replaces what
 // the producer sent, and stream starts at a time, looked up by the broker (ListOffsets with a
 // timestamp) over records the Java client wrote with chosen times. Both sources.
 
-const quiet = { warn: () => {}, error: () => {} };
-const SOURCES = ['wire', 'kafkajs'] as const;
-type Via = (typeof SOURCES)[number];
 const T = Date.UTC(2025, 5, 1);
 
 let cleanup: Cleanup;
@@ -27,40 +23,14 @@ beforeEach(() => {
 });
 afterEach(() => cleanup.dispose());
 
-async function streamOf(
-  topic: string,
-  via: Via,
-  options: Partial<StreamTableOptions<string>> = {},
-): Promise<StreamTable<string>> {
-  const connection = via === 'kafkajs' ? { kafka: testKafka(brokers()) } : { brokers: brokers() };
-  const table = cleanup.add(
-    new StreamTable({
-      ...connection,
-      topic,
-      valueCodec: codecs.utf8(),
-      start: 'earliest',
-      limit: 10_000,
-      catchupTimeoutMs: 20_000,
-      logger: quiet,
-      ...options,
-    }),
-    (t) => t.stop(),
-  );
-  await table.start();
-  return table;
-}
+const streamOf = (topic: string, via: Via, options: Partial<StreamTableOptions<string>> = {}) =>
+  openStream(cleanup, topic, via, options);
 
 /** `partition offset timestamp` of every record, as librdkafka reads them. */
 async function kcatTimes(topic: string): Promise<Map<string, number>> {
   const args = ['-C', '-b', brokers()[0]!, '-t', topic, '-o', 'beginning', '-e', '-q'];
   args.push('-f', '%p %o %T\n');
-  const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`kcat exited ${code}`);
+  const output = await runKcat(args);
   const times = new Map<string, number>();
   for (const line of output.trim().split('\n')) {
     const [p, o, ts] = line.split(' ');
@@ -203,13 +173,8 @@ describe('a stream that starts at a time', () => {
   it('the model of where each case starts agrees with librdkafka (kcat -Q, offsetsForTimes)', async () => {
     for (const [, at] of CASES.filter(([, t]) => t >= 0)) {
       const args = ['-Q', '-b', brokers()[0]!, '-t', `${topic}:0:${at}`, '-t', `${topic}:1:${at}`];
-      const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-      let output = '';
-      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-        output += chunk;
-      });
-      const [code] = (await once(child, 'exit')) as [number | null];
-      expect(code).toBe(0);
+      // Rejects unless kcat exits 0.
+      const output = await runKcat(args);
       // "<topic> [<partition>] offset <n>", with -1 when no record is at or after the time.
       const found = new Map(
         [...output.matchAll(/\[(\d+)\] offset (-?\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]),

@@ -1,6 +1,32 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 
+/**
+ * Runs kcat with `args`, `input` on its stdin, and resolves with what it printed. Rejects when
+ * it cannot start or exits non-zero, and, for a producer (`-P`), when its stderr reports an
+ * error: kcat exits 0 even when some deliveries failed, and only says so there.
+ */
+export async function runKcat(args: readonly string[], input?: string): Promise<string> {
+  const child = spawn('kcat', args, {
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let errors = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    errors += chunk;
+  });
+  if (input !== undefined) child.stdin!.end(input);
+  // 'close', not 'exit': every byte of stdout has been read by then.
+  const [code, signal] = (await once(child, 'close')) as [number | null, string | null];
+  if (code !== 0 || (args.includes('-P') && /ERROR|failed/i.test(errors))) {
+    throw new Error(`kcat ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${errors}`);
+  }
+  return output;
+}
+
 export interface KcatProduceOptions {
   readonly brokers: readonly string[];
   readonly topic: string;
@@ -37,17 +63,7 @@ export async function produceWithKcat(options: KcatProduceOptions): Promise<void
     }
     lines.push(`${key}\t${value ?? ''}`);
   }
-  const child = spawn('kcat', args, { stdio: ['pipe', 'ignore', 'pipe'] });
-  let errors = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    errors += chunk;
-  });
-  child.stdin!.end(`${lines.join('\n')}\n`);
-  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
-  // kcat exits 0 even when some deliveries failed; it says so on stderr.
-  if (code !== 0 || /ERROR|failed/i.test(errors)) {
-    throw new Error(`kcat ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${errors}`);
-  }
+  await runKcat(args, `${lines.join('\n')}\n`);
 }
 
 /** A record as kcat printed it; `value: null` is a tombstone. */
@@ -69,17 +85,7 @@ export async function readWithKcat(
 ): Promise<KcatRecord[]> {
   const args = ['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-Z'];
   args.push('-X', 'isolation.level=read_committed', '-f', '%k\t%s\t%h\n');
-  const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  let errors = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    errors += chunk;
-  });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`kcat ${args.join(' ')} failed (exit ${code}):\n${errors}`);
+  const output = await runKcat(args);
   return output
     .split('\n')
     .slice(0, -1)

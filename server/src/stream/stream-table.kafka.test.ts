@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { Producer } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { quiet } from '../../../test/bridge-fixtures.js';
@@ -10,6 +9,7 @@ import {
   testKafka,
 } from '../../../test/fixtures.js';
 import { brokers, uniqueTopic } from '../../../test/kafka.js';
+import { runKcat } from '../../../test/producers/kcat.js';
 import type { StreamRow } from './stream-row.js';
 import { StreamTable, type StreamTableOptions } from './stream-table.js';
 
@@ -53,18 +53,7 @@ async function send(producer: Producer, topic: string, p: number, from: number, 
 function kcat(topic: string, key: string, headers: string[], value: string): Promise<void> {
   const args = ['-b', brokers()[0]!, '-P', '-t', topic, '-k', key];
   for (const header of headers) args.push('-H', header);
-  return new Promise((resolve, reject) => {
-    const child = spawn('kcat', args, { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += String(chunk);
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`kcat exited ${code}: ${stderr}`)),
-    );
-    child.stdin.end(value);
-  });
+  return runKcat(args, value).then(() => undefined);
 }
 
 async function started<T = unknown>(
