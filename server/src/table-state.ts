@@ -2,7 +2,7 @@ import type { Codec } from '../../shared/src/codecs/codec.js';
 import { SetChange } from './set-change.js';
 import { SnapshotView, type SnapshotViewOptions } from './snapshot-view.js';
 import type { RawRecord, RecordBatch } from './source/kafka-source.js';
-import { decodeStored, StoredValueCodec, type ValueFailure } from './stored-value.js';
+import { decodeStored, StoredValueCodec, storedText, type ValueFailure } from './stored-value.js';
 import type { TableChange, TableEntry, WireEntry } from './table-types.js';
 import { TombstoneLog } from './tombstone-log.js';
 import { ValueStore } from './value-store.js';
@@ -150,11 +150,7 @@ export class TableState<V> {
         this.reject(failure, key, partition, record.offset, error);
         continue;
       }
-      if (this.#views.size > 0) this.#beforeChange(key);
-      if (store.set(key, values.text, values.plain, partition, record.offset)) {
-        this.tombstones.forget(key);
-      }
-      changes?.push(new SetChange(key, values.text, values.plain, partition, record.offset));
+      this.put(key, values.text, values.plain, partition, record.offset, changes);
       return;
     }
   }
@@ -192,6 +188,25 @@ export class TableState<V> {
     changes?.push({ key, deleted: true, partition, offset });
     this.tombstones.record(key, partition, offset);
     return true;
+  }
+
+  /**
+   * Sets `key` to a value the kind computed (an aggregate), stored in its wire form, or deletes
+   * it when there is none any more; both as the record at `partition`/`offset` made it.
+   */
+  protected putComputed(
+    key: string,
+    value: unknown,
+    partition: number,
+    offset: number,
+    changes: TableChange<V>[] | undefined,
+  ): void {
+    if (value === undefined) {
+      this.remove(key, partition, offset, changes);
+      return;
+    }
+    const { text, plain } = storedText(value);
+    this.put(key, text, plain, partition, offset, changes);
   }
 
   /** Reports a record whose value was not stored; never throws. */

@@ -1,6 +1,5 @@
 import type { Codec } from '../../../shared/src/codecs/codec.js';
 import type { RawRecord, RecordBatch } from '../source/kafka-source.js';
-import { storedText } from '../stored-value.js';
 import type { TableStateContext } from '../table-kind.js';
 import { TableState } from '../table-state.js';
 import type { TableChange } from '../table-types.js';
@@ -120,13 +119,7 @@ export class GroupByTableState<S> extends TableState<AggregateValues> {
       }
     }
     for (const [group, at] of changed) {
-      const values = this.#valuesOf(group);
-      if (values === undefined) {
-        this.remove(group, partition, at, changes);
-        continue;
-      }
-      const { text, plain } = storedText(values);
-      this.put(group, text, plain, partition, at, changes);
+      this.putComputed(group, this.#valuesOf(group), partition, at, changes);
     }
   }
 

@@ -1,6 +1,5 @@
 import type { Codec } from '../../../shared/src/codecs/codec.js';
 import type { RawRecord, RecordBatch } from '../source/kafka-source.js';
-import { storedText } from '../stored-value.js';
 import type { TableStateContext } from '../table-kind.js';
 import { TableState } from '../table-state.js';
 import type { TableChange } from '../table-types.js';
@@ -134,15 +133,7 @@ export class WindowedTableState<S> extends TableState<WindowRow> {
   ): void {
     const changed = new Set<string>();
     for (const state of states) for (const { key } of state.flush()) changed.add(key);
-    for (const key of changed) {
-      const row = this.#row(key);
-      if (row === undefined) {
-        this.remove(key, partition, at, changes);
-        continue;
-      }
-      const { text, plain } = storedText(row);
-      this.put(key, text, plain, partition, at, changes);
-    }
+    for (const key of changed) this.putComputed(key, this.#row(key), partition, at, changes);
   }
 
   /** A window's row combined over the partitions that still hold it. */
