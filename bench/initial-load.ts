@@ -19,6 +19,7 @@
  * Options (or BENCH_<NAME> env): --keys --value-bytes --partitions --runs --seed --timeout-ms
  * --broker-heap-mb --topic --keep-topic --out --client node|chromium|raw
  * --slow-client-bytes --snapshot-part-size (bridge limits to try; 0 = the bridge's defaults)
+ * --page-cpu-prof DIR (Chromium: the page's V8 CPU profile of each run, run-<n>.cpuprofile)
  */
 import * as path from 'node:path';
 import { Options } from './lib/args.js';
@@ -61,6 +62,8 @@ const clientKindOption = opts.string('client', 'node');
 // Bridge limits to try (0: the bridge's defaults).
 const slowClientBytes = opts.int('slow-client-bytes', 0, 0);
 const snapshotPartSize = opts.int('snapshot-part-size', 0, 0);
+// Chromium only: a directory for the page's V8 CPU profile of every run (run-<n>.cpuprofile).
+const pageCpuProf = opts.string('page-cpu-prof', '');
 if (!Object.hasOwn(CLIENT_KINDS, clientKindOption)) {
   throw new Error(
     `--client must be node, chromium or raw, got ${JSON.stringify(clientKindOption)}`,
@@ -113,10 +116,10 @@ function longTaskCell(tasks: Run['longTasks']): string {
 }
 
 /** One Chromium run, shaped like a client process's result so both share the bookkeeping. */
-async function inBrowser(browser: BrowserLoader, url: string) {
+async function inBrowser(browser: BrowserLoader, url: string, cpuProfile: string | undefined) {
   const t0 = performance.now();
   try {
-    const result = await browser.run(url, TABLE, timeoutMs);
+    const result = await browser.run(url, TABLE, timeoutMs, cpuProfile);
     return {
       code: result.ok ? 0 : 3,
       signal: null,
@@ -189,7 +192,11 @@ async function main(): Promise<number> {
     if (cleanups.aborting) throw new Error('interrupted');
     const before = await bridge.request<Stats>({ type: 'stats', gc: true }, 'stats', 30_000);
     const child = browser
-      ? await inBrowser(browser, ready.url)
+      ? await inBrowser(
+          browser,
+          ready.url,
+          pageCpuProf === '' ? undefined : path.resolve(pageCpuProf, `run-${run}.cpuprofile`),
+        )
       : await runChild(
           process.execPath,
           [

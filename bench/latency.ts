@@ -16,6 +16,9 @@
  * --bridge-cpu-prof DIR (a V8 CPU profile of the bridge, written when it exits)
  * --probe-position last|first: whether the measuring client subscribes after the load sockets
  * (default: it is then the last socket of every fan-out round) or before them (the first)
+ * --bridges N: N bridge processes, each replaying the table itself (what `tablecast serve
+ * --workers N` runs behind one port), the load sockets spread evenly over them, one load-client
+ * process per bridge; the measuring client subscribes to the first
  */
 import * as path from 'node:path';
 import { Options } from './lib/args.js';
@@ -50,6 +53,7 @@ const outFile = opts.string('out', 'latency.json');
 const loadClient = parseLoadClientKind(opts.string('load-client', 'go'));
 // A directory for a V8 CPU profile of the bridge process (node --cpu-prof), written at its exit.
 const bridgeCpuProf = opts.string('bridge-cpu-prof', '');
+const bridgeCount = opts.int('bridges', 1, 1);
 opts.assertNoUnknown();
 
 const TABLE = 'bench';
@@ -100,7 +104,9 @@ interface Step {
     minChangesPerSocket: number;
   };
   readonly bridge?: {
+    /** Summed over the bridge processes (1 core = 1), and per process. */
     cpuShare: number;
+    cpuShares: number[];
     loopDelayP99Ms: number;
     framesSent: number;
     bytesSent: number;
@@ -121,31 +127,54 @@ async function waitForConnections(bridge: Worker, want: number): Promise<void> {
   log(`warning: bridge still has connections above ${want}`);
 }
 
+interface Bridge {
+  readonly worker: Worker;
+  readonly url: string;
+}
+
+const statsOf = (bridges: readonly Bridge[]): Promise<BridgeStats[]> =>
+  Promise.all(
+    bridges.map((b) => b.worker.request<BridgeStats>({ type: 'stats' }, 'stats', 10_000)),
+  );
+
+/** The load sockets spread over the bridges as evenly as they go, the first ones taking more. */
+function shares(sockets: number, bridges: number): number[] {
+  return Array.from(
+    { length: bridges },
+    (_, i) => Math.floor(sockets / bridges) + (i < sockets % bridges ? 1 : 0),
+  );
+}
+
 async function runStep(
-  bridge: Worker,
-  url: string,
+  bridges: readonly Bridge[],
   brokers: string,
   clients: number,
 ): Promise<Step> {
   const stepTimeout = timeoutMs + 2 * (durationMs + warmupMs);
-  let load: Worker | undefined;
+  const loads: Worker[] = [];
   let probe: Worker | undefined;
+  const url = bridges[0]!.url;
   try {
     const startLoad = async () => {
-      if (clients > 1) {
-        load = startLoadClient(
-          loadClient,
-          ['--url', url, '--count', String(clients - 1), '--table', TABLE],
-          { timeoutMs: stepTimeout + 60_000, label: '[load] ' },
-        );
-        const ready = await load.next<
-          WorkerMessage & { live: number; failed: number; seconds: number }
-        >('ready', timeoutMs);
-        log(
-          `  ${ready.live}/${clients - 1} load subscribers live in ${ready.seconds.toFixed(1)} s`,
-        );
-        if (ready.live !== clients - 1) throw new Error(`only ${ready.live} load subscribers live`);
-      }
+      const counts = shares(clients - 1, bridges.length);
+      const live = await Promise.all(
+        counts.map(async (count, i) => {
+          if (count === 0) return 0;
+          const load = startLoadClient(
+            loadClient,
+            ['--url', bridges[i]!.url, '--count', String(count), '--table', TABLE],
+            { timeoutMs: stepTimeout + 60_000, label: `[load ${i}] ` },
+          );
+          loads.push(load);
+          const ready = await load.next<
+            WorkerMessage & { live: number; failed: number; seconds: number }
+          >('ready', timeoutMs);
+          log(`  ${ready.live}/${count} load subscribers live in ${ready.seconds.toFixed(1)} s`);
+          return ready.live;
+        }),
+      );
+      const total = live.reduce((a, b) => a + b, 0);
+      if (total !== clients - 1) throw new Error(`only ${total} load subscribers live`);
     };
     const startProbe = async () => {
       probe = startWorker(
@@ -169,20 +198,40 @@ async function runStep(
       await startLoad();
       await startProbe();
     }
-    const reset = await load?.request<LoadReport>({ type: 'reset' }, 'reset', 10_000);
-    const before = await bridge.request<BridgeStats>({ type: 'stats' }, 'stats', 10_000);
+    const resets = await Promise.all(
+      loads.map((l) => l.request<LoadReport>({ type: 'reset' }, 'reset', 10_000)),
+    );
+    const before = await statsOf(bridges);
     const machine0 = machineCpu();
     const result = await probe!.request<ProbeResult>({ type: 'go' }, 'result', stepTimeout);
     const machine = machineCpu().since(machine0);
     const wallSeconds = (performance.now() - machine0.at * 1000) / 1000;
-    const after = await bridge.request<BridgeStats>({ type: 'stats' }, 'stats', 10_000);
-    const report = load
-      ? await load.request<LoadReport>({ type: 'report' }, 'report', 10_000)
-      : undefined;
+    const after = await statsOf(bridges);
+    const reports = await Promise.all(
+      loads.map((l) => l.request<LoadReport>({ type: 'report' }, 'report', 10_000)),
+    );
+    const report: LoadReport | undefined =
+      reports.length === 0
+        ? undefined
+        : {
+            type: 'report',
+            frames: reports.reduce((a, r) => a + r.frames, 0),
+            changes: reports.reduce((a, r) => a + r.changes, 0),
+            live: reports.reduce((a, r) => a + r.live, 0),
+            minChanges: Math.min(...reports.map((r) => r.minChanges)),
+          };
+    const cpuSeconds = (rs: readonly LoadReport[]) =>
+      rs.every((r) => r.cpuSeconds !== undefined)
+        ? rs.reduce((a, r) => a + r.cpuSeconds!, 0)
+        : undefined;
+    const loadCpuAfter = cpuSeconds(reports);
+    const loadCpuBefore = cpuSeconds(resets);
     const loadCpu =
-      report?.cpuSeconds !== undefined && reset?.cpuSeconds !== undefined
-        ? (report.cpuSeconds - reset.cpuSeconds) / wallSeconds
+      reports.length > 0 && loadCpuAfter !== undefined && loadCpuBefore !== undefined
+        ? (loadCpuAfter - loadCpuBefore) / wallSeconds
         : null;
+    const sum = (pick: (s: BridgeStats) => number) =>
+      after.reduce((a, s, i) => a + pick(s) - pick(before[i]!), 0);
     return {
       clients,
       ok: result.client.count > 0,
@@ -199,12 +248,13 @@ async function runStep(
           }
         : {}),
       bridge: {
-        cpuShare: after.cpuShare,
-        loopDelayP99Ms: after.loopDelayP99Ms,
-        framesSent: after.framesSent - before.framesSent,
-        bytesSent: after.bytesSent - before.bytesSent,
-        slowClientEvents: after.slowClientEvents - before.slowClientEvents,
-        rss: after.rss,
+        cpuShare: after.reduce((a, s) => a + s.cpuShare, 0),
+        cpuShares: after.map((s) => s.cpuShare),
+        loopDelayP99Ms: Math.max(...after.map((s) => s.loopDelayP99Ms)),
+        framesSent: sum((s) => s.framesSent),
+        bytesSent: sum((s) => s.bytesSent),
+        slowClientEvents: sum((s) => s.slowClientEvents),
+        rss: after.reduce((a, s) => a + s.rss, 0),
       },
       cpu: { load: loadCpu, machine, wallSeconds },
     };
@@ -212,10 +262,17 @@ async function runStep(
     return { clients, ok: false, error: error instanceof Error ? error.message : String(error) };
   } finally {
     await probe?.stop();
-    await load?.stop();
-    await waitForConnections(bridge, 0);
+    await Promise.all(loads.map((l) => l.stop()));
+    await Promise.all(bridges.map((b) => waitForConnections(b.worker, 0)));
   }
 }
+
+/** The bridges' CPU (1 core = 100%): the sum, and each process's when there are several. */
+const bridgeCpuCell = (shares: readonly number[]): string => {
+  const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
+  const total = pct(shares.reduce((a, b) => a + b, 0));
+  return shares.length === 1 ? total : `${total} (${shares.map(pct).join(' + ')})`;
+};
 
 const ms = (v: number | undefined): string =>
   v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(2);
@@ -230,21 +287,27 @@ async function main(): Promise<number> {
     cleanups.add('delete topic', () => withAdmin(brokers, (admin) => deleteTopic(admin, topic)));
   }
 
-  const bridge = startWorker(
-    path.join(repoRoot, 'bench', 'bridge-host.ts'),
-    ['--brokers', brokers, '--topic', topic, '--table', TABLE],
-    {
-      timeoutMs: clientSteps.length * (timeoutMs * 2 + 3 * (durationMs + warmupMs)) + 120_000,
-      nodeFlags: [
-        '--expose-gc',
-        ...(bridgeCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(bridgeCpuProf)}`] : []),
-      ],
-      label: '[bridge] ',
-    },
-  );
-  cleanups.add('stop bridge', () => bridge.stop());
-  const ready = await bridge.next<WorkerMessage & { url: string }>('ready', timeoutMs);
-  log(`bridge at ${ready.url}`);
+  const bridges: Bridge[] = [];
+  cleanups.add('stop bridges', async () => {
+    await Promise.all(bridges.map((b) => b.worker.stop()));
+  });
+  for (let i = 0; i < bridgeCount; i++) {
+    const worker = startWorker(
+      path.join(repoRoot, 'bench', 'bridge-host.ts'),
+      ['--brokers', brokers, '--topic', topic, '--table', TABLE],
+      {
+        timeoutMs: clientSteps.length * (timeoutMs * 2 + 3 * (durationMs + warmupMs)) + 120_000,
+        nodeFlags: [
+          '--expose-gc',
+          ...(bridgeCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(bridgeCpuProf)}`] : []),
+        ],
+        label: `[bridge ${i}] `,
+      },
+    );
+    const ready = await worker.next<WorkerMessage & { url: string }>('ready', timeoutMs);
+    bridges.push({ worker, url: ready.url });
+    log(`bridge ${i} at ${ready.url}`);
+  }
 
   const steps: Step[] = [];
   for (const clients of clientSteps) {
@@ -252,7 +315,7 @@ async function main(): Promise<number> {
     log(
       `step: ${clients} client(s), ${rate} writes/s for ${durationMs} ms (+${warmupMs} ms warm-up)`,
     );
-    const step = await runStep(bridge, ready.url, brokers, clients);
+    const step = await runStep(bridges, brokers, clients);
     steps.push(step);
     if (step.ok && step.probe) {
       const p = step.probe;
@@ -264,7 +327,7 @@ async function main(): Promise<number> {
       log(`  FAILED: ${step.error ?? 'no samples'}`);
     }
   }
-  await bridge.stop();
+  await Promise.all(bridges.map((b) => b.worker.stop()));
 
   const out: string[] = [''];
   out.push(
@@ -307,7 +370,7 @@ async function main(): Promise<number> {
             ms(p.client.max),
             String(p.client.missing),
             fmtNumber(p.sendRate),
-            s.bridge ? `${(s.bridge.cpuShare * 100).toFixed(0)}%` : '—',
+            s.bridge ? bridgeCpuCell(s.bridge.cpuShares) : '—',
             s.bridge && s.cpu && s.bridge.framesSent > 0
               ? fmtNumber((s.bridge.cpuShare * s.cpu.wallSeconds * 1e6) / s.bridge.framesSent, 1)
               : '—',
@@ -383,6 +446,9 @@ async function main(): Promise<number> {
       valueBytes,
       partitions,
       topic,
+      bridges: bridgeCount,
+      probePosition: probeFirst ? 'first' : 'last',
+      loadClient,
     },
     aim: AIM,
     steps,

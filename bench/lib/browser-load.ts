@@ -3,6 +3,7 @@
  * library bundled for the browser by esbuild, served from loopback, one fresh browser profile
  * per run.
  */
+import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -30,7 +31,13 @@ export interface BrowserLoadResult {
 }
 
 export interface BrowserLoader {
-  run(wsUrl: string, table: string, timeoutMs: number): Promise<BrowserLoadResult>;
+  /** With `cpuProfile`, the page's V8 CPU profile of the run is written to that file. */
+  run(
+    wsUrl: string,
+    table: string,
+    timeoutMs: number,
+    cpuProfile?: string,
+  ): Promise<BrowserLoadResult>;
   close(): Promise<void>;
 }
 
@@ -41,7 +48,9 @@ export async function browserLoader(): Promise<BrowserLoader> {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    minify: true,
+    // Names kept, so the page's CPU profiles (--page-cpu-prof) read.
+    minifyWhitespace: true,
+    minifySyntax: true,
     write: false,
     logLevel: 'error',
   });
@@ -59,7 +68,7 @@ export async function browserLoader(): Promise<BrowserLoader> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const pageUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   return {
-    async run(wsUrl, table, timeoutMs) {
+    async run(wsUrl, table, timeoutMs, cpuProfile) {
       const browser = await launchBrowser();
       try {
         const page = await browser.context.newPage();
@@ -72,6 +81,11 @@ export async function browserLoader(): Promise<BrowserLoader> {
           const of = (name: string) => metrics.find((m) => m.name === name)?.value ?? Number.NaN;
           return { task: of('TaskDuration') * 1000, script: of('ScriptDuration') * 1000 };
         };
+        if (cpuProfile !== undefined) {
+          await cdp.send('Profiler.enable');
+          await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+          await cdp.send('Profiler.start');
+        }
         const before = await metrics();
         const result = await page.evaluate(
           ([url, name, ms]) =>
@@ -87,6 +101,10 @@ export async function browserLoader(): Promise<BrowserLoader> {
           [wsUrl, table, timeoutMs] as const,
         );
         const after = await metrics();
+        if (cpuProfile !== undefined) {
+          const { profile } = await cdp.send('Profiler.stop');
+          await writeFile(cpuProfile, JSON.stringify(profile));
+        }
         return {
           ...result,
           mainThreadTaskMs: after.task - before.task,
