@@ -14,7 +14,9 @@
  * distribution's browser, the client bundled for the browser), which also reports the main
  * thread's long tasks (over 50 ms) while the table loads. With `--client raw` each run is a
  * process that only counts bytes (bench/initial-load-raw-client.ts): the bridge's own streaming
- * speed, apart from any client's pace.
+ * speed, apart from any client's pace. A Chromium run also loads, after or before each page of
+ * the client, the floor: the same recorded frames from a bare `ws` server into a page that only
+ * parses them into a Map (bench/lib/bare-snapshot-server.ts), and reports the ratio.
  *
  * Options (or BENCH_<NAME> env): --keys --value-bytes --partitions --runs --seed --timeout-ms
  * --broker-heap-mb --topic --keep-topic --out --client node|chromium|raw
@@ -23,6 +25,7 @@
  */
 import * as path from 'node:path';
 import { Options } from './lib/args.js';
+import { recordSnapshot, startBareSnapshotServer } from './lib/bare-snapshot-server.js';
 import { type BrowserLoader, browserLoader } from './lib/browser-load.js';
 import type { DatasetSpec } from './lib/data.js';
 import {
@@ -109,6 +112,30 @@ interface Run {
   }> | null;
 }
 
+interface BareRun {
+  readonly run: number;
+  readonly ok: boolean;
+  readonly seconds: number;
+  readonly mainThreadTaskMs: number | null;
+  readonly mainThreadScriptMs: number | null;
+  readonly longTasks: Run['longTasks'];
+}
+
+function bareSummary(bareRuns: readonly BareRun[], tablecastMedianSeconds: number) {
+  const ok = bareRuns.filter((r) => r.ok);
+  const medianSeconds = median(ok.map((r) => r.seconds));
+  return {
+    okRuns: ok.length,
+    medianSeconds,
+    minSeconds: min(ok.map((r) => r.seconds)),
+    maxSeconds: max(ok.map((r) => r.seconds)),
+    medianMainThreadTaskMs: median(ok.map((r) => r.mainThreadTaskMs ?? Number.NaN)),
+    medianMainThreadScriptMs: median(ok.map((r) => r.mainThreadScriptMs ?? Number.NaN)),
+    longestTaskMs: Math.max(0, ...ok.flatMap((r) => (r.longTasks ?? []).map((t) => t.durationMs))),
+    tablecastOverBare: tablecastMedianSeconds / medianSeconds,
+  };
+}
+
 function longTaskCell(tasks: Run['longTasks']): string {
   if (tasks === null) return '—';
   if (tasks.length === 0) return '0';
@@ -116,10 +143,14 @@ function longTaskCell(tasks: Run['longTasks']): string {
 }
 
 /** One Chromium run, shaped like a client process's result so both share the bookkeeping. */
-async function inBrowser(browser: BrowserLoader, url: string, cpuProfile: string | undefined) {
+async function inBrowser(
+  browser: BrowserLoader,
+  url: string,
+  options: { readonly page?: 'tablecast' | 'bare'; readonly cpuProfile?: string | undefined },
+) {
   const t0 = performance.now();
   try {
-    const result = await browser.run(url, TABLE, timeoutMs, cpuProfile);
+    const result = await browser.run(url, TABLE, timeoutMs, options);
     return {
       code: result.ok ? 0 : 3,
       signal: null,
@@ -188,15 +219,38 @@ async function main(): Promise<number> {
   const results: Run[] = [];
   const browser = clientKind === 'chromium' ? await browserLoader() : undefined;
   if (browser) cleanups.add('stop page server', () => browser.close());
+  // The floor, in the same run: the same frames from a bare ws server to a bare page.
+  const bare = browser
+    ? await startBareSnapshotServer(await recordSnapshot(ready.url, TABLE, timeoutMs))
+    : undefined;
+  if (bare) cleanups.add('stop bare server', () => bare.close());
+  const bareRuns: BareRun[] = [];
+  const bareRun = async (run: number): Promise<void> => {
+    const child = await inBrowser(browser!, bare!.url, { page: 'bare' });
+    const json = lastJsonLine(child.stdout);
+    const ok = child.code === 0 && json?.ok === true && json.size === keys;
+    const num = (v: unknown): number | null =>
+      typeof v === 'number' && Number.isFinite(v) ? v : null;
+    bareRuns.push({
+      run,
+      ok,
+      seconds: num(json?.seconds) ?? Number.NaN,
+      mainThreadTaskMs: num(json?.mainThreadTaskMs),
+      mainThreadScriptMs: num(json?.mainThreadScriptMs),
+      longTasks: Array.isArray(json?.longTasks) ? (json.longTasks as Run['longTasks']) : null,
+    });
+    log(`run ${run}/${runs} bare floor: ${ok ? `${num(json?.seconds)?.toFixed(3)} s` : 'FAILED'}`);
+  };
   for (let run = 1; run <= runs; run++) {
     if (cleanups.aborting) throw new Error('interrupted');
+    // Alternating which page goes first, so neither always gets the warmer machine.
+    if (bare && run % 2 === 0) await bareRun(run);
     const before = await bridge.request<Stats>({ type: 'stats', gc: true }, 'stats', 30_000);
     const child = browser
-      ? await inBrowser(
-          browser,
-          ready.url,
-          pageCpuProf === '' ? undefined : path.resolve(pageCpuProf, `run-${run}.cpuprofile`),
-        )
+      ? await inBrowser(browser, ready.url, {
+          cpuProfile:
+            pageCpuProf === '' ? undefined : path.resolve(pageCpuProf, `run-${run}.cpuprofile`),
+        })
       : await runChild(
           process.execPath,
           [
@@ -250,6 +304,7 @@ async function main(): Promise<number> {
       longTasks: Array.isArray(json?.longTasks) ? (json.longTasks as Run['longTasks']) : null,
     };
     results.push(r);
+    if (bare && run % 2 === 1) await bareRun(run);
     log(
       r.ok
         ? `run ${run}/${runs}: ${seconds.toFixed(3)} s, ${fmtNumber(r.keysPerSecond)} keys/s, ` +
@@ -295,6 +350,7 @@ async function main(): Promise<number> {
       clientKind === 'chromium' ? median(ok.map((r) => r.mainThreadTaskMs ?? Number.NaN)) : null,
     medianMainThreadScriptMs:
       clientKind === 'chromium' ? median(ok.map((r) => r.mainThreadScriptMs ?? Number.NaN)) : null,
+    bareFloor: bare ? bareSummary(bareRuns, medSeconds) : null,
   };
 
   const out: string[] = [''];
@@ -361,6 +417,16 @@ async function main(): Promise<number> {
       ],
     ),
   );
+  if (summary.bareFloor) {
+    const floor = summary.bareFloor;
+    out.push('');
+    out.push(
+      `bare floor (the same frames from a bare ws server; the page only JSON.parses each frame into a Map): ` +
+        `${bareRuns.map((r) => (r.ok ? r.seconds.toFixed(3) : '✗')).join(', ')} s; median ${floor.medianSeconds.toFixed(3)} s, ` +
+        `main thread ${fmtNumber(floor.medianMainThreadTaskMs, 0)} ms (script ${fmtNumber(floor.medianMainThreadScriptMs, 0)}); ` +
+        `tablecast / bare = ${fmtRatio(floor.tablecastOverBare)}`,
+    );
+  }
   out.push('');
   out.push(
     'subscribe→caught_up: client.table() until whenCaughtUp() resolves, in the client process (includes ' +
@@ -380,6 +446,7 @@ async function main(): Promise<number> {
     parameters: { ...spec, partitions, runs, timeoutMs, topic, producer, client: clientKind },
     dataset: { payload, populateSeconds: population.seconds },
     runs: results,
+    bareRuns,
     summary,
   });
   log(`wrote ${path.relative(process.cwd(), file)}`);

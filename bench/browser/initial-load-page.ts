@@ -70,5 +70,73 @@ async function runInitialLoad(url: string, table: string, timeoutMs: number) {
   return result;
 }
 
-(globalThis as unknown as { runInitialLoad: typeof runInitialLoad }).runInitialLoad =
-  runInitialLoad;
+/**
+ * The floor for the same bytes: a bare WebSocket to bench/lib/bare-snapshot-server.ts, which
+ * replays one recorded snapshot; each frame is parsed and its entries put in a Map, all in the
+ * task the browser dispatches it in. No validation, no decoding, no buffer, no yielding.
+ */
+async function runBareLoad(url: string, _table: string, timeoutMs: number) {
+  let frames = 0;
+  let bytes = 0;
+  let openedAt: number | undefined;
+  let firstSnapshotFrameAt: number | undefined;
+  let lastFrameAt: number | undefined;
+  const longTasks: LongTask[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      longTasks.push({ startMs: entry.startTime, durationMs: entry.duration });
+    }
+  });
+  observer.observe({ type: 'longtask', buffered: false });
+  const map = new Map<string, unknown>();
+  const t0 = performance.now();
+  const socket = new WebSocket(url);
+  const ok = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    socket.onopen = () => {
+      openedAt = performance.now();
+    };
+    socket.onmessage = (event: MessageEvent) => {
+      lastFrameAt = performance.now();
+      frames++;
+      const text = event.data as string;
+      bytes += text.length;
+      firstSnapshotFrameAt ??= lastFrameAt;
+      const message = JSON.parse(text) as {
+        type: string;
+        sets?: [string, [unknown]][];
+        deletes?: string[];
+      };
+      if (message.type === 'snapshot-part') {
+        for (const [key, wire] of message.sets!) map.set(key, wire[0]);
+        for (const key of message.deletes!) map.delete(key);
+      } else if (message.type === 'snapshot-end') {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    };
+    socket.onerror = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+  });
+  const t1 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  observer.disconnect();
+  socket.close();
+  return {
+    ok,
+    status: ok ? 'caught_up' : 'failed',
+    seconds: (t1 - t0) / 1000,
+    connectSeconds: openedAt === undefined ? null : (openedAt - t0) / 1000,
+    firstSnapshotFrameSeconds:
+      firstSnapshotFrameAt === undefined ? null : (firstSnapshotFrameAt - t0) / 1000,
+    lastFrameSeconds: lastFrameAt === undefined ? null : (lastFrameAt - t0) / 1000,
+    size: map.size,
+    frames,
+    bytes,
+    longTasks: longTasks.filter((t) => t.startMs >= t0 && t.startMs <= t1 + 1),
+  };
+}
+
+Object.assign(globalThis, { runInitialLoad, runBareLoad });

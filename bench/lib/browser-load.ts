@@ -31,12 +31,16 @@ export interface BrowserLoadResult {
 }
 
 export interface BrowserLoader {
-  /** With `cpuProfile`, the page's V8 CPU profile of the run is written to that file. */
+  /**
+   * One load in a fresh browser: the client library (`page: 'tablecast'`) or the bare floor
+   * (`'bare'`, against bench/lib/bare-snapshot-server.ts). With `cpuProfile`, the page's V8 CPU
+   * profile of the run is written to that file.
+   */
   run(
     wsUrl: string,
     table: string,
     timeoutMs: number,
-    cpuProfile?: string,
+    options?: { readonly page?: 'tablecast' | 'bare'; readonly cpuProfile?: string | undefined },
   ): Promise<BrowserLoadResult>;
   close(): Promise<void>;
 }
@@ -68,12 +72,14 @@ export async function browserLoader(): Promise<BrowserLoader> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const pageUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   return {
-    async run(wsUrl, table, timeoutMs, cpuProfile) {
+    async run(wsUrl, table, timeoutMs, options = {}) {
+      const { cpuProfile } = options;
+      const entry = options.page === 'bare' ? 'runBareLoad' : 'runInitialLoad';
       const browser = await launchBrowser();
       try {
         const page = await browser.context.newPage();
         await page.goto(pageUrl);
-        await page.waitForFunction(() => 'runInitialLoad' in globalThis);
+        await page.waitForFunction((name) => name in globalThis, entry);
         const cdp = await browser.context.newCDPSession(page);
         await cdp.send('Performance.enable');
         const metrics = async () => {
@@ -88,17 +94,18 @@ export async function browserLoader(): Promise<BrowserLoader> {
         }
         const before = await metrics();
         const result = await page.evaluate(
-          ([url, name, ms]) =>
+          ([fn, url, name, ms]) =>
             (
-              globalThis as unknown as {
-                runInitialLoad: (
+              globalThis as unknown as Record<
+                string,
+                (
                   u: string,
                   t: string,
                   m: number,
-                ) => Promise<Omit<BrowserLoadResult, 'mainThreadTaskMs' | 'mainThreadScriptMs'>>;
-              }
-            ).runInitialLoad(url, name, ms),
-          [wsUrl, table, timeoutMs] as const,
+                ) => Promise<Omit<BrowserLoadResult, 'mainThreadTaskMs' | 'mainThreadScriptMs'>>
+              >
+            )[fn]!(url, name, ms),
+          [entry, wsUrl, table, timeoutMs] as const,
         );
         const after = await metrics();
         if (cpuProfile !== undefined) {
