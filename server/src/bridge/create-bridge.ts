@@ -6,8 +6,9 @@ import { encodeMessage, SUBPROTOCOL, tablePosition } from '../../../shared/src/p
 import { consoleLogger, defaultTimers, type Logger, type Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
 import type { TableChange } from '../table-types.js';
+import type { Allowed } from './allowed.js';
 import { BatchFrames } from './batch-frames.js';
-import { type Allowed, BridgeConnection, type ConnectionHost } from './bridge-connection.js';
+import { BridgeConnection, type ConnectionHost } from './bridge-connection.js';
 import { BridgeMetrics } from './bridge-metrics.js';
 import {
   type Authorization,
