@@ -359,9 +359,13 @@ export class BridgeConnection implements SliceTask {
         this.#producer.enqueue(sub);
         continue;
       }
-      let frame: string | FramedText | undefined;
+      let frame: FramedText | undefined;
       try {
-        frame = sub.matches === undefined ? batch.shared() : batch.filtered(sub.id, sub.matches);
+        // Built once per batch for all sockets that get the same bytes (see BatchFrames).
+        frame =
+          sub.matches === undefined
+            ? batch.shared()
+            : batch.filtered(sub.id, sub.filterKey, sub.matches);
       } catch (error) {
         this.#end(
           sub,

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { KeyFilter, Position } from '../../../shared/src/protocol/index.js';
+import { keyMatcher } from '../../../shared/src/protocol/key-filter.js';
 import { bridgeTestBed } from '../../../test/bridge-fixtures.js';
 import { heldReplica } from '../../../test/fixtures.js';
 import { brokers } from '../../../test/kafka.js';
@@ -112,6 +114,77 @@ describe('bridge: shared delta bytes', () => {
       const keys = [...d.sets.map(([k]) => k), ...d.deletes];
       expect(new Set(keys).size).toBe(keys.length);
     }
+  });
+
+  it('shares filtered delta bytes between sockets with the same filter and sub id, each in its filter', async () => {
+    const { writer, table } = await fixture();
+    for (const key of ['a', 'b', 'x/1', 'y']) await writer.set(key, 0);
+    await table.barrier(10_000);
+    const { url } = await serve({ t: table });
+    const asks: Array<[string, KeyFilter]> = [
+      ['s1', { keys: ['a', 'b'] }],
+      // The same canonical filter as the first: same keys in another order, a duplicate.
+      ['s1', { keys: ['b', 'a', 'b'] }],
+      ['s1', { prefix: 'x/' }],
+      // The first filter under another sub id: the id is in the bytes.
+      ['other', { keys: ['a', 'b'] }],
+    ];
+    const clients = await Promise.all(asks.map(() => client(url)));
+    for (const [i, c] of clients.entries()) {
+      c.send({ type: 'subscribe', sub: asks[i]![0], table: 't', filter: asks[i]![1] });
+      await c.next('snapshot-end');
+    }
+    await writer.set('a', 1);
+    await writer.delete('b');
+    await writer.set('x/2', 2);
+    await writer.set('y', 1);
+    await writer.set('a', 'last');
+    await writer.set('x/1', 'last');
+    await table.barrier(10_000);
+    const sawLast = (key: string) => (d: { sets: readonly (readonly [string, unknown])[] }) =>
+      d.sets.some(([k, v]) => k === key && (v as unknown[])[0] === 'last');
+    for (const [i, c] of clients.entries()) await c.next('delta', sawLast(i === 2 ? 'x/1' : 'a'));
+
+    const deltas = clients.map((c) => c.frames.filter((f) => f.includes('"type":"delta"')));
+    expect(deltas[0]!.length).toBeGreaterThan(0);
+    expect(deltas[1]).toEqual(deltas[0]);
+    expect(deltas[3]).toEqual(deltas[0]!.map((f) => f.replace('"sub":"s1"', '"sub":"other"')));
+    for (const [i, c] of clients.entries()) {
+      const [sub, filter] = asks[i]!;
+      const matches = keyMatcher(filter)!;
+      for (const frame of deltas[i]!) {
+        const d = JSON.parse(frame) as { sub: string; sets: [string][]; deletes: string[] };
+        expect(d.sub).toBe(sub);
+        for (const key of [...d.sets.map(([k]) => k), ...d.deletes])
+          expect(matches(key)).toBe(true);
+      }
+      const inFilter = [...table.snapshot()].filter(([key]) => matches(key));
+      expect(replay(c.messages, sub, 't', true)).toEqual(new Map(inFilter));
+    }
+
+    // A socket resuming from the first one's last position gets what it missed, within its filter.
+    const last = clients[0]!.messages
+      .filter((m) => m.type === 'delta' || m.type === 'snapshot-end')
+      .at(-1);
+    await writer.set('b', 'back');
+    await writer.set('x/1', 'again');
+    await table.barrier(10_000);
+    const resumed = await client(url);
+    resumed.send({
+      type: 'subscribe',
+      sub: 's1',
+      table: 't',
+      filter: { keys: ['a', 'b'] },
+      position: (last as { position: Position }).position,
+    });
+    expect((await resumed.next('snapshot-begin')).mode).toBe('resume');
+    await resumed.next('snapshot-end');
+    expect(replay([...clients[0]!.messages, ...resumed.messages], 's1', 't', true)).toEqual(
+      new Map([
+        ['a', 'last'],
+        ['b', 'back'],
+      ]),
+    );
   });
 });
 
