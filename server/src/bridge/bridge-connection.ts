@@ -12,36 +12,22 @@ import {
   type WriteMessage,
 } from '../../../shared/src/protocol/index.js';
 import { keyMatcher } from '../../../shared/src/protocol/key-filter.js';
-import type { Logger, Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
 import type { Allowed } from './allowed.js';
 import type { BatchFrames } from './batch-frames.js';
-import type { BridgeMetrics } from './bridge-metrics.js';
-import type { AuthorizeRequest, ResolvedBridgeOptions } from './bridge-options.js';
+import type { AuthorizeRequest } from './bridge-options.js';
 import { canonicalFilter } from './canonical-filter.js';
 import { frameSize, readClientFrame } from './client-frame.js';
+import type { ConnectionHost } from './connection-host.js';
 import { DrainWatch } from './drain-watch.js';
 import { type FramedText, writeFramed } from './framed-text.js';
 import { MessageLimit } from './message-limit.js';
 import { pastLogEnd } from './past-log-end.js';
-import type { SliceScheduler, SliceTask } from './slice-scheduler.js';
+import type { SliceTask } from './slice-scheduler.js';
 import { SnapshotProducer, type Subscription } from './snapshot-producer.js';
 import { subscribeRefusal } from './subscribe-refusal.js';
+import type { FanoutMember } from './table-fanout.js';
 import { refusedWrite, WriteLimit } from './write-limit.js';
-import type { WriteService } from './write-service.js';
-
-/** What a connection needs from its bridge. */
-export interface ConnectionHost {
-  readonly options: ResolvedBridgeOptions;
-  readonly metrics: BridgeMetrics;
-  readonly timers: Timers;
-  readonly logger: Logger;
-  readonly scheduler: SliceScheduler;
-  readonly writes: WriteService;
-  table(name: string): KafkaTable<unknown> | undefined;
-  join(table: string, connection: BridgeConnection): void;
-  leave(table: string, connection: BridgeConnection): void;
-}
 
 /**
  * One client socket and its subscriptions. Everything it is sent counts against one budget,
@@ -49,7 +35,7 @@ export interface ConnectionHost {
  * part at a time, only while the buffer is under half of it; a subscription that misses deltas
  * is resumed later from its position. A socket that stays without room is closed with 4008.
  */
-export class BridgeConnection implements SliceTask {
+export class BridgeConnection implements SliceTask, FanoutMember {
   readonly #subs = new Map<string, Subscription>();
   readonly #socket: WebSocket;
   readonly #host: ConnectionHost;

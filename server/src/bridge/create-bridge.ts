@@ -7,7 +7,7 @@ import { consoleLogger, defaultTimers, type Logger, type Timers } from '../envir
 import type { KafkaTable } from '../kafka-table.js';
 import { type AccessDecision, decideAccess } from './access-decision.js';
 import type { Bridge } from './bridge.js';
-import { BridgeConnection, type ConnectionHost } from './bridge-connection.js';
+import { BridgeConnection } from './bridge-connection.js';
 import { BridgeMetrics } from './bridge-metrics.js';
 import {
   type AuthorizeRequest,
@@ -17,9 +17,10 @@ import {
   type SessionInfo,
 } from './bridge-options.js';
 import { ConnectionCaps } from './connection-caps.js';
+import type { ConnectionHost } from './connection-host.js';
 import { handleHttp } from './http-routes.js';
 import { SliceScheduler } from './slice-scheduler.js';
-import { TableFanout } from './table-fanout.js';
+import { type FanoutMember, TableFanout } from './table-fanout.js';
 import { authorizeRequest, refuse } from './upgrade-request.js';
 import { WriteService } from './write-service.js';
 
@@ -95,11 +96,11 @@ class BridgeServer implements Bridge, ConnectionHost {
     return this.#tables.get(name);
   }
 
-  join(table: string, connection: BridgeConnection): void {
+  join(table: string, connection: FanoutMember): void {
     this.#fanout.join(table, connection);
   }
 
-  leave(table: string, connection: BridgeConnection): void {
+  leave(table: string, connection: FanoutMember): void {
     this.#fanout.leave(table, connection);
   }
 
