@@ -18,60 +18,40 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import {
+  ALL_CONTENDERS,
+  type CatchupTopic,
+  type Contender,
+  type ContenderRun,
+  commandAvailable,
+  failedRun,
+  kcatCount,
+  kcatVersion,
+  type RunRecord,
+  runKcat,
+  runKtables,
+  runTablecast,
+  setupReferences,
+  venvPython,
+} from './catchup-contenders.js';
+import { catchupReport, evaluateTargets, summarize, TARGETS } from './catchup-report.js';
 import { Options } from './lib/args.js';
-import type { DatasetSpec, PayloadSummary } from './lib/data.js';
+import type { DatasetSpec } from './lib/data.js';
 import {
   acquireBroker,
   type BenchBroker,
   brokerProtocolVersion,
   createCompactedTopic,
   deleteTopic,
-  type PopulateResult,
   type ProducerKind,
   populateTopic,
   type TopicOffsets,
   topicOffsets,
   withAdmin,
 } from './lib/kafka.js';
-import { assertOk, killAllChildren, lastJsonLine, type RunResult, runChild } from './lib/proc.js';
-import { machineFacts, repoRoot, writeResult } from './lib/results.js';
-import { fmtNumber, fmtRatio, max, median, min, ratio, rotate } from './lib/stats.js';
-import { renderTable } from './lib/table.js';
-
-type Contender = 'tablecast' | 'tablecast-bytes' | 'kcat' | 'ktables';
-const ALL_CONTENDERS: readonly Contender[] = ['tablecast', 'tablecast-bytes', 'kcat', 'ktables'];
-
-const TARGETS = {
-  /** tablecast records/s ≥ this × ktables records/s */
-  vsKtables: 2,
-  /** tablecast records/s ≥ this × kcat records/s */
-  vsKcat: 0.5,
-  /** tablecast heap per key ≤ payload per key + this many bytes */
-  overheadBytesPerKey: 100,
-} as const;
-
-const venvPython = path.join(repoRoot, '.cache', 'bench-venv', 'bin', 'python');
-
-interface RunRecord {
-  readonly contender: Contender;
-  readonly run: number;
-  readonly order: number;
-  readonly ok: boolean;
-  readonly error?: string;
-  /** Start to caught up: start() as timed inside the child, or kcat's process wall time. */
-  readonly seconds: number;
-  readonly processWallSeconds: number;
-  readonly recordsPerSecond: number;
-  readonly records: number | null;
-  readonly size: number | null;
-  readonly bytesPerKey: number | null;
-  readonly memoryKind: 'heap' | 'rss' | null;
-  /** tablecast only: heap per key after stop(), when only the frozen map is left. */
-  readonly stoppedBytesPerKey: number | null;
-  /** tablecast only: heap per key right at catch-up, the replay's last fetch still held. */
-  readonly atCatchUpBytesPerKey: number | null;
-  readonly detail: Record<string, unknown> | null;
-}
+import { Cleanups } from './lib/lifecycle.js';
+import { machineFacts, writeResult } from './lib/results.js';
+import { fmtNumber, rotate } from './lib/stats.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -114,402 +94,8 @@ if (compression !== 'none' && producerOpt === 'kafkajs') {
 const log = (message: string): void => {
   process.stderr.write(`[bench:catchup] ${message}\n`);
 };
-
-// ---------------------------------------------------------------------------------------------
-// Cleanup: stop what we started, also on error and SIGINT/SIGTERM.
-
-const cleanups: Array<{ name: string; fn: () => Promise<void> }> = [];
-let cleaning: Promise<void> | undefined;
-/** Set once cleanup begins, so the run loop starts no new child. */
-let aborting = false;
-
-function cleanup(): Promise<void> {
-  aborting = true;
-  cleaning ??= (async () => {
-    killAllChildren();
-    for (const { name, fn } of cleanups.reverse()) {
-      try {
-        await withTimeout(fn(), 60_000, name);
-      } catch (error) {
-        log(`cleanup ${name} failed: ${String(error)}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-
-let interrupted = 0;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    interrupted++;
-    if (interrupted > 1) process.exit(130);
-    log(`${signal}: cleaning up (again to force)`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Contenders
-
-async function commandAvailable(file: string, args: readonly string[]): Promise<boolean> {
-  try {
-    const r = await runChild(file, args, { timeoutMs: 10_000 });
-    return r.code === 0;
-  } catch {
-    return false;
-  }
-}
-
-async function setupReferences(contenders: readonly Contender[]): Promise<void> {
-  if (!contenders.includes('ktables')) return;
-  log('checking reference implementations (bench/setup-references.sh)');
-  const r = await runChild('bash', [path.join(repoRoot, 'bench', 'setup-references.sh')], {
-    timeoutMs: 300_000,
-    cwd: repoRoot,
-  });
-  assertOk(r, 'bench/setup-references.sh');
-}
-
-function childFailure(result: RunResult): string | undefined {
-  if (result.timedOut) return `timed out after ${result.wallSeconds.toFixed(1)} s`;
-  if (result.code !== 0) {
-    const tail = result.stderrTail.trim().split('\n').slice(-5).join(' | ');
-    return `exit ${result.code ?? result.signal}: ${tail}`;
-  }
-  return undefined;
-}
-
-async function runTablecast(
-  brokers: string,
-  contender: 'tablecast' | 'tablecast-bytes',
-): Promise<Omit<RunRecord, 'run' | 'order'>> {
-  const result = await runChild(
-    process.execPath,
-    [
-      '--expose-gc',
-      '--import',
-      'tsx',
-      path.join(repoRoot, 'bench', 'catchup-tablecast.ts'),
-      '--brokers',
-      brokers,
-      '--topic',
-      topic,
-      '--timeout-ms',
-      String(timeoutMs),
-      '--value-codec',
-      contender === 'tablecast' ? 'json' : 'bytes',
-    ],
-    { timeoutMs: timeoutMs + 60_000, cwd: repoRoot },
-  );
-  return fromJsonChild(contender, result);
-}
-
-async function runKtables(brokers: string): Promise<Omit<RunRecord, 'run' | 'order'>> {
-  const result = await runChild(
-    venvPython,
-    [
-      path.join(repoRoot, 'bench', 'ktables_catchup.py'),
-      '--brokers',
-      brokers,
-      '--topic',
-      topic,
-      '--timeout-ms',
-      String(timeoutMs),
-    ],
-    { timeoutMs: timeoutMs + 60_000, cwd: repoRoot },
-  );
-  return fromJsonChild('ktables', result);
-}
-
-function fromJsonChild(contender: Contender, result: RunResult): Omit<RunRecord, 'run' | 'order'> {
-  const json = lastJsonLine(result.stdout);
-  const failure = childFailure(result);
-  const num = (v: unknown): number | null =>
-    typeof v === 'number' && Number.isFinite(v) ? v : null;
-  const seconds = num(json?.seconds) ?? Number.NaN;
-  const records = num(json?.records);
-  const memory = (json?.memory ?? null) as Record<string, unknown> | null;
-  const afterStop = (json?.afterStop ?? null) as Record<string, unknown> | null;
-  const error =
-    failure ??
-    (json === undefined
-      ? 'no JSON result on stdout'
-      : json.ok === true
-        ? undefined
-        : `status ${String(json.status)}`);
-  return {
-    contender,
-    ok: error === undefined,
-    ...(error === undefined ? {} : { error }),
-    seconds,
-    processWallSeconds: result.wallSeconds,
-    recordsPerSecond: records !== null && seconds > 0 ? records / seconds : Number.NaN,
-    records,
-    size: num(json?.size),
-    bytesPerKey: num(memory?.bytesPerKey),
-    memoryKind: memory?.kind === 'heap' || memory?.kind === 'rss' ? memory.kind : null,
-    stoppedBytesPerKey: num(afterStop?.bytesPerKey),
-    atCatchUpBytesPerKey: num(memory?.atCatchUpBytesPerKey),
-    detail: json ?? null,
-  };
-}
-
-const kcatConsumeArgs = (brokers: string, format: string): string[] => [
-  '-C',
-  '-b',
-  brokers,
-  '-t',
-  topic,
-  '-o',
-  'beginning',
-  '-e',
-  '-q',
-  '-f',
-  format,
-];
-
-async function runKcat(
-  brokers: string,
-  expected: number,
-): Promise<Omit<RunRecord, 'run' | 'order'>> {
-  const result = await runChild('kcat', kcatConsumeArgs(brokers, '%k%s\n'), {
-    timeoutMs,
-    stdout: 'ignore',
-  });
-  const error = childFailure(result);
-  const seconds = result.wallSeconds;
-  return {
-    contender: 'kcat',
-    ok: error === undefined,
-    ...(error === undefined ? {} : { error }),
-    seconds,
-    processWallSeconds: seconds,
-    // stdout goes to /dev/null, so the count comes from the one verification read.
-    recordsPerSecond: expected / seconds,
-    records: error === undefined ? expected : null,
-    size: null,
-    bytesPerKey: null,
-    memoryKind: null,
-    stoppedBytesPerKey: null,
-    atCatchUpBytesPerKey: null,
-    detail: null,
-  };
-}
-
-/** One untimed kcat read that counts messages, to check the topic holds what we wrote. */
-async function kcatCount(brokers: string): Promise<number> {
-  const result = await runChild('kcat', kcatConsumeArgs(brokers, '%o\n'), {
-    timeoutMs,
-    stdout: 'count-lines',
-  });
-  assertOk(result, 'kcat verification read');
-  return result.lines;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Report
-
-interface ContenderSummary {
-  readonly runs: number;
-  readonly okRuns: number;
-  readonly medianSeconds: number;
-  readonly minSeconds: number;
-  readonly maxSeconds: number;
-  readonly recordsPerSecond: number;
-  readonly keys: number | null;
-  readonly bytesPerKey: number | null;
-  readonly memoryKind: 'heap' | 'rss' | null;
-  readonly overheadBytesPerKey: number | null;
-  readonly stoppedBytesPerKey: number | null;
-  readonly atCatchUpBytesPerKey: number | null;
-  readonly ratioVsKtables: number;
-  readonly ratioVsKcat: number;
-}
-
-function summarize(
-  contenders: readonly Contender[],
-  records: RunRecord[],
-  recordsInTopic: number,
-  payload: PayloadSummary,
-): Record<string, ContenderSummary> {
-  const base = new Map<Contender, Omit<ContenderSummary, 'ratioVsKtables' | 'ratioVsKcat'>>();
-  for (const c of contenders) {
-    const mine = records.filter((r) => r.contender === c);
-    const ok = mine.filter((r) => r.ok);
-    const secs = ok.map((r) => r.seconds);
-    const med = median(secs);
-    const bpk = ok.map((r) => r.bytesPerKey).filter((v): v is number => v !== null);
-    const sizes = ok.map((r) => r.size).filter((v): v is number => v !== null);
-    const medBpk = bpk.length > 0 ? median(bpk) : null;
-    const stopped = ok.map((r) => r.stoppedBytesPerKey).filter((v): v is number => v !== null);
-    const atCatchUp = ok.map((r) => r.atCatchUpBytesPerKey).filter((v): v is number => v !== null);
-    base.set(c, {
-      runs: mine.length,
-      okRuns: ok.length,
-      medianSeconds: med,
-      minSeconds: min(secs),
-      maxSeconds: max(secs),
-      recordsPerSecond: recordsInTopic / med,
-      keys: sizes.length > 0 ? median(sizes) : null,
-      bytesPerKey: medBpk,
-      memoryKind: ok.find((r) => r.memoryKind !== null)?.memoryKind ?? null,
-      overheadBytesPerKey: medBpk === null ? null : medBpk - payload.finalPayloadBytesPerKey,
-      stoppedBytesPerKey: stopped.length > 0 ? median(stopped) : null,
-      atCatchUpBytesPerKey: atCatchUp.length > 0 ? median(atCatchUp) : null,
-    });
-  }
-  const out: Record<string, ContenderSummary> = {};
-  for (const [c, s] of base) {
-    out[c] = {
-      ...s,
-      ratioVsKtables: ratio(s.recordsPerSecond, base.get('ktables')?.recordsPerSecond),
-      ratioVsKcat: ratio(s.recordsPerSecond, base.get('kcat')?.recordsPerSecond),
-    };
-  }
-  return out;
-}
-
-interface TargetResult {
-  readonly target: string;
-  readonly goal: string;
-  readonly measured: string;
-  readonly met: boolean | null;
-}
-
-function evaluateTargets(
-  summary: Record<string, ContenderSummary>,
-  payload: PayloadSummary,
-): TargetResult[] {
-  const tc = summary.tablecast;
-  const vsKtables = tc?.ratioVsKtables ?? Number.NaN;
-  const vsKcat = tc?.ratioVsKcat ?? Number.NaN;
-  const overhead = tc?.overheadBytesPerKey ?? null;
-  const judge = (value: number | null, ok: (v: number) => boolean): boolean | null =>
-    value === null || !Number.isFinite(value) ? null : ok(value);
-  return [
-    {
-      target: 'records/s vs ktables',
-      goal: `≥ ${TARGETS.vsKtables}×`,
-      measured: fmtRatio(vsKtables),
-      met: judge(vsKtables, (v) => v >= TARGETS.vsKtables),
-    },
-    {
-      target: 'records/s vs kcat',
-      goal: `≥ ${TARGETS.vsKcat}×`,
-      measured: fmtRatio(vsKcat),
-      met: judge(vsKcat, (v) => v >= TARGETS.vsKcat),
-    },
-    {
-      target: 'heap per key beyond payload',
-      goal: `≤ ${TARGETS.overheadBytesPerKey} B (payload ${fmtNumber(payload.finalPayloadBytesPerKey, 1)} B)`,
-      measured: overhead === null ? '—' : `${fmtNumber(overhead, 1)} B`,
-      met: judge(overhead, (v) => v <= TARGETS.overheadBytesPerKey),
-    },
-  ];
-}
-
-function printReport(
-  contenders: readonly Contender[],
-  summary: Record<string, ContenderSummary>,
-  targets: readonly TargetResult[],
-  ctx: {
-    recordsInTopic: number;
-    payload: PayloadSummary;
-    kafka: string;
-    population: PopulateResult;
-  },
-): void {
-  const out: string[] = [];
-  out.push('');
-  out.push(
-    `catch-up: ${fmtNumber(ctx.recordsInTopic)} records, ${fmtNumber(ctx.payload.keys)} keys, ` +
-      `${partitions} partitions, ~${spec.valueBytes} B values, ${runs} run(s) each — ${ctx.kafka}`,
-  );
-  out.push(
-    `payload: ${fmtNumber(ctx.payload.finalPayloadBytesPerKey, 1)} B/key (key + latest value); ` +
-      `topic filled by ${ctx.population.producer} in ${ctx.population.seconds.toFixed(1)} s`,
-  );
-  out.push('');
-  const rows = contenders.map((c) => {
-    const s = summary[c]!;
-    const mem =
-      s.bytesPerKey === null
-        ? '—'
-        : `${fmtNumber(s.bytesPerKey, 1)}${s.memoryKind === 'rss' ? ' (rss)' : ''}`;
-    return [
-      c,
-      Number.isFinite(s.medianSeconds) ? s.medianSeconds.toFixed(3) : 'failed',
-      Number.isFinite(s.minSeconds) ? `${s.minSeconds.toFixed(2)}–${s.maxSeconds.toFixed(2)}` : '—',
-      fmtNumber(s.recordsPerSecond),
-      fmtRatio(s.ratioVsKtables),
-      fmtRatio(s.ratioVsKcat),
-      s.keys === null ? '—' : fmtNumber(s.keys),
-      mem,
-      s.overheadBytesPerKey === null ? '—' : fmtNumber(s.overheadBytesPerKey, 1),
-      `${s.okRuns}/${s.runs}`,
-    ];
-  });
-  out.push(
-    renderTable(
-      [
-        { header: 'contender', align: 'left' },
-        { header: 'median s' },
-        { header: 'range s' },
-        { header: 'records/s' },
-        { header: 'vs ktables' },
-        { header: 'vs kcat' },
-        { header: 'keys' },
-        { header: 'mem B/key' },
-        { header: 'overhead B/key' },
-        { header: 'ok' },
-      ],
-      rows,
-    ),
-  );
-  out.push('');
-  out.push(
-    renderTable(
-      [
-        { header: 'tablecast target', align: 'left' },
-        { header: 'goal', align: 'left' },
-        { header: 'measured' },
-        { header: 'met' },
-      ],
-      targets.map((t) => [t.target, t.goal, t.measured, t.met === null ? '—' : t.met ? '✓' : '✗']),
-    ),
-  );
-  out.push('');
-  out.push(
-    'mem B/key: tablecast = V8 heap used + ArrayBuffers while live (reader running, 1 s after ' +
-      'catch-up) minus before start (2× gc); ktables = process RSS growth (rss). ' +
-      'overhead = mem − payload.',
-  );
-  const atCatchUp = summary.tablecast?.atCatchUpBytesPerKey;
-  if (atCatchUp !== null && atCatchUp !== undefined) {
-    out.push(
-      `diagnostic: tablecast at the moment of catch-up (the replay's last fetch still held): ${fmtNumber(atCatchUp, 1)} B/key.`,
-    );
-  }
-  const stopped = summary.tablecast?.stoppedBytesPerKey;
-  if (stopped !== null && stopped !== undefined) {
-    out.push(
-      `diagnostic: tablecast heap after stop() (map only, client closed): ${fmtNumber(stopped, 1)} B/key, ` +
-        `${fmtNumber(stopped - ctx.payload.finalPayloadBytesPerKey, 1)} B/key beyond payload.`,
-    );
-  }
-  process.stdout.write(`${out.join('\n')}\n`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Main
+// Stops what the run started, also on error and SIGINT/SIGTERM.
+const cleanups = new Cleanups(log);
 
 async function main(): Promise<number> {
   const contenders = requested as Contender[];
@@ -523,7 +109,7 @@ async function main(): Promise<number> {
     (producerOpt as ProducerKind | undefined) ?? (haveKcat ? 'kcat' : 'kafkajs');
   if (contenders.includes('ktables') && !existsSync(venvPython))
     log('creating .cache/bench-venv for ktables');
-  await setupReferences(contenders);
+  await setupReferences(contenders, log);
 
   log(
     process.env.KAFKA_BROKERS
@@ -534,8 +120,9 @@ async function main(): Promise<number> {
     heapMb: brokerHeapMb,
     log: (line) => log(`kafka: ${line}`),
   });
-  if (broker.owned) cleanups.push({ name: 'stop broker', fn: () => broker.stop() });
+  if (broker.owned) cleanups.add('stop broker', () => broker.stop());
   const brokers = broker.brokers;
+  const target: CatchupTopic = { brokers, topic, timeoutMs };
   const protocolVersion = await withAdmin(brokers, brokerProtocolVersion);
   const kafkaLabel = `Kafka ${broker.version ?? protocolVersion ?? '?'} at ${brokers}${broker.owned ? '' : ' (external)'}`;
   log(kafkaLabel);
@@ -543,10 +130,7 @@ async function main(): Promise<number> {
   log(`creating compacted topic ${topic} (${partitions} partitions)`);
   await withAdmin(brokers, (admin) => createCompactedTopic(admin, topic, partitions));
   if (!keepTopic) {
-    cleanups.push({
-      name: 'delete topic',
-      fn: () => withAdmin(brokers, (admin) => deleteTopic(admin, topic)),
-    });
+    cleanups.add('delete topic', () => withAdmin(brokers, (admin) => deleteTopic(admin, topic)));
   }
 
   log(
@@ -563,7 +147,7 @@ async function main(): Promise<number> {
   }
   let verifiedCount: number | null = null;
   if (haveKcat) {
-    verifiedCount = await kcatCount(brokers);
+    verifiedCount = await kcatCount(target);
     log(`kcat verification read: ${fmtNumber(verifiedCount)} messages`);
     if (verifiedCount !== recordsInTopic) {
       log(`warning: kcat read ${verifiedCount} messages, offsets say ${recordsInTopic}`);
@@ -574,32 +158,18 @@ async function main(): Promise<number> {
   for (let run = 0; run < runs; run++) {
     const order = rotate(contenders, run);
     for (const [position, contender] of order.entries()) {
-      if (aborting) throw new Error('interrupted');
+      if (cleanups.aborting) throw new Error('interrupted');
       log(`run ${run + 1}/${runs}: ${contender}`);
-      let r: Omit<RunRecord, 'run' | 'order'>;
+      let r: ContenderRun;
       try {
         r =
           contender === 'tablecast' || contender === 'tablecast-bytes'
-            ? await runTablecast(brokers, contender)
+            ? await runTablecast(target, contender)
             : contender === 'ktables'
-              ? await runKtables(brokers)
-              : await runKcat(brokers, verifiedCount ?? recordsInTopic);
+              ? await runKtables(target)
+              : await runKcat(target, verifiedCount ?? recordsInTopic);
       } catch (error) {
-        r = {
-          contender,
-          ok: false,
-          error: String(error),
-          seconds: Number.NaN,
-          processWallSeconds: Number.NaN,
-          recordsPerSecond: Number.NaN,
-          records: null,
-          size: null,
-          bytesPerKey: null,
-          memoryKind: null,
-          stoppedBytesPerKey: null,
-          atCatchUpBytesPerKey: null,
-          detail: null,
-        };
+        r = failedRun(contender, error);
       }
       // Wrong counts make a run invalid: a fast but incomplete table is not a result.
       if (r.ok && r.records !== null && r.records !== recordsInTopic) {
@@ -623,12 +193,16 @@ async function main(): Promise<number> {
 
   const summary = summarize(contenders, results, recordsInTopic, population.payload);
   const targets = evaluateTargets(summary, population.payload);
-  printReport(contenders, summary, targets, {
+  const report = catchupReport(contenders, summary, targets, {
     recordsInTopic,
     payload: population.payload,
     kafka: kafkaLabel,
     population,
+    partitions,
+    valueBytes: spec.valueBytes,
+    runs,
   });
+  process.stdout.write(`${report}\n`);
 
   const file = await writeResult(outFile, {
     benchmark: 'catchup',
@@ -664,12 +238,6 @@ async function main(): Promise<number> {
   return results.every((r) => r.ok) ? 0 : 1;
 }
 
-async function kcatVersion(): Promise<string | null> {
-  const r = await runChild('kcat', ['-V'], { timeoutMs: 10_000 });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('Version '));
-  return line?.replace(/ builtin\.features=.*$/, ')').trim() ?? null;
-}
-
 let exitCode = 1;
 try {
   exitCode = await main();
@@ -677,6 +245,6 @@ try {
   log(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   exitCode = 1;
 } finally {
-  await cleanup();
+  await cleanups.run();
 }
 process.exit(exitCode);

@@ -1,7 +1,7 @@
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import type { BridgeOptions } from '../server/src/bridge/bridge-options.js';
 import { createBridge } from '../server/src/bridge/create-bridge.js';
-import type { Cleanup } from './fixtures.js';
+import { Cleanup, liveTopic } from './fixtures.js';
 import { RawClient } from './raw-client.js';
 
 export const quiet = { warn: () => {}, error: () => {} };
@@ -32,4 +32,30 @@ export async function rawClient(
     await c.close();
     expect(c.violations).toEqual([]);
   });
+}
+
+/**
+ * What a bridge test file shares: a Cleanup per test (made before and disposed after each one)
+ * and the helpers above bound to it. Call once, at the top of the file.
+ */
+export function bridgeTestBed(topicPrefix: string) {
+  let current: Cleanup | undefined;
+  beforeEach(() => {
+    current = new Cleanup();
+  });
+  afterEach(() => current?.dispose());
+  const bed = {
+    /** The running test's cleanup. */
+    get cleanup(): Cleanup {
+      if (current === undefined) throw new Error('bridgeTestBed: no test is running.');
+      return current;
+    },
+    /** A new topic with a live producer, closed by the test's cleanup. */
+    fixture: (partitions = 1) => liveTopic(bed.cleanup, topicPrefix, partitions),
+    serve: (tables: BridgeOptions['tables'], extra: Partial<BridgeOptions> = {}) =>
+      serve(bed.cleanup, tables, extra),
+    client: (url: string, options?: Parameters<typeof RawClient.connect>[1]) =>
+      rawClient(bed.cleanup, url, options),
+  };
+  return bed;
 }

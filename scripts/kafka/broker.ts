@@ -1,13 +1,14 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
-import { ensureKafkaJars, kafkaMajorVersion, resolveKafkaVersion } from './fetch.js';
+import { brokerProperties, classpath, writeLoggingConfig } from './broker-config.js';
+import { ensureKafkaJars, resolveKafkaVersion } from './fetch.js';
+import { freePorts } from './free-ports.js';
+import { type JvmProcess, launchJvm, OUTPUT_TAIL_LINES } from './jvm-process.js';
+import { track, untrack } from './live-jvms.js';
 
 export interface KafkaBrokerOptions {
   port?: number;
@@ -51,7 +52,6 @@ export interface KafkaBroker {
 
 const STOP_GRACE_MS = 15_000;
 const FORMAT_TIMEOUT_MS = 60_000;
-const OUTPUT_TAIL_LINES = 60;
 
 export async function startKafka(options: KafkaBrokerOptions = {}): Promise<KafkaBroker> {
   const version = resolveKafkaVersion(options.version);
@@ -104,19 +104,13 @@ interface Settings {
   formatArgs: readonly string[];
 }
 
-interface Running {
-  child: ChildProcess;
-  exited: Promise<string>;
-  output: string[];
-}
-
 class LocalKafkaBroker implements KafkaBroker {
   readonly brokers: string;
   readonly port: number;
   readonly secureBrokers: string | undefined;
   readonly dataDir: string;
   #settings: Settings;
-  #running: Running | undefined;
+  #running: JvmProcess | undefined;
   // Lifecycle calls are serialized so e.g. a teardown stop() racing a test's restart()
   // never sees a half-started JVM.
   #queue: Promise<unknown> = Promise.resolve();
@@ -169,8 +163,8 @@ class LocalKafkaBroker implements KafkaBroker {
     const logDir = join(this.dataDir, 'kraft-logs');
     await mkdir(logDir, { recursive: true });
     const serverProperties = join(this.dataDir, 'server.properties');
-    await writeFile(serverProperties, this.#serverProperties(logDir));
-    const loggingArgs = await this.#writeLoggingConfig();
+    await writeFile(serverProperties, brokerProperties(s, logDir));
+    const loggingArgs = await writeLoggingConfig(this.dataDir, s.version);
 
     if (!(await exists(join(logDir, 'meta.properties')))) {
       s.log(`formatting KRaft storage in ${logDir}`);
@@ -190,7 +184,7 @@ class LocalKafkaBroker implements KafkaBroker {
       'kafka.Kafka',
       serverProperties,
     ];
-    const running = launch(jvmArgs, this.dataDir, s.log);
+    const running = launchJvm(jvmArgs, this.dataDir, s.log);
     this.#running = running;
     track(running.child);
     s.log(`kafka ${s.version} pid ${running.child.pid} starting on ${this.brokers}`);
@@ -229,7 +223,7 @@ class LocalKafkaBroker implements KafkaBroker {
     this.#running = undefined;
   }
 
-  async #awaitReady(running: Running): Promise<void> {
+  async #awaitReady(running: JvmProcess): Promise<void> {
     const { startTimeoutMs } = this.#settings;
     const deadline = Date.now() + startTimeoutMs;
     let exitReason: string | undefined;
@@ -277,7 +271,7 @@ class LocalKafkaBroker implements KafkaBroker {
     }
   }
 
-  async #startupError(message: string, running: Running): Promise<Error> {
+  async #startupError(message: string, running: JvmProcess): Promise<Error> {
     const logFile = join(this.dataDir, 'broker.log');
     const brokerLog = await readFile(logFile, 'utf8').then(
       (text) => tail(text.split('\n'), OUTPUT_TAIL_LINES).join('\n'),
@@ -307,7 +301,7 @@ class LocalKafkaBroker implements KafkaBroker {
       serverProperties,
       ...s.formatArgs,
     ];
-    const running = launch(args, this.dataDir, s.log);
+    const running = launchJvm(args, this.dataDir, s.log);
     track(running.child);
     const timer = setTimeout(() => running.child.kill('SIGKILL'), FORMAT_TIMEOUT_MS);
     try {
@@ -322,218 +316,6 @@ class LocalKafkaBroker implements KafkaBroker {
       untrack(running.child);
     }
   }
-
-  #serverProperties(logDir: string): string {
-    const s = this.#settings;
-    const secure = s.secure ? `,SECURE://127.0.0.1:${s.secure.port}` : '';
-    const config: Record<string, string> = {
-      'process.roles': 'broker,controller',
-      'node.id': '1',
-      // A static voter set needs no --standalone/--initial-controllers at format time and
-      // behaves the same on 3.9 and 4.x; the controller port is fixed for our lifetime anyway.
-      'controller.quorum.voters': `1@127.0.0.1:${s.controllerPort}`,
-      listeners: `PLAINTEXT://127.0.0.1:${s.port}${secure},CONTROLLER://127.0.0.1:${s.controllerPort}`,
-      'advertised.listeners': `PLAINTEXT://127.0.0.1:${s.port}${secure}`,
-      'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${
-        s.secure ? `,SECURE:${s.secure.protocol}` : ''
-      }`,
-      'controller.listener.names': 'CONTROLLER',
-      'inter.broker.listener.name': 'PLAINTEXT',
-      'log.dirs': logDir,
-      'num.partitions': '1',
-      'default.replication.factor': '1',
-      'min.insync.replicas': '1',
-      'auto.create.topics.enable': 'false',
-      'group.initial.rebalance.delay.ms': '0',
-      'offsets.topic.replication.factor': '1',
-      // One partition instead of 50 makes the first consumer group join noticeably faster.
-      'offsets.topic.num.partitions': '1',
-      'transaction.state.log.replication.factor': '1',
-      'transaction.state.log.min.isr': '1',
-      'share.coordinator.state.topic.replication.factor': '1',
-      'share.coordinator.state.topic.min.isr': '1',
-      // After kill() the restarted broker cannot register until the controller has expired
-      // the dead incarnation's session (default 9 s); a shorter session keeps outage tests fast.
-      'broker.heartbeat.interval.ms': '1000',
-      'broker.session.timeout.ms': '4000',
-      ...s.extraConfig,
-    };
-    if (kafkaMajorVersion(s.version) < 4) {
-      delete config['share.coordinator.state.topic.replication.factor'];
-      delete config['share.coordinator.state.topic.min.isr'];
-    }
-    return `${Object.entries(config)
-      .map(([key, value]) => `${escapeProperty(key)}=${escapeProperty(value)}`)
-      .join('\n')}\n`;
-  }
-
-  /** Writes a file-only logging config (WARN+ unless TABLECAST_KAFKA_LOG_LEVEL says otherwise) and returns the JVM flags that select it. */
-  async #writeLoggingConfig(): Promise<string[]> {
-    const logFile = join(this.dataDir, 'broker.log');
-    const level = process.env.TABLECAST_KAFKA_LOG_LEVEL?.toUpperCase() || 'WARN';
-    if (kafkaMajorVersion(this.#settings.version) >= 4) {
-      const file = join(this.dataDir, 'log4j2.properties');
-      await writeFile(
-        file,
-        [
-          'status = error',
-          'name = tablecast-kafka',
-          'appender.file.type = File',
-          'appender.file.name = FILE',
-          `appender.file.fileName = ${escapeProperty(logFile)}`,
-          'appender.file.append = true',
-          'appender.file.layout.type = PatternLayout',
-          'appender.file.layout.pattern = [%d] %p %m (%c)%n',
-          `rootLogger.level = ${level}`,
-          'rootLogger.appenderRef.file.ref = FILE',
-          '',
-        ].join('\n'),
-      );
-      return [`-Dlog4j2.configurationFile=${file}`];
-    }
-    const file = join(this.dataDir, 'log4j.properties');
-    await writeFile(
-      file,
-      [
-        `log4j.rootLogger=${level}, file`,
-        'log4j.appender.file=org.apache.log4j.FileAppender',
-        `log4j.appender.file.File=${escapeProperty(logFile)}`,
-        'log4j.appender.file.Append=true',
-        'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
-        'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
-        '',
-      ].join('\n'),
-    );
-    return [`-Dlog4j.configuration=file:${file}`];
-  }
-}
-
-function launch(javaArgs: string[], cwd: string, log: (line: string) => void): Running {
-  const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
-  // setpriv execs java in place (same pid, signals unaffected) after asking the kernel to
-  // SIGKILL it when this process dies, which covers the abrupt deaths no handler can see.
-  const [command, args] = pdeathsigSupported()
-    ? ['setpriv', ['--pdeathsig', 'KILL', '--', java, ...javaArgs]]
-    : [java, javaArgs];
-  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  const onLine = (line: string) => {
-    output.push(line);
-    if (output.length > OUTPUT_TAIL_LINES) output.shift();
-    log(line);
-  };
-  splitLines(child.stdout, onLine);
-  splitLines(child.stderr, onLine);
-  const exited = new Promise<string>((resolve) => {
-    child.once('error', (error) => resolve(`spawn failed: ${error.message}`));
-    child.once('exit', (code, signal) =>
-      resolve(signal ? `killed by ${signal}` : `exit code ${code}`),
-    );
-  });
-  return { child, exited, output };
-}
-
-function splitLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
-  if (!stream) return;
-  let buffered = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    const lines = (buffered + chunk).split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) onLine(line.trimEnd());
-  });
-  stream.on('end', () => {
-    if (buffered) onLine(buffered.trimEnd());
-  });
-}
-
-let pdeathsig: boolean | undefined;
-function pdeathsigSupported(): boolean {
-  if (pdeathsig === undefined) {
-    if (process.platform !== 'linux') {
-      pdeathsig = false;
-    } else {
-      const probe = spawnSync('setpriv', ['--help'], { encoding: 'utf8' });
-      pdeathsig = probe.status === 0 && probe.stdout.includes('--pdeathsig');
-    }
-  }
-  return pdeathsig;
-}
-
-// Safety net for JVMs still running when this process goes away: an 'exit' hook for normal
-// termination, and signal hooks that only act when nobody else handles the signal (so the
-// default "die" behaviour would otherwise orphan the JVM).
-const live = new Set<ChildProcess>();
-const HANDLED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
-function killAll(): void {
-  for (const child of live) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-  if (process.listenerCount(signal) > 1) return;
-  killAll();
-  removeHooks();
-  process.kill(process.pid, signal);
-}
-
-function track(child: ChildProcess): void {
-  if (live.size === 0) {
-    process.once('exit', killAll);
-    for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
-  }
-  live.add(child);
-  child.once('exit', () => untrack(child));
-}
-
-function untrack(child: ChildProcess): void {
-  if (!live.delete(child) || live.size > 0) return;
-  removeHooks();
-}
-
-function removeHooks(): void {
-  process.removeListener('exit', killAll);
-  for (const signal of HANDLED_SIGNALS) process.removeListener(signal, onSignal);
-}
-
-async function freePorts(
-  ...wanted: [number | undefined, number | undefined, number | undefined]
-): Promise<[number, number, number]> {
-  // All listeners stay open until every port is known so the picks cannot collide.
-  const servers = wanted.map(() => createServer());
-  try {
-    await Promise.all(
-      servers.map(async (server, i) => {
-        server.listen(wanted[i] ?? 0, '127.0.0.1');
-        await once(server, 'listening');
-      }),
-    );
-    const portOf = (i: 0 | 1 | 2): number => {
-      const address = servers[i]?.address();
-      if (!address || typeof address === 'string') throw new Error('no TCP address');
-      return address.port;
-    };
-    return [portOf(0), portOf(1), portOf(2)];
-  } finally {
-    await Promise.all(
-      servers.map((server) => new Promise((resolve) => server.close(() => resolve(undefined)))),
-    );
-  }
-}
-
-function classpath(libs: string): string {
-  // The JVM expands a trailing '*' itself, which keeps the command line short.
-  return join(libs, '*');
-}
-
-function escapeProperty(value: string): string {
-  return value.replace(/\\/g, '\\\\');
 }
 
 function tail<T>(items: T[], count: number): T[] {

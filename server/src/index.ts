@@ -16,12 +16,13 @@ export { type GroupByTableOptions, groupByTable } from './aggregate/group-by-tab
 export { type WindowSpec, windowKey } from './aggregate/window-state.js';
 export { type WindowedTableOptions, windowedTable } from './aggregate/windowed-table.js';
 export type { WindowRow } from './aggregate/windowed-table-state.js';
+export type { Bridge } from './bridge/bridge.js';
 export type {
   Authorization,
   AuthorizeRequest,
   BridgeOptions,
 } from './bridge/bridge-options.js';
-export { type Bridge, createBridge } from './bridge/create-bridge.js';
+export { createBridge } from './bridge/create-bridge.js';
 export {
   type EnsureTopicOptions,
   type EnsureTopicResult,

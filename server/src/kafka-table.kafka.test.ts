@@ -1,74 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { codecs } from '../../shared/src/codecs/index.js';
+import { quiet } from '../../test/bridge-fixtures.js';
 import {
-  Cleanup,
-  connectAdmin,
   connectProducer,
-  createTopic,
   holdableSource,
   json,
   type Message,
   produce,
-  testKafka,
   until,
 } from '../../test/fixtures.js';
-import { brokers, uniqueTopic } from '../../test/kafka.js';
-import { TablecastError, TopicNotFoundError } from './errors.js';
+import { brokers } from '../../test/kafka.js';
+import { kafkaTableTestBed, SOURCES } from '../../test/kafka-table-fixtures.js';
 import { KafkaTable } from './kafka-table.js';
-import { KafkaTableWriter } from './kafka-table-writer.js';
-import { kafkajsSource } from './source/kafkajs-source.js';
-import { wireSource } from './source/wire/wire-source.js';
 import type { TableChange, TableStatus } from './table-types.js';
 
-const quiet = { warn: () => {}, error: () => {} };
-let cleanup: Cleanup;
-beforeEach(() => {
-  cleanup = new Cleanup();
-});
-afterEach(() => cleanup.dispose());
-
-const kafka = () => testKafka(brokers());
-function table<V = unknown>(
-  topic: string,
-  extra: Partial<ConstructorParameters<typeof KafkaTable<V>>[0]> = {},
-) {
-  const t = new KafkaTable<V>({
-    brokers: brokers(),
-    topic,
-    valueCodec: codecs.json() as never,
-    logger: quiet,
-    ...extra,
-  });
-  return cleanup.add(t, (x) => x.stop());
-}
-const events = (t: KafkaTable<unknown>) => (listener: () => void) => {
-  const a = t.onChanges(listener);
-  const b = t.onStatus(listener);
-  return () => {
-    a();
-    b();
-  };
-};
-
-async function topicWith(messages: Message[], partitions = 1, configs?: Record<string, string>) {
-  const topic = uniqueTopic('table');
-  const k = kafka();
-  const admin = await connectAdmin(k, cleanup);
-  await createTopic(admin, topic, partitions, configs);
-  const producer = await connectProducer(k, cleanup);
-  await produce(producer, topic, messages);
-  return { topic, admin, producer, kafka: k };
-}
-
-/** Both read paths; a short metadata age so new partitions are seen within a test. */
-const SOURCES = [
-  ['wireSource', () => wireSource({ brokers: brokers(), logger: quiet, metadataRefreshMs: 500 })],
-  [
-    'kafkajsSource',
-    () => kafkajsSource({ brokers: brokers(), logger: quiet, consumer: { metadataMaxAge: 500 } }),
-  ],
-] as const;
+const bed = kafkaTableTestBed();
+const { table, events, topicWith } = bed;
 
 describe('KafkaTable against a real broker', () => {
   it('replays every revision of every key and ends with the last value per key', async () => {
@@ -178,7 +126,7 @@ describe('KafkaTable against a real broker', () => {
       { key: 'a', value: json({ on: true }) },
       { key: 'a', value: json({ on: 'yes' }) },
     ]);
-    const t = cleanup.add(
+    const t = bed.cleanup.add(
       KafkaTable.json({
         brokers: brokers(),
         topic,
@@ -223,7 +171,7 @@ describe('KafkaTable against a real broker', () => {
 
   it('never shows aborted transactional values and is not stalled by transaction markers', async () => {
     const { topic, kafka: k } = await topicWith([], 2);
-    const txProducer = await connectProducer(k, cleanup, {
+    const txProducer = await connectProducer(k, bed.cleanup, {
       transactionalId: `tx-${topic}`,
       idempotent: true,
       maxInFlightRequests: 1,
@@ -256,7 +204,7 @@ describe('KafkaTable against a real broker', () => {
     async (_name, makeSource) => {
       const { topic } = await topicWith([{ key: 'a', value: json(1) }]);
       const held = holdableSource(makeSource());
-      cleanup.add(held.source, (s) => s.close());
+      bed.cleanup.add(held.source, (s) => s.close());
       const t = table(topic, { source: held.source, catchupTimeoutMs: 200 });
       const firstBatch = held.hold();
       await t.start();
@@ -272,42 +220,6 @@ describe('KafkaTable against a real broker', () => {
       expect(t.get('a')).toBe(1);
     },
   );
-
-  it('rejects a second start, reads before start, and a missing topic without ensureTopic', async () => {
-    const { topic } = await topicWith([]);
-    const t = table(topic);
-    expect(() => t.get('x')).toThrow(expect.objectContaining({ code: 'TABLE_NOT_STARTED' }));
-    expect(t.status).toBe('unstarted');
-    await t.start();
-    await expect(t.start()).rejects.toMatchObject({ code: 'TABLE_ALREADY_STARTED' });
-
-    const missing = table(uniqueTopic('missing'), { ensureTopic: false });
-    const error = await missing.start().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TopicNotFoundError);
-    expect(missing.status).toBe('failed');
-    expect(missing.failure).toBe(error);
-  });
-
-  it('closes the Kafka connections it owns when start fails, without waiting for stop()', async () => {
-    const sockets = () =>
-      process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
-    const before = sockets();
-    const missing = table(uniqueTopic('missing'), { ensureTopic: false });
-    await expect(missing.start()).rejects.toMatchObject({ code: 'TOPIC_NOT_FOUND' });
-    expect(await missing.whenCaughtUp(10_000)).toBe(false);
-    // The release runs in the background; nothing signals its end but the sockets closing.
-    await vi.waitFor(() => expect(sockets()).toBeLessThanOrEqual(before), { timeout: 10_000 });
-  });
-
-  it('creates a missing compacted topic when ensureTopic is on', async () => {
-    const topic = uniqueTopic('created');
-    const t = table(topic, { numPartitions: 3 });
-    await t.start();
-    const admin = await connectAdmin(kafka(), cleanup);
-    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-    expect(meta.topics[0]?.partitions).toHaveLength(3);
-    expect(t.position).toEqual([0, 0, 0]);
-  });
 
   it('keeps reading when a listener throws', async () => {
     const { topic, producer } = await topicWith([]);
@@ -328,128 +240,5 @@ describe('KafkaTable against a real broker', () => {
     );
     expect(errors.length).toBeGreaterThanOrEqual(1);
     expect(t.status).toBe('caught_up');
-  });
-
-  it.each(SOURCES)('picks up partitions added after start (%s)', async (_name, makeSource) => {
-    const { topic, admin, kafka: k } = await topicWith([{ key: 'a', value: json(1) }]);
-    const t = table(topic, { source: cleanup.add(makeSource(), (s) => s.close()) });
-    await t.start();
-    await admin.createPartitions({ topicPartitions: [{ topic, count: 2 }] });
-    // A producer that already has the topic's metadata would silently drop a record for a
-    // partition it does not know yet, so a new one writes it.
-    const producer = await connectProducer(k, cleanup);
-    await produce(producer, topic, [{ key: 'late', value: json(2), partition: 1 }]);
-    await until(events(t), () => t.has('late'), 'the record in the new partition');
-    expect(t.entry('late')?.partition).toBe(1);
-  });
-
-  it.each(SOURCES)(
-    'rebuilds a partition whose log was deleted below its position instead of keeping ghosts (%s)',
-    async (_name, makeSource) => {
-      // Brokers refuse DeleteRecords on compacted topics; retention on a delete-policy topic is
-      // the real-world way a log start moves past a reader.
-      const { topic, admin, producer } = await topicWith(
-        [
-          { key: 'ghost', value: json('old') },
-          { key: 'kept', value: json('old') },
-        ],
-        1,
-        { 'cleanup.policy': 'delete' },
-      );
-      const held = holdableSource(makeSource());
-      cleanup.add(held.source, (s) => s.close());
-      const t = table(topic, { source: held.source });
-      await t.start();
-      expect(t.size).toBe(2);
-      const heldBatch = held.hold();
-      await produce(producer, topic, [{ key: 'kept', value: json('new') }]);
-      await heldBatch;
-      // While the table is held at offset 2, records 2..9 are written and 0..8 deleted.
-      await produce(
-        producer,
-        topic,
-        Array.from({ length: 7 }, (_, i) => ({ key: `n${i}`, value: json(i) })),
-      );
-      // kafkajs needs the topic's leaders in its metadata before it can route DeleteRecords.
-      await admin.fetchTopicOffsets(topic);
-      await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '9' }] });
-      held.release();
-      await until(events(t), () => !t.has('ghost') && t.has('n6'), 'the rebuilt partition');
-      expect(t.has('kept')).toBe(false);
-      expect(t.get('n6')).toBe(6);
-      expect(t.size).toBe(1);
-    },
-  );
-});
-
-describe('read-your-writes', () => {
-  it('waitFor resolves once the table applied a write, and barrier once it applied everything before the call', async () => {
-    const topic = uniqueTopic('ryw');
-    const t = table(topic, { numPartitions: 3 });
-    await t.start();
-    const writer = cleanup.add(
-      new KafkaTableWriter({ brokers: brokers(), topic, valueCodec: codecs.json() }),
-      (w) => w.stop(),
-    );
-    await writer.start();
-    const positions = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => writer.set(`k${i}`, { i })),
-    );
-    const results = await Promise.all(positions.map((p) => t.waitFor(p, 10_000)));
-    expect(results.every(Boolean)).toBe(true);
-    for (let i = 0; i < 30; i++) expect(t.get(`k${i}`)).toEqual({ i });
-
-    const deleted = await writer.delete('k0');
-    expect(await t.waitFor(deleted, 10_000)).toBe(true);
-    expect(t.has('k0')).toBe(false);
-
-    await Promise.all([writer.set('x', 1), writer.set('y', 2)]);
-    const [b1, b2] = await Promise.all([t.barrier(10_000), t.barrier(10_000)]);
-    expect([b1, b2]).toEqual([true, true]);
-    expect(t.get('x')).toBe(1);
-    expect(t.get('y')).toBe(2);
-  });
-
-  it('puts a key in the same partition as the Java client would (murmur2)', async () => {
-    const topic = uniqueTopic('partitioner');
-    await using writer = new KafkaTableWriter({
-      brokers: brokers(),
-      topic,
-      valueCodec: codecs.json(),
-    });
-    const admin = await connectAdmin(kafka(), cleanup);
-    await createTopic(admin, topic, 8);
-    await writer.start();
-    // Partitions the Java client's default partitioner picks for these keys with 8 partitions.
-    const expected: Record<string, number> = { a: 4, b: 4, hello: 5, 'new-checkout': 1 };
-    for (const [key, partition] of Object.entries(expected)) {
-      expect((await writer.set(key, 1)).partition).toBe(partition);
-    }
-  });
-
-  it('waitFor and barrier resolve false on timeout and when the table stops, never hang', async () => {
-    const { topic } = await topicWith([]);
-    const t = table(topic);
-    await t.start();
-    expect(await t.waitFor({ partition: 0, offset: 1_000 }, 100)).toBe(false);
-    const waiting = [
-      t.waitFor({ partition: 0, offset: 5 }, 60_000),
-      t.waitFor({ partition: 0, offset: 6 }, 60_000),
-    ];
-    await t.stop();
-    expect(await Promise.all(waiting)).toEqual([false, false]);
-    expect(await t.barrier(1_000)).toBe(false);
-    // Reads still serve the frozen state after stop.
-    expect(t.size).toBe(0);
-    expect(() => t.waitFor({ partition: -0.5, offset: 1 }, 10)).toThrow(TypeError);
-  });
-
-  it('rejects writes before start and after stop with typed errors', async () => {
-    const topic = uniqueTopic('writer');
-    const writer = new KafkaTableWriter({ brokers: brokers(), topic, valueCodec: codecs.json() });
-    await expect(writer.set('a', 1)).rejects.toMatchObject({ code: 'WRITER_NOT_STARTED' });
-    await writer.stop();
-    await writer.stop();
-    await expect(writer.set('a', 1)).rejects.toBeInstanceOf(TablecastError);
   });
 });

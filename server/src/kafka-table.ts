@@ -1,25 +1,22 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { json } from '../../shared/src/codecs/json.js';
-import { utf8 } from '../../shared/src/codecs/utf8.js';
+import { CatchUp } from './catch-up.js';
 import { CatchUpGate } from './catch-up-gate.js';
-import { ensureTopic } from './ensure-topic.js';
+import { createTableState } from './create-table-state.js';
 import { consoleLogger, defaultTimers, type Logger, type Timers } from './environment.js';
 import { TablecastError, type TablecastErrorCode, toTablecastError } from './errors.js';
-import { security } from './kafka-client.js';
 import {
   type KafkaTableOptions,
   validatePositiveInteger,
   validateTableOptions,
 } from './kafka-table-options.js';
-import { Latch } from './latch.js';
+import { ensureTableTopic, tableSource } from './kafka-table-source.js';
 import { Listeners } from './listeners.js';
-import { RejectedValueLog } from './rejected-value-log.js';
+import { PositionWaits } from './position-waits.js';
 import type { KafkaSource, RecordBatch, Subscription } from './source/kafka-source.js';
-import { kafkajsSource } from './source/kafkajs-source.js';
-import { wireSource } from './source/wire/wire-source.js';
-import type { TableKind, TableStateContext } from './table-kind.js';
+import type { TableKind } from './table-kind.js';
 import { TableReads } from './table-reads.js';
-import { TableState } from './table-state.js';
+import { tableStatusOf } from './table-status-of.js';
 import type {
   LogPosition,
   TableChange,
@@ -27,7 +24,6 @@ import type {
   TableStats,
   TableStatus,
 } from './table-types.js';
-import { Waiters, withTimeout } from './waiters.js';
 
 export type ChangeListener<V> = (changes: readonly TableChange<V>[]) => void;
 export type StatusListener = (status: TableStatus, failure: Error | undefined) => void;
@@ -55,17 +51,13 @@ export class KafkaTable<V> extends TableReads<V> {
   readonly #ownsSource: boolean;
   readonly #changeListeners: Listeners<[readonly TableChange<V>[]]>;
   readonly #statusListeners: Listeners<[TableStatus, Error | undefined]>;
-  readonly #waiters: Waiters;
-  readonly #caughtUpLatch: Latch;
+  readonly #waits: PositionWaits;
+  readonly #catchUp: CatchUp;
   #subscription: Subscription | undefined;
   #gate: CatchUpGate | undefined;
   #stopped = false;
-  #caughtUp = false;
   #timedOut = false;
   #failure: Error | undefined;
-  #startedAt = 0;
-  #catchUpSeconds: number | null = null;
-  #replayedAtCatchUp: number | null = null;
   #status: TableStatus = 'unstarted';
   #topicId: string | undefined;
   #settleStart: (() => void) | undefined;
@@ -79,44 +71,23 @@ export class KafkaTable<V> extends TableReads<V> {
   constructor(options: KafkaTableOptions<V>, kind?: TableKind<V>) {
     validateTableOptions(options);
     const logger = options.logger ?? consoleLogger;
-    const rejected = new RejectedValueLog(logger, options.topic);
-    const context: TableStateContext<V> = {
-      keyCodec: options.keyCodec ?? utf8(),
-      valueCodec: options.valueCodec,
-      tombstoneHistory: options.tombstoneHistory ?? 100_000,
-      onRejected: (value) => rejected.report(value),
-    };
-    super(
-      options.topic,
-      kind
-        ? kind.createState(context)
-        : new TableState(
-            context.keyCodec,
-            context.valueCodec,
-            context.tombstoneHistory,
-            context.onRejected,
-          ),
-    );
+    super(options.topic, createTableState(options, kind, logger));
     this.#kind = kind;
     this.#options = options;
     this.#logger = logger;
     this.#timers = options.timers ?? defaultTimers;
     this.#changeListeners = new Listeners(logger, 'change', { topic: options.topic });
     this.#statusListeners = new Listeners(logger, 'status', { topic: options.topic });
-    this.#waiters = new Waiters(this.#timers);
-    this.#caughtUpLatch = new Latch(this.#timers);
+    this.#catchUp = new CatchUp(this.#timers);
     this.#ownsSource = options.source === undefined;
-    this.#source = options.source ?? this.#defaultSource(options);
-  }
-
-  #defaultSource(options: KafkaTableOptions<V>): KafkaSource {
-    const common = {
-      ...(options.clientId ? { clientId: options.clientId } : {}),
-      ...security(options),
-      logger: this.#logger,
-    };
-    if (options.kafka !== undefined) return kafkajsSource({ kafka: options.kafka, ...common });
-    return wireSource({ brokers: options.brokers ?? [], ...common });
+    this.#source = options.source ?? tableSource(options, logger);
+    this.#waits = new PositionWaits({
+      topic: options.topic,
+      timers: this.#timers,
+      source: this.#source,
+      positions: this.state.positions,
+      readable: () => this.#readable,
+    });
   }
 
   /**
@@ -136,7 +107,7 @@ export class KafkaTable<V> extends TableReads<V> {
     return new KafkaTable({ ...rest, valueCodec: schema ? json({ schema }) : json() });
   }
 
-  /** See {@link TableStatus}; precedence failed > unstarted > caught_up > degraded > loading. */
+  /** See {@link TableStatus} and {@link tableStatusOf}. */
   get status(): TableStatus {
     return this.#status;
   }
@@ -159,8 +130,8 @@ export class KafkaTable<V> extends TableReads<V> {
       keyDecodeErrors: s.keyDecodeErrors,
       valueDecodeErrors: s.valueDecodeErrors,
       valueEncodeErrors: s.valueEncodeErrors,
-      catchUpSeconds: this.#catchUpSeconds,
-      replayedAtCatchUp: this.#replayedAtCatchUp,
+      catchUpSeconds: this.#catchUp.seconds,
+      replayedAtCatchUp: this.#catchUp.replayed,
     });
   }
 
@@ -185,9 +156,7 @@ export class KafkaTable<V> extends TableReads<V> {
    * timeout, stop or failure.
    */
   waitForPosition(target: TablePosition, timeoutMs: number): Promise<boolean> {
-    validatePositiveInteger('timeoutMs', timeoutMs);
-    if (!this.#readable) return Promise.resolve(false);
-    return this.#waiters.add(target, timeoutMs, this.state.positions);
+    return this.#waits.forPosition(target, timeoutMs);
   }
 
   /**
@@ -198,7 +167,7 @@ export class KafkaTable<V> extends TableReads<V> {
   whenCaughtUp(timeoutMs: number): Promise<boolean> {
     validatePositiveInteger('timeoutMs', timeoutMs);
     if (this.#failure) return Promise.resolve(false);
-    return this.#caughtUpLatch.wait(timeoutMs);
+    return this.#catchUp.wait(timeoutMs);
   }
 
   /**
@@ -214,13 +183,13 @@ export class KafkaTable<V> extends TableReads<V> {
       );
     }
     this.started = true;
-    this.#startedAt = performance.now();
+    this.#catchUp.start();
     this.#updateStatus();
     const settled = new Promise<void>((resolve) => {
       this.#settleStart = resolve;
     });
     const timeout = this.#timers.setTimeout(() => {
-      if (this.#caughtUp || this.#stopped) return;
+      if (this.#catchUp.reached || this.#stopped) return;
       this.#timedOut = true;
       this.#logger.warn(
         `Table "${this.topic}" did not catch up within ${this.#catchupTimeoutMs} ms; serving as degraded while it goes on.`,
@@ -241,7 +210,7 @@ export class KafkaTable<V> extends TableReads<V> {
       this.#settleStart = undefined;
     }
     if (this.#failure) throw this.#failure;
-    if (this.#stopped && !this.#caughtUp && !this.#timedOut) {
+    if (this.#stopped && !this.#catchUp.reached && !this.#timedOut) {
       throw new TablecastError(
         'TABLE_STOPPED',
         `Table "${this.topic}" was stopped before it caught up.`,
@@ -256,16 +225,7 @@ export class KafkaTable<V> extends TableReads<V> {
   async #open(): Promise<void> {
     const o = this.#options;
     if (o.ensureTopic !== false && this.#kind?.compacted !== false) {
-      await ensureTopic({
-        topic: this.topic,
-        ...(o.kafka ? { kafka: o.kafka } : {}),
-        ...(o.brokers ? { brokers: o.brokers } : {}),
-        ...security(o),
-        ...(o.numPartitions ? { numPartitions: o.numPartitions } : {}),
-        ...(o.topicConfigs ? { topicConfigs: o.topicConfigs } : {}),
-        ...(o.onPolicyMismatch ? { onPolicyMismatch: o.onPolicyMismatch } : {}),
-        logger: this.#logger,
-      });
+      await ensureTableTopic(o, this.#logger);
     }
     if (this.#stopped || this.#failure) return;
     const [offsets, topicId] = await Promise.all([
@@ -329,16 +289,13 @@ export class KafkaTable<V> extends TableReads<V> {
     if (changes !== undefined && changes.length > 0) this.#changeListeners.emit(changes);
     const position = this.state.positions[batch.partition] ?? 0;
     if (this.#gate?.advance(batch.partition, position)) this.#markCaughtUp();
-    this.#waiters.check(this.state.positions);
+    this.#waits.check();
   }
 
   #markCaughtUp(): void {
-    if (this.#caughtUp) return;
-    this.#caughtUp = true;
-    this.#catchUpSeconds = (performance.now() - this.#startedAt) / 1000;
-    this.#replayedAtCatchUp = this.state.recordsApplied;
+    if (!this.#catchUp.reach(this.state.recordsApplied)) return;
     this.#updateStatus();
-    this.#caughtUpLatch.open();
+    this.#catchUp.open();
     this.#settleStart?.();
   }
 
@@ -350,8 +307,8 @@ export class KafkaTable<V> extends TableReads<V> {
     if (this.#failure || this.#stopped) return;
     this.#failure = toTablecastError(error, code, `Table "${this.topic}" ${what}`);
     this.#updateStatus();
-    this.#waiters.cancelAll();
-    this.#caughtUpLatch.cancel();
+    this.#waits.cancelAll();
+    this.#catchUp.cancel();
     this.#settleStart?.();
     this.#changeListeners.clear();
     this.#statusListeners.clear();
@@ -374,15 +331,12 @@ export class KafkaTable<V> extends TableReads<V> {
   }
 
   #updateStatus(): void {
-    const next: TableStatus = this.#failure
-      ? 'failed'
-      : !this.started
-        ? 'unstarted'
-        : this.#caughtUp
-          ? 'caught_up'
-          : this.#timedOut
-            ? 'degraded'
-            : 'loading';
+    const next = tableStatusOf({
+      failed: this.#failure !== undefined,
+      started: this.started,
+      caughtUp: this.#catchUp.reached,
+      timedOut: this.#timedOut,
+    });
     if (next === this.#status) return;
     this.#status = next;
     this.#statusListeners.emit(next, this.#failure);
@@ -407,35 +361,15 @@ export class KafkaTable<V> extends TableReads<V> {
    * timeout, stop or failure. Never hangs.
    */
   waitFor(position: LogPosition, timeoutMs: number): Promise<boolean> {
-    validatePositiveInteger('timeoutMs', timeoutMs);
-    if (!Number.isInteger(position?.partition) || !Number.isInteger(position?.offset)) {
-      throw new TypeError('waitFor needs a { partition, offset } position with integer fields.');
-    }
-    if (!this.#readable) return Promise.resolve(false);
-    const target = [] as number[];
-    target[position.partition] = position.offset + 1;
-    return this.#waiters.add(target, timeoutMs, this.state.positions);
+    return this.#waits.forRecord(position, timeoutMs);
   }
 
   /**
    * Resolves true once the table has applied everything written to the topic before the call
    * (read-your-writes), false on timeout, stop or failure. Costs one offsets request.
    */
-  async barrier(timeoutMs: number): Promise<boolean> {
-    validatePositiveInteger('timeoutMs', timeoutMs);
-    if (!this.#readable) return false;
-    const deadline = performance.now() + timeoutMs;
-    let offsets: Awaited<ReturnType<KafkaSource['offsets']>>;
-    try {
-      offsets = await withTimeout(this.#timers, this.#source.offsets(this.topic), timeoutMs);
-    } catch {
-      return false;
-    }
-    if (!this.#readable) return false;
-    const target: number[] = [];
-    for (const { partition, end } of offsets) target[partition] = end;
-    const left = Math.max(1, Math.ceil(deadline - performance.now()));
-    return this.#waiters.add(target, left, this.state.positions);
+  barrier(timeoutMs: number): Promise<boolean> {
+    return this.#waits.forEnd(timeoutMs);
   }
 
   get #readable(): boolean {
@@ -446,8 +380,8 @@ export class KafkaTable<V> extends TableReads<V> {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#waiters.cancelAll();
-    this.#caughtUpLatch.cancel();
+    this.#waits.cancelAll();
+    this.#catchUp.cancel();
     this.#settleStart?.();
     try {
       // A failed table is releasing its client already.

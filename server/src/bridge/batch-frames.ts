@@ -3,15 +3,30 @@ import type { TableChange } from '../table-types.js';
 import { FramedText } from './framed-text.js';
 import { deltaFrame, wireSet } from './wire-frames.js';
 
+/** The changes of a batch that one filter keeps: undefined when it keeps none. */
+interface Selection {
+  readonly sets: readonly string[];
+  readonly deletes: readonly string[];
+  /** The framed delta per `sub` id: the id is in the bytes, so it is part of the key. */
+  readonly frames: Map<string, FramedText>;
+}
+
 /**
- * The frames of one applied batch, built lazily and at most once: the unfiltered delta is
- * built and framed once and the same bytes go to every socket; each set's JSON is built once, from the
- * value text the table stores, and shared by every filtered subscription.
+ * The frames of one applied batch, built lazily and at most once, and written as the same bytes
+ * to every socket they go to. The unfiltered delta is one frame for every socket. A filtered
+ * delta carries its subscription's `sub`, so its bytes are shared by the subscriptions with the
+ * same canonical filter and the same `sub` id (clients number their subscriptions, so sockets of
+ * one app mostly agree): the keys a filter keeps are picked once per canonical filter, and each
+ * (filter, sub) frame is built and framed once. Each set's JSON is built once, from the value
+ * text the table stores, and shared by all of them. The bytes a socket gets are the same as if
+ * its delta were built for it alone.
  */
 export class BatchFrames {
   #sets: Map<string, string> | undefined;
   #deletes: string[] | undefined;
   #shared: FramedText | undefined;
+  /** Per canonical filter, what it keeps (null: nothing). */
+  readonly #selections = new Map<string, Selection | null>();
 
   constructor(
     readonly table: string,
@@ -32,13 +47,36 @@ export class BatchFrames {
     return this.#shared;
   }
 
-  /** The delta for one filtered subscription, or undefined when nothing in it matches. */
-  filtered(sub: string, matches: (key: string) => boolean): string | undefined {
+  /**
+   * The delta for the filtered subscription `sub`, or undefined when nothing in its filter
+   * changed. `filterKey` is the filter's canonical form: subscriptions that give the same one
+   * must give matchers that keep the same keys.
+   */
+  filtered(
+    sub: string,
+    filterKey: string,
+    matches: (key: string) => boolean,
+  ): FramedText | undefined {
+    const selection = this.#select(filterKey, matches);
+    if (selection === null) return undefined;
+    let frame = selection.frames.get(sub);
+    if (frame === undefined) {
+      frame = new FramedText(deltaFrame({ sub }, selection.sets, selection.deletes, this.position));
+      selection.frames.set(sub, frame);
+    }
+    return frame;
+  }
+
+  #select(filterKey: string, matches: (key: string) => boolean): Selection | null {
+    let selection = this.#selections.get(filterKey);
+    if (selection !== undefined) return selection;
     const sets: string[] = [];
     for (const [key, set] of this.#setsByKey()) if (matches(key)) sets.push(set);
     const deletes = this.#deleted().filter(matches);
-    if (sets.length === 0 && deletes.length === 0) return undefined;
-    return deltaFrame({ sub }, sets, deletes, this.position);
+    selection =
+      sets.length === 0 && deletes.length === 0 ? null : { sets, deletes, frames: new Map() };
+    this.#selections.set(filterKey, selection);
+    return selection;
   }
 
   #setsByKey(): Map<string, string> {

@@ -3,10 +3,7 @@ import {
   type ClientMessage,
   type ErrorCode,
   encodeMessage,
-  type KeyFilter,
   type Position,
-  ProtocolError,
-  parseClientMessage,
   positionCovers,
   type ServerMessage,
   type SubscribeMessage,
@@ -15,33 +12,22 @@ import {
   type WriteMessage,
 } from '../../../shared/src/protocol/index.js';
 import { keyMatcher } from '../../../shared/src/protocol/key-filter.js';
-import type { Logger, Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
+import type { Allowed } from './allowed.js';
 import type { BatchFrames } from './batch-frames.js';
-import type { BridgeMetrics } from './bridge-metrics.js';
-import type { AuthorizeRequest, ResolvedBridgeOptions } from './bridge-options.js';
+import type { AuthorizeRequest } from './bridge-options.js';
+import { canonicalFilter } from './canonical-filter.js';
+import { frameSize, readClientFrame } from './client-frame.js';
+import type { ConnectionHost } from './connection-host.js';
 import { DrainWatch } from './drain-watch.js';
 import { type FramedText, writeFramed } from './framed-text.js';
-import type { SliceScheduler, SliceTask } from './slice-scheduler.js';
+import { MessageLimit } from './message-limit.js';
+import { pastLogEnd } from './past-log-end.js';
+import type { SliceTask } from './slice-scheduler.js';
 import { SnapshotProducer, type Subscription } from './snapshot-producer.js';
-import { TokenBucket } from './token-bucket.js';
-import type { WriteService } from './write-service.js';
-
-/** What a connection needs from its bridge. */
-export interface ConnectionHost {
-  readonly options: ResolvedBridgeOptions;
-  readonly metrics: BridgeMetrics;
-  readonly timers: Timers;
-  readonly logger: Logger;
-  readonly scheduler: SliceScheduler;
-  readonly writes: WriteService;
-  table(name: string): KafkaTable<unknown> | undefined;
-  join(table: string, connection: BridgeConnection): void;
-  leave(table: string, connection: BridgeConnection): void;
-}
-
-/** Which tables a connection may read. */
-export type Allowed = ReadonlySet<string> | 'all';
+import { subscribeRefusal } from './subscribe-refusal.js';
+import type { FanoutMember } from './table-fanout.js';
+import { refusedWrite, WriteLimit } from './write-limit.js';
 
 /**
  * One client socket and its subscriptions. Everything it is sent counts against one budget,
@@ -49,17 +35,16 @@ export type Allowed = ReadonlySet<string> | 'all';
  * part at a time, only while the buffer is under half of it; a subscription that misses deltas
  * is resumed later from its position. A socket that stays without room is closed with 4008.
  */
-export class BridgeConnection implements SliceTask {
+export class BridgeConnection implements SliceTask, FanoutMember {
   readonly #subs = new Map<string, Subscription>();
   readonly #socket: WebSocket;
   readonly #host: ConnectionHost;
   readonly #producer: SnapshotProducer;
-  readonly #bucket: TokenBucket;
-  readonly #writeLimit: TokenBucket;
+  readonly #messageLimit: MessageLimit;
+  readonly #writeLimit: WriteLimit;
   readonly #request: AuthorizeRequest;
   #allowed: Allowed;
   readonly #drain: DrainWatch;
-  #refusedInARow = 0;
   #closed = false;
   alive = true;
 
@@ -74,9 +59,9 @@ export class BridgeConnection implements SliceTask {
     this.#allowed = allowed;
     this.#request = request;
     const o = host.options;
-    this.#writeLimit = new TokenBucket(2 * o.maxWritesPerSecond, o.maxWritesPerSecond);
+    this.#writeLimit = new WriteLimit(o.maxWritesPerSecond);
     this.#producer = new SnapshotProducer(this, o.snapshotPartSize, () => this.#drain.flushed());
-    this.#bucket = new TokenBucket(o.controlMessageBurst, o.controlMessagesPerSecond);
+    this.#messageLimit = new MessageLimit(o.controlMessageBurst, o.controlMessagesPerSecond);
     this.#drain = new DrainWatch(host.timers, o.slowClientTimeoutMs, {
       hasRoom: () => this.#hasRoom(),
       room: () => this.#wake(),
@@ -134,62 +119,36 @@ export class BridgeConnection implements SliceTask {
 
   async receive(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Promise<void> {
     if (this.#closed) return;
-    const size = Array.isArray(data)
-      ? data.reduce((n, b) => n + b.length, 0)
-      : (data as Buffer).byteLength;
-    if (size > this.#host.options.maxMessageBytes) {
+    if (frameSize(data) > this.#host.options.maxMessageBytes) {
       return this.close(1009, 'message too large', {
         code: 'MESSAGE_TOO_LARGE',
         message: `Messages are limited to ${this.#host.options.maxMessageBytes} bytes.`,
       });
     }
-    let message: ClientMessage | undefined;
-    let failure: ProtocolError | undefined;
-    try {
-      if (isBinary)
-        throw new ProtocolError(
-          'BAD_MESSAGE',
-          'Binary frames are not part of the protocol; send JSON text.',
-        );
-      message = parseClientMessage(String(data));
-    } catch (error) {
-      failure =
-        error instanceof ProtocolError
-          ? error
-          : new ProtocolError('BAD_MESSAGE', 'Unreadable message.');
-    }
+    const { message, failure } = readClientFrame(data, isBinary);
     if (!this.#admit(message, failure?.sub)) return;
     if (failure) {
       // With the subscription named, the client can fail that subscribe instead of waiting.
       return this.#error(failure.code, failure.message, failure.sub);
     }
-    switch (message!.type) {
+    switch (message.type) {
       case 'subscribe':
-        await this.#subscribe(message as SubscribeMessage);
+        await this.#subscribe(message);
         return;
       case 'unsubscribe':
-        this.#unsubscribe(message!.sub, true);
+        this.#unsubscribe(message.sub, true);
         return;
       case 'write':
-        await this.#write(message as WriteMessage);
+        await this.#write(message);
         return;
     }
   }
 
   /** A write: its own rate limit, then the bridge's write service (PROTOCOL.md §16). */
   async #write(message: WriteMessage): Promise<void> {
-    if (!this.#writeLimit.take()) {
-      this.send(
-        refusedWrite(
-          message,
-          'RATE_LIMITED',
-          `At most ${this.#host.options.maxWritesPerSecond} writes per second per connection; retry later.`,
-        ),
-      );
-      return;
-    }
+    const context = { request: this.#request, readable: this.#allowed };
     this.send(
-      await this.#host.writes.write(message, { request: this.#request, readable: this.#allowed }),
+      this.#writeLimit.refusal(message) ?? (await this.#host.writes.write(message, context)),
     );
   }
 
@@ -199,23 +158,19 @@ export class BridgeConnection implements SliceTask {
    * that goes on past `controlMessageBurst` refusals in a row is closed with 4429.
    */
   #admit(message: ClientMessage | undefined, failedSub: string | undefined): boolean {
-    if (this.#bucket.take()) {
-      this.#refusedInARow = 0;
-      return true;
-    }
+    const verdict = this.#messageLimit.verdict(message);
+    if (verdict === 'admit') return true;
     this.#host.metrics.rateLimited++;
-    if (++this.#refusedInARow > this.#host.options.controlMessageBurst) {
+    if (verdict === 'close') {
       this.close(4429, 'too many messages', {
         code: 'RATE_LIMITED',
         message: 'This socket kept sending faster than allowed; reconnect later.',
       });
       return false;
     }
-    if (message?.type === 'unsubscribe') return true;
+    if (verdict === 'honour') return true;
     if (message?.type === 'write') {
-      this.send(
-        refusedWrite(message, 'RATE_LIMITED', 'Too many messages on this socket; slow down.'),
-      );
+      this.send(refusedWrite(message, 'Too many messages on this socket; slow down.'));
       return false;
     }
     const sub = message?.sub ?? failedSub;
@@ -230,45 +185,17 @@ export class BridgeConnection implements SliceTask {
   async #subscribe(message: SubscribeMessage): Promise<void> {
     const { sub: id, table: name } = message;
     const o = this.#host.options;
-    if (this.#subs.has(id)) {
-      return this.#error(
-        'DUPLICATE_SUBSCRIPTION',
-        `Subscription "${id}" already exists on this connection.`,
-        id,
-      );
-    }
-    if (this.#subs.size >= o.maxSubscriptionsPerConnection) {
-      return this.#error(
-        'TOO_MANY_SUBSCRIPTIONS',
-        `At most ${o.maxSubscriptionsPerConnection} subscriptions per connection.`,
-        id,
-      );
-    }
-    const table = this.#host.table(name);
-    const allowed = this.#allowed === 'all' || this.#allowed.has(name);
-    if (table === undefined || (!allowed && !o.revealForbiddenTables)) {
-      return this.#error(
-        'UNKNOWN_TABLE',
-        this.#allowed === 'all'
-          ? `No table "${name}" on this bridge.`
-          : `No table "${name}" that this connection may read.`,
-        id,
-      );
-    }
-    if (!allowed) {
-      return this.#error('FORBIDDEN', `This connection may not read table "${name}".`, id);
-    }
     const filterKey = canonicalFilter(message.filter);
-    const twin = [...this.#subs.values()].find(
-      (s) => s.table === name && s.filterKey === filterKey,
-    );
-    if (twin !== undefined) {
-      return this.#error(
-        'DUPLICATE_SUBSCRIPTION',
-        `Subscription "${twin.id}" already reads table "${name}" with this filter on this connection; share it.`,
-        id,
-      );
-    }
+    const refusal = subscribeRefusal(message, filterKey, {
+      subs: this.#subs,
+      allowed: this.#allowed,
+      maxSubscriptionsPerConnection: o.maxSubscriptionsPerConnection,
+      revealForbiddenTables: o.revealForbiddenTables,
+      hasTable: (n) => this.#host.table(n) !== undefined,
+    });
+    if (refusal !== undefined) return this.#error(refusal.code, refusal.message, id);
+    // subscribeRefusal refuses a table this bridge does not have.
+    const table = this.#host.table(name)!;
     const sub: Subscription = {
       id,
       table: name,
@@ -288,7 +215,7 @@ export class BridgeConnection implements SliceTask {
       // I3: a client must never go back in time, so a bridge behind its position waits —
       // unless the position is past the end of the log itself: then the topic was truncated or
       // recreated under the same identity, and only a reset is right.
-      const pastEnd = !positionCovers(here, from) && (await this.#pastLogEnd(table, from));
+      const pastEnd = !positionCovers(here, from) && (await pastLogEnd(table, from));
       if (this.#subs.get(id) !== sub) return;
       if (!pastEnd) {
         if (!positionCovers(tablePosition(table), from)) {
@@ -310,16 +237,6 @@ export class BridgeConnection implements SliceTask {
     }
     this.#producer.enqueue(sub);
     this.#wake();
-  }
-
-  async #pastLogEnd(table: KafkaTable<unknown>, from: Position): Promise<boolean> {
-    try {
-      const end = await table.endOffsets();
-      return from.offsets.some((offset, partition) => offset > (end[partition] ?? 0));
-    } catch {
-      // Cannot tell (broker unreachable): wait as for a lagging replica.
-      return false;
-    }
   }
 
   #unsubscribe(id: string, reply: boolean): void {
@@ -428,9 +345,13 @@ export class BridgeConnection implements SliceTask {
         this.#producer.enqueue(sub);
         continue;
       }
-      let frame: string | FramedText | undefined;
+      let frame: FramedText | undefined;
       try {
-        frame = sub.matches === undefined ? batch.shared() : batch.filtered(sub.id, sub.matches);
+        // Built once per batch for all sockets that get the same bytes (see BatchFrames).
+        frame =
+          sub.matches === undefined
+            ? batch.shared()
+            : batch.filtered(sub.id, sub.filterKey, sub.matches);
       } catch (error) {
         this.#end(
           sub,
@@ -476,15 +397,4 @@ export class BridgeConnection implements SliceTask {
     this.#producer.dispose();
     for (const id of [...this.#subs.keys()]) this.#unsubscribe(id, false);
   }
-}
-
-/** Two subscriptions of a table with the same canonical filter read the same keys. */
-function canonicalFilter(filter: KeyFilter | undefined): string {
-  if (filter === undefined) return '*';
-  if ('prefix' in filter) return `p:${filter.prefix}`;
-  return `k:${JSON.stringify([...new Set(filter.keys)].sort())}`;
-}
-
-function refusedWrite(message: WriteMessage, code: 'RATE_LIMITED', text: string): ServerMessage {
-  return { type: 'write-result', id: message.id, ok: false, code, message: text };
 }

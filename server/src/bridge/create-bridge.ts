@@ -5,12 +5,11 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { encodeMessage, SUBPROTOCOL, tablePosition } from '../../../shared/src/protocol/index.js';
 import { consoleLogger, defaultTimers, type Logger, type Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
-import type { TableChange } from '../table-types.js';
-import { BatchFrames } from './batch-frames.js';
-import { type Allowed, BridgeConnection, type ConnectionHost } from './bridge-connection.js';
+import { type AccessDecision, decideAccess } from './access-decision.js';
+import type { Bridge } from './bridge.js';
+import { BridgeConnection } from './bridge-connection.js';
 import { BridgeMetrics } from './bridge-metrics.js';
 import {
-  type Authorization,
   type AuthorizeRequest,
   type BridgeOptions,
   type ResolvedBridgeOptions,
@@ -18,23 +17,12 @@ import {
   type SessionInfo,
 } from './bridge-options.js';
 import { ConnectionCaps } from './connection-caps.js';
-import { DeltaCoalescer } from './delta-coalescer.js';
+import type { ConnectionHost } from './connection-host.js';
 import { handleHttp } from './http-routes.js';
 import { SliceScheduler } from './slice-scheduler.js';
+import { type FanoutMember, TableFanout } from './table-fanout.js';
 import { authorizeRequest, refuse } from './upgrade-request.js';
 import { WriteService } from './write-service.js';
-
-/**
- * The longest the bridge holds a change back to space a busy table's deltas out: well inside
- * the latency a dashboard notices, and a bound on what pacing adds to a change's p99.
- */
-const DELTA_MAX_DELAY_MS = 20;
-
-/** An authorization decision, normalised: which tables, and the app's session data. */
-interface Decision {
-  readonly tables: Allowed;
-  readonly session: unknown;
-}
 
 /** One open socket: its connection and what it was authorized with. */
 interface Session {
@@ -42,39 +30,6 @@ interface Session {
   readonly request: AuthorizeRequest;
   readonly address: string;
   session: unknown;
-}
-
-export interface Bridge {
-  /**
-   * Starts the tables that are not started yet and listens. Resolves with the bound address.
-   * `backlog` (default 4096, capped by the kernel's somaxconn) is the queue of connections not
-   * yet accepted: when a whole office opens a dashboard at once, a short queue drops SYNs and
-   * the browsers retry after 1, 3, 7 s.
-   */
-  listen(options?: {
-    port?: number;
-    host?: string;
-    backlog?: number;
-  }): Promise<{ port: number; host: string; url: string }>;
-  /** Resolves once every table's start() settled (caught up, degraded or failed). */
-  ready(): Promise<void>;
-  /**
-   * Tells clients to go elsewhere (a `goaway` whose `retryAfterMs` is spread over
-   * `goawaySpreadMs`), closes every socket and the server; sockets that do not finish the
-   * closing handshake within `graceMs` (default 1000) are cut. Idempotent.
-   */
-  close(options?: { graceMs?: number }): Promise<void>;
-  /**
-   * Closes every open session the predicate picks (error FORBIDDEN, then close 4403), e.g. all
-   * sessions of a user whose token was revoked. Returns how many were closed.
-   */
-  revoke(predicate: (session: SessionInfo) => boolean): number;
-  readonly metrics: BridgeMetrics;
-  /** Handle an upgrade from your own HTTP server instead of listen(). */
-  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** Handle a request from your own HTTP server: /healthz, /readyz, /metrics, /tables/... */
-  handleRequest(request: IncomingMessage, response: ServerResponse): void;
-  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**
@@ -96,14 +51,12 @@ class BridgeServer implements Bridge, ConnectionHost {
   readonly timers: Timers;
   readonly logger: Logger;
   readonly #tables: ReadonlyMap<string, KafkaTable<unknown>>;
-  readonly #members = new Map<string, Set<BridgeConnection>>();
   readonly #connections = new Map<WebSocket, Session>();
   /** Open sockets plus upgrades being authorized, per remote address and in all. */
   readonly #caps: ConnectionCaps;
   #reauthorizeTimer: unknown;
   readonly #wss: WebSocketServer;
-  readonly #unsubscribeTables: Array<() => void> = [];
-  readonly #deltas: DeltaCoalescer;
+  readonly #fanout: TableFanout;
   readonly writes: WriteService;
   #server: Server | undefined;
   #heartbeat: unknown;
@@ -115,11 +68,7 @@ class BridgeServer implements Bridge, ConnectionHost {
     this.logger = logger;
     this.timers = timers;
     this.#tables = new Map(Object.entries(options.tables));
-    this.#deltas = new DeltaCoalescer((name, changes) => this.#deliver(name, changes), {
-      timers,
-      now: () => performance.now(),
-      maxDelayMs: DELTA_MAX_DELAY_MS,
-    });
+    this.#fanout = new TableFanout(this.#tables, timers, logger);
     this.writes = new WriteService({
       writers: new Map(Object.entries(options.writers)),
       authorizeWrite: options.authorizeWrite,
@@ -141,48 +90,18 @@ class BridgeServer implements Bridge, ConnectionHost {
       perMessageDeflate: false,
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
-    for (const [name, table] of this.#tables) {
-      this.#members.set(name, new Set());
-      this.#unsubscribeTables.push(
-        table.onChanges((changes) => {
-          const members = this.#members.get(name);
-          if (!members || members.size === 0) return;
-          this.#deltas.add(name, changes);
-        }),
-        table.onStatus(() => {
-          this.#deltas.flush(name);
-          for (const connection of this.#members.get(name) ?? []) connection.status(name);
-        }),
-      );
-    }
-  }
-
-  #deliver(name: string, changes: readonly TableChange<unknown>[]): void {
-    const table = this.#tables.get(name)!;
-    const batch = new BatchFrames(name, changes, tablePosition(table));
-    for (const connection of this.#members.get(name) ?? []) {
-      // One connection that fails must not cost the others this batch.
-      try {
-        connection.deliver(batch);
-      } catch (error) {
-        this.logger.error('Delivering a batch to a connection failed.', {
-          table: name,
-          error: String(error),
-        });
-      }
-    }
   }
 
   table(name: string): KafkaTable<unknown> | undefined {
     return this.#tables.get(name);
   }
 
-  join(table: string, connection: BridgeConnection): void {
-    this.#members.get(table)?.add(connection);
+  join(table: string, connection: FanoutMember): void {
+    this.#fanout.join(table, connection);
   }
 
-  leave(table: string, connection: BridgeConnection): void {
-    this.#members.get(table)?.delete(connection);
+  leave(table: string, connection: FanoutMember): void {
+    this.#fanout.leave(table, connection);
   }
 
   ready(): Promise<void> {
@@ -265,7 +184,7 @@ class BridgeServer implements Bridge, ConnectionHost {
   }
 
   async #reauthorize(session: Session): Promise<void> {
-    let decision: Decision | false;
+    let decision: AccessDecision | false;
     try {
       decision = await this.#decide(session.request);
     } catch (error) {
@@ -388,18 +307,16 @@ class BridgeServer implements Bridge, ConnectionHost {
     );
   }
 
-  async #decide(request: AuthorizeRequest): Promise<Decision | false> {
-    if (this.options.authorize === undefined) return { tables: 'all', session: undefined };
-    const decision: Authorization = await this.options.authorize(request);
-    if (decision === true) return { tables: 'all', session: undefined };
-    if (decision === false || typeof decision !== 'object' || decision === null) return false;
-    return {
-      tables: decision.tables === undefined ? 'all' : new Set(decision.tables),
-      session: decision.session,
-    };
+  #decide(request: AuthorizeRequest): Promise<AccessDecision | false> {
+    return decideAccess(this.options.authorize, request);
   }
 
-  #accept(ws: WebSocket, decision: Decision, request: AuthorizeRequest, address: string): void {
+  #accept(
+    ws: WebSocket,
+    decision: AccessDecision,
+    request: AuthorizeRequest,
+    address: string,
+  ): void {
     if (ws.protocol !== SUBPROTOCOL) {
       ws.send(
         encodeMessage({
@@ -443,8 +360,7 @@ class BridgeServer implements Bridge, ConnectionHost {
   async #close(graceMs: number): Promise<void> {
     if (this.#heartbeat !== undefined) this.timers.clearTimeout(this.#heartbeat);
     if (this.#reauthorizeTimer !== undefined) this.timers.clearTimeout(this.#reauthorizeTimer);
-    for (const remove of this.#unsubscribeTables) remove();
-    this.#deltas.close();
+    this.#fanout.close();
     const sockets = [...this.#connections.keys()];
     const spread = this.options.goawaySpreadMs;
     for (const socket of sockets) {

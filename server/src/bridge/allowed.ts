@@ -1,0 +1,2 @@
+/** Which tables a connection may read. */
+export type Allowed = ReadonlySet<string> | 'all';

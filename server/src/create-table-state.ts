@@ -1,0 +1,32 @@
+import { utf8 } from '../../shared/src/codecs/utf8.js';
+import type { Logger } from './environment.js';
+import type { KafkaTableOptions } from './kafka-table-options.js';
+import { RejectedValueLog } from './rejected-value-log.js';
+import type { TableKind, TableStateContext } from './table-kind.js';
+import { TableState } from './table-state.js';
+
+/**
+ * The state a table applies its records to: its kind's, or the compacted map's when it has no
+ * kind, built from the table's codecs and limits; rejected values are logged under its topic.
+ */
+export function createTableState<V>(
+  options: KafkaTableOptions<V>,
+  kind: TableKind<V> | undefined,
+  logger: Logger,
+): TableState<V> {
+  const rejected = new RejectedValueLog(logger, options.topic);
+  const context: TableStateContext<V> = {
+    keyCodec: options.keyCodec ?? utf8(),
+    valueCodec: options.valueCodec,
+    tombstoneHistory: options.tombstoneHistory ?? 100_000,
+    onRejected: (value) => rejected.report(value),
+  };
+  return kind
+    ? kind.createState(context)
+    : new TableState(
+        context.keyCodec,
+        context.valueCodec,
+        context.tombstoneHistory,
+        context.onRejected,
+      );
+}
