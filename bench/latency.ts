@@ -21,15 +21,20 @@
  * process per bridge; the measuring client subscribes to the first
  */
 import * as path from 'node:path';
+import {
+  type BridgeStats,
+  type LoadReport,
+  ms,
+  type ProbeResult,
+  renderLatencyReport,
+  type Step,
+} from './latency-report.js';
 import { Options } from './lib/args.js';
 import { acquireBroker, createCompactedTopic, deleteTopic, withAdmin } from './lib/kafka.js';
 import { Cleanups, sleep } from './lib/lifecycle.js';
 import { parseLoadClientKind, startLoadClient } from './lib/load-client.js';
 import { machineCpu } from './lib/machine-cpu.js';
 import { machineFacts, repoRoot, writeResult } from './lib/results.js';
-import type { Distribution } from './lib/stats.js';
-import { fmtNumber } from './lib/stats.js';
-import { renderTable } from './lib/table.js';
 import { startWorker, type Worker, type WorkerMessage } from './lib/worker.js';
 
 const opts = new Options();
@@ -62,60 +67,6 @@ const log = (message: string): void => {
   process.stderr.write(`[bench:latency] ${message}\n`);
 };
 const cleanups = new Cleanups(log);
-
-type Lat = Distribution & { missing: number; negative: number };
-type ProbeResult = WorkerMessage & {
-  sent: number;
-  measured: number;
-  writeErrors: number;
-  sendRate: number;
-  client: Lat;
-  table: Lat;
-  ack: Distribution;
-};
-type BridgeStats = WorkerMessage & {
-  connections: number;
-  subscriptions: number;
-  framesSent: number;
-  bytesSent: number;
-  slowClientEvents: number;
-  cpuShare: number;
-  loopDelayP99Ms: number;
-  rss: number;
-};
-type LoadReport = WorkerMessage & {
-  cpuSeconds?: number;
-  frames: number;
-  changes: number;
-  live: number;
-  minChanges: number;
-};
-
-interface Step {
-  readonly clients: number;
-  readonly ok: boolean;
-  readonly error?: string;
-  readonly probe?: ProbeResult;
-  readonly load?: {
-    sockets: number;
-    live: number;
-    frames: number;
-    changes: number;
-    minChangesPerSocket: number;
-  };
-  readonly bridge?: {
-    /** Summed over the bridge processes (1 core = 1), and per process. */
-    cpuShare: number;
-    cpuShares: number[];
-    loopDelayP99Ms: number;
-    framesSent: number;
-    bytesSent: number;
-    slowClientEvents: number;
-    rss: number;
-  };
-  /** CPU per wall second over the step (1 core = 1): the load client, the whole machine. */
-  readonly cpu?: { load: number | null; machine: number; wallSeconds: number };
-}
 
 async function waitForConnections(bridge: Worker, want: number): Promise<void> {
   const deadline = Date.now() + 15_000;
@@ -267,16 +218,6 @@ async function runStep(
   }
 }
 
-/** The bridges' CPU (1 core = 100%): the sum, and each process's when there are several. */
-const bridgeCpuCell = (shares: readonly number[]): string => {
-  const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
-  const total = pct(shares.reduce((a, b) => a + b, 0));
-  return shares.length === 1 ? total : `${total} (${shares.map(pct).join(' + ')})`;
-};
-
-const ms = (v: number | undefined): string =>
-  v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(2);
-
 async function main(): Promise<number> {
   const broker = await acquireBroker({ heapMb: brokerHeapMb, log: (l) => log(`kafka: ${l}`) });
   if (broker.owned) cleanups.add('stop broker', () => broker.stop());
@@ -329,109 +270,18 @@ async function main(): Promise<number> {
   }
   await Promise.all(bridges.map((b) => b.worker.stop()));
 
-  const out: string[] = [''];
-  out.push(
-    `latency: writer ack → change callback, ${fmtNumber(rate)} writes/s paced for ${durationMs / 1000} s ` +
-      `(+${warmupMs / 1000} s warm-up, not counted), ${keys} keys × ~${valueBytes} B, ${partitions} partitions — Kafka at ${brokers}`,
+  process.stdout.write(
+    renderLatencyReport(steps, {
+      rate,
+      durationMs,
+      warmupMs,
+      keys,
+      valueBytes,
+      partitions,
+      brokers,
+      aim: AIM,
+    }),
   );
-  out.push('');
-  out.push(
-    renderTable(
-      [
-        { header: 'clients', align: 'left' },
-        { header: 'path', align: 'left' },
-        { header: 'samples' },
-        { header: 'p50 ms' },
-        { header: 'p90 ms' },
-        { header: 'p99 ms' },
-        { header: 'max ms' },
-        { header: 'missing' },
-        { header: 'writes/s' },
-        { header: 'bridge cpu' },
-        { header: 'µs/frame' },
-        { header: 'load cpu' },
-        { header: 'machine cpu' },
-        { header: 'load deltas ok' },
-      ],
-      steps.flatMap((s) => {
-        if (!s.probe) return [[String(s.clients), `failed: ${s.error ?? '?'}`]];
-        const p = s.probe;
-        const loadOk = s.load
-          ? `${s.load.live}/${s.load.sockets} sockets, min ${fmtNumber(s.load.minChangesPerSocket)} changes`
-          : '—';
-        return [
-          [
-            String(s.clients),
-            'client via bridge',
-            fmtNumber(p.client.count),
-            ms(p.client.p50),
-            ms(p.client.p90),
-            ms(p.client.p99),
-            ms(p.client.max),
-            String(p.client.missing),
-            fmtNumber(p.sendRate),
-            s.bridge ? bridgeCpuCell(s.bridge.cpuShares) : '—',
-            s.bridge && s.cpu && s.bridge.framesSent > 0
-              ? fmtNumber((s.bridge.cpuShare * s.cpu.wallSeconds * 1e6) / s.bridge.framesSent, 1)
-              : '—',
-            s.cpu?.load == null ? '—' : `${(s.cpu.load * 100).toFixed(0)}%`,
-            s.cpu ? `${(s.cpu.machine * 100).toFixed(0)}%` : '—',
-            loadOk,
-          ],
-          [
-            '',
-            'KafkaTable in-process',
-            fmtNumber(p.table.count),
-            ms(p.table.p50),
-            ms(p.table.p90),
-            ms(p.table.p99),
-            ms(p.table.max),
-            String(p.table.missing),
-            '',
-            '',
-            '',
-            '',
-            '',
-            '',
-          ],
-          [
-            '',
-            'bridge hop (Δ)',
-            '',
-            ms(p.client.p50 - p.table.p50),
-            ms(p.client.p90 - p.table.p90),
-            ms(p.client.p99 - p.table.p99),
-            '',
-            '',
-            '',
-            '',
-            '',
-            '',
-            '',
-            '',
-          ],
-        ];
-      }),
-    ),
-  );
-  out.push('');
-  const aims = steps.map((s) => {
-    const p = s.probe?.client;
-    const met = p ? p.p50 <= AIM.p50Ms && p.p99 <= AIM.p99Ms : null;
-    return `${s.clients}: ${met === null ? '—' : met ? '✓' : '✗'}`;
-  });
-  out.push(
-    `aim (reported, not asserted): client p50 ≤ ${AIM.p50Ms} ms and p99 ≤ ${AIM.p99Ms} ms — ${aims.join(', ')}`,
-  );
-  out.push(
-    'One process holds the writer, the measuring client (createClient + ws) and the reference KafkaTable, so both ' +
-      'latencies use one clock. The other N−1 clients are raw ws sockets in one more process that subscribe and count ' +
-      "deltas (cheaper than the client library). 'bridge hop' = client minus KafkaTable at the same percentile. " +
-      'Negative samples (seen before the ack resolved) are kept. bridge cpu: the bridge process (1 core = 100%); ' +
-      'µs/frame: its CPU time per frame sent; load cpu: the load-client process; machine cpu: every process ' +
-      '(2 cores = 200%), so a reader sees whether the bridge or the machine was the limit.',
-  );
-  process.stdout.write(`${out.join('\n')}\n`);
 
   const file = await writeResult(outFile, {
     benchmark: 'latency',
