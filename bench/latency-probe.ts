@@ -105,6 +105,7 @@ const pad = 'x'.repeat(
 channel.on('go', async () => {
   const acks: Promise<unknown>[] = [];
   const start = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const sendDeadline = start + 2 * (warmupMs + durationMs) + 10_000;
   let sent = 0;
   await new Promise<void>((resolve) => {
@@ -164,6 +165,7 @@ channel.on('go', async () => {
     if (!Number.isNaN(ackAt[i]!)) ackLatency.push(ackAt[i]! - sentAt[i]!);
   }
   const measuredSpan = (sentAt[sent - 1]! - sentAt[warmupCount]!) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
   channel.send({
     type: 'result',
     sent,
@@ -174,5 +176,7 @@ channel.on('go', async () => {
     client: lat(clientSeen),
     table: lat(tableSeen),
     ack: distribution(ackLatency),
+    // This process's CPU per wall second over the step (writer, client and KafkaTable).
+    cpuShare: (cpu.user + cpu.system) / 1e6 / ((performance.now() - start) / 1000),
   });
 });

@@ -15,6 +15,8 @@ export type ProbeResult = WorkerMessage & {
   client: Lat;
   table: Lat;
   ack: Distribution;
+  /** The probe process's CPU per wall second (writer, measuring client, KafkaTable). */
+  cpuShare?: number;
 };
 export type BridgeStats = WorkerMessage & {
   connections: number;
@@ -106,6 +108,7 @@ export function renderLatencyReport(steps: readonly Step[], params: LatencyParam
         { header: 'bridge cpu' },
         { header: 'µs/frame' },
         { header: 'load cpu' },
+        { header: 'probe cpu' },
         { header: 'machine cpu' },
         { header: 'load deltas ok' },
       ],
@@ -131,6 +134,7 @@ export function renderLatencyReport(steps: readonly Step[], params: LatencyParam
               ? fmtNumber((s.bridge.cpuShare * s.cpu.wallSeconds * 1e6) / s.bridge.framesSent, 1)
               : '—',
             s.cpu?.load == null ? '—' : `${(s.cpu.load * 100).toFixed(0)}%`,
+            p.cpuShare === undefined ? '—' : `${(p.cpuShare * 100).toFixed(0)}%`,
             s.cpu ? `${(s.cpu.machine * 100).toFixed(0)}%` : '—',
             loadOk,
           ],
@@ -149,10 +153,12 @@ export function renderLatencyReport(steps: readonly Step[], params: LatencyParam
             '',
             '',
             '',
+            '',
           ],
           [
             '',
             'bridge hop (Δ)',
+            '',
             '',
             ms(p.client.p50 - p.table.p50),
             ms(p.client.p90 - p.table.p90),
@@ -184,7 +190,8 @@ export function renderLatencyReport(steps: readonly Step[], params: LatencyParam
       'latencies use one clock. The other N−1 clients are raw ws sockets in one more process that subscribe and count ' +
       "deltas (cheaper than the client library). 'bridge hop' = client minus KafkaTable at the same percentile. " +
       'Negative samples (seen before the ack resolved) are kept. bridge cpu: the bridge process (1 core = 100%); ' +
-      'µs/frame: its CPU time per frame sent; load cpu: the load-client process; machine cpu: every process ' +
+      'µs/frame: its CPU time per frame sent; load cpu: the load-client process(es); probe cpu: the measuring process ' +
+      '(writer, client, KafkaTable); machine cpu: every process, the broker included ' +
       '(2 cores = 200%), so a reader sees whether the bridge or the machine was the limit.',
   );
   return `${out.join('\n')}\n`;
