@@ -80,6 +80,7 @@ export interface LatencyParameters {
   readonly valueBytes: number;
   readonly partitions: number;
   readonly brokers: string;
+  readonly loadNice: number;
   readonly aim: { readonly p50Ms: number; readonly p99Ms: number };
 }
 
@@ -159,10 +160,10 @@ export function renderLatencyReport(steps: readonly Step[], params: LatencyParam
             '',
             'bridge hop (Δ)',
             '',
-            '',
             ms(p.client.p50 - p.table.p50),
             ms(p.client.p90 - p.table.p90),
             ms(p.client.p99 - p.table.p99),
+            '',
             '',
             '',
             '',
@@ -190,7 +191,8 @@ export function renderLatencyReport(steps: readonly Step[], params: LatencyParam
       'latencies use one clock. The other N−1 clients are raw ws sockets in one more process that subscribe and count ' +
       "deltas (cheaper than the client library). 'bridge hop' = client minus KafkaTable at the same percentile. " +
       'Negative samples (seen before the ack resolved) are kept. bridge cpu: the bridge process (1 core = 100%); ' +
-      'µs/frame: its CPU time per frame sent; load cpu: the load-client process(es); probe cpu: the measuring process ' +
+      `µs/frame: its CPU time per frame sent; load cpu: the load-client process(es), at nice ${params.loadNice}; ` +
+      'probe cpu: the measuring process ' +
       '(writer, client, KafkaTable); machine cpu: every process, the broker included ' +
       '(2 cores = 200%), so a reader sees whether the bridge or the machine was the limit.',
   );

@@ -19,6 +19,8 @@
  * --bridges N: N bridge processes, each replaying the table itself (what `tablecast serve
  * --workers N` runs behind one port), the load sockets spread evenly over them, one load-client
  * process per bridge; the measuring client subscribes to the first
+ * --load-nice N (default 10): the load client's nice level, so that on this shared machine it
+ * yields to the bridge and the measuring process (0: same priority as them)
  */
 import * as path from 'node:path';
 import {
@@ -59,6 +61,9 @@ const loadClient = parseLoadClientKind(opts.string('load-client', 'go'));
 // A directory for a V8 CPU profile of the bridge process (node --cpu-prof), written at its exit.
 const bridgeCpuProf = opts.string('bridge-cpu-prof', '');
 const bridgeCount = opts.int('bridges', 1, 1);
+// The load sockets' process runs at this nice level: on a shared machine it gives way to the
+// bridge and the measuring process (real clients are on other machines). 0 = same priority.
+const loadNice = opts.int('load-nice', 10, 0);
 opts.assertNoUnknown();
 
 const TABLE = 'bench';
@@ -114,7 +119,7 @@ async function runStep(
           const load = startLoadClient(
             loadClient,
             ['--url', bridges[i]!.url, '--count', String(count), '--table', TABLE],
-            { timeoutMs: stepTimeout + 60_000, label: `[load ${i}] ` },
+            { timeoutMs: stepTimeout + 60_000, label: `[load ${i}] `, nice: loadNice },
           );
           loads.push(load);
           const ready = await load.next<
@@ -279,6 +284,7 @@ async function main(): Promise<number> {
       valueBytes,
       partitions,
       brokers,
+      loadNice,
       aim: AIM,
     }),
   );
@@ -297,6 +303,7 @@ async function main(): Promise<number> {
       partitions,
       topic,
       bridges: bridgeCount,
+      loadNice,
       probePosition: probeFirst ? 'first' : 'last',
       loadClient,
     },

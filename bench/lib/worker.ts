@@ -27,6 +27,12 @@ export interface WorkerOptions {
    */
   readonly executable?: boolean;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Runs the worker under `nice -n <nice>` (every thread of it: Go starts its threads before
+   * any code of ours could lower their priority), so that a load generator gives way to the
+   * process it loads whenever both want the same core.
+   */
+  readonly nice?: number;
   /** Prefix for the worker's stderr (and stdout) lines echoed to our stderr. */
   readonly label: string;
 }
@@ -60,8 +66,9 @@ export function startWorker(
   args: readonly string[],
   options: WorkerOptions,
 ): Worker {
+  const nice = options.nice ? ['-n', String(options.nice)] : undefined;
   const child: ChildProcess = options.executable
-    ? spawn(script, [...args], {
+    ? spawn(nice ? 'nice' : script, nice ? [...nice, script, ...args] : [...args], {
         cwd: repoRoot,
         env: options.env ?? process.env,
         detached: true,
@@ -71,7 +78,13 @@ export function startWorker(
     : fork(script, [...args], {
         cwd: repoRoot,
         env: options.env ?? process.env,
-        execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
+        execArgv: [
+          ...(nice ? [...nice, process.execPath] : []),
+          '--import',
+          'tsx',
+          ...(options.nodeFlags ?? []),
+        ],
+        ...(nice ? { execPath: 'nice' } : {}),
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       });
