@@ -75,7 +75,7 @@ async function runInitialLoad(url: string, table: string, timeoutMs: number) {
  * replays one recorded snapshot; each frame is parsed and its entries put in a Map, all in the
  * task the browser dispatches it in. No validation, no decoding, no buffer, no yielding.
  */
-async function runBareLoad(url: string, _table: string, timeoutMs: number) {
+async function runBareLoad(url: string, table: string, timeoutMs: number) {
   let frames = 0;
   let bytes = 0;
   let openedAt: number | undefined;
@@ -95,6 +95,7 @@ async function runBareLoad(url: string, _table: string, timeoutMs: number) {
     const timer = setTimeout(() => resolve(false), timeoutMs);
     socket.onopen = () => {
       openedAt = performance.now();
+      socket.send(JSON.stringify({ type: 'subscribe', sub: 's1', table }));
     };
     socket.onmessage = (event: MessageEvent) => {
       lastFrameAt = performance.now();

@@ -51,7 +51,8 @@ export interface BareSnapshotServer {
 }
 
 /**
- * Serves `frames` to every connection as fast as it takes them: at most `inFlightBytes` sent
+ * Serves `frames` to every connection once it sends its first message (the subscribe), as fast
+ * as it takes them: at most `inFlightBytes` sent
  * and not yet handed to the kernel, like the bridge's own budget for a snapshot.
  */
 export async function startBareSnapshotServer(
@@ -75,7 +76,8 @@ export async function startBareSnapshotServer(
         });
       }
     };
-    pump();
+    // Like a subscription: nothing is sent before the page asks, one round trip after open.
+    ws.once('message', pump);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
