@@ -4,6 +4,7 @@ import type { KafkaTable } from '../kafka-table.js';
 import type { TableChange } from '../table-types.js';
 import { BatchFrames } from './batch-frames.js';
 import { DeltaCoalescer } from './delta-coalescer.js';
+import { MemberRing } from './member-ring.js';
 
 /**
  * The longest the bridge holds a change back to space a busy table's deltas out: well inside
@@ -22,13 +23,14 @@ export interface FanoutMember {
 /**
  * Which connections read each table, and the way a table's changes reach them: changes are
  * coalesced (only while some connection reads the table), each coalesced batch is wrapped once
- * in BatchFrames, so its frames are built once for every member, and handed to each member. A
- * status change first sends what is pending (I4).
+ * in BatchFrames, so its frames are built once for every member, and handed to each member,
+ * starting each round at another member (MemberRing). A status change first sends what is
+ * pending (I4).
  */
 export class TableFanout {
   readonly #tables: ReadonlyMap<string, KafkaTable<unknown>>;
   readonly #logger: Logger;
-  readonly #members = new Map<string, Set<FanoutMember>>();
+  readonly #members = new Map<string, MemberRing<FanoutMember>>();
   readonly #deltas: DeltaCoalescer;
   readonly #unsubscribeTables: Array<() => void> = [];
 
@@ -41,7 +43,7 @@ export class TableFanout {
       maxDelayMs: DELTA_MAX_DELAY_MS,
     });
     for (const [name, table] of tables) {
-      this.#members.set(name, new Set());
+      this.#members.set(name, new MemberRing());
       this.#unsubscribeTables.push(
         table.onChanges((changes) => {
           const members = this.#members.get(name);
@@ -73,7 +75,7 @@ export class TableFanout {
   #deliver(name: string, changes: readonly TableChange<unknown>[]): void {
     const table = this.#tables.get(name)!;
     const batch = new BatchFrames(name, changes, tablePosition(table));
-    for (const member of this.#members.get(name) ?? []) {
+    this.#members.get(name)?.forEachRound((member) => {
       // One connection that fails must not cost the others this batch.
       try {
         member.deliver(batch);
@@ -83,6 +85,6 @@ export class TableFanout {
           error: String(error),
         });
       }
-    }
+    });
   }
 }
