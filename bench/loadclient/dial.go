@@ -62,7 +62,7 @@ func dialSocket(o dialOptions) (fd int, leftover []byte, err error) {
 	if resp.StatusCode != http.StatusSwitchingProtocols ||
 		!strings.EqualFold(resp.Header.Get("Upgrade"), "websocket") ||
 		resp.Header.Get("Sec-WebSocket-Accept") != acceptKey(key) {
-		return -1, nil, errBadHandshake
+		return -1, nil, fmt.Errorf("%w (HTTP %d)", errBadHandshake, resp.StatusCode)
 	}
 	if n := br.Buffered(); n > 0 {
 		peeked, _ := br.Peek(n)
@@ -92,7 +92,7 @@ func dialSocket(o dialOptions) (fd int, leftover []byte, err error) {
 func acceptKey(key string) string {
 	h := sha1.New()
 	h.Write([]byte(key))
-	h.Write([]byte("258EAFA5-E914-47DA-95CA-C5AB0DC11B65"))
+	h.Write([]byte("258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
 	return base64.StdEncoding.EncodeToString(h.Sum(nil))
 }
 

@@ -34,6 +34,12 @@ func readClientFrame(r io.Reader) (byte, string, error) {
 	return h[0], string(p), nil
 }
 
+func TestAcceptKeyOfRFC6455(t *testing.T) {
+	if got := acceptKey("dGhlIHNhbXBsZSBub25jZQ=="); got != "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" {
+		t.Fatalf("accept key %q", got)
+	}
+}
+
 // One socket end to end over loopback: the handshake, frames sent in the same segment as the
 // 101 response (the bytes the handshake over-reads), the subscribe message, a ping answered by
 // a pong, counted deltas, and a close frame echoed and tallied by its code.
