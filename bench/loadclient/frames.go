@@ -1,6 +1,9 @@
 package main
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+)
 
 // maxMarker bounds --marker so the bytes carried across reads fit in a fixed array.
 const maxMarker = 64
@@ -17,6 +20,56 @@ const (
 )
 
 var snapshotEnd = []byte(`{"type":"snapshot-end"`)
+
+// commonBytes ranks bytes by how often they appear in JSON deltas, most frequent first.
+const commonBytes = ` "e:,t0a1o2i3n4s5r6l7d8h9u{}c[]m.-_pfgykvbwx`
+
+// marker is what --marker counts, with the byte searched for first: the least common one, so
+// the search stops rarely (bytes.Count would stop at every '"' of the default "seq":).
+type marker struct {
+	bytes []byte
+	pivot int
+}
+
+func newMarker(m []byte) *marker {
+	k := &marker{bytes: m}
+	rank := func(b byte) int {
+		if i := strings.IndexByte(commonBytes, b); i >= 0 {
+			return i
+		}
+		return len(commonBytes)
+	}
+	for i, b := range m {
+		if rank(b) > rank(m[k.pivot]) {
+			k.pivot = i
+		}
+	}
+	return k
+}
+
+// count counts the non-overlapping occurrences of the marker in chunk, leftmost first (what
+// bytes.Count counts).
+func (k *marker) count(chunk []byte) int64 {
+	m, pivot := k.bytes, k.pivot
+	var n int64
+	for i := pivot; i < len(chunk); {
+		j := bytes.IndexByte(chunk[i:], m[pivot])
+		if j < 0 {
+			break
+		}
+		start := i + j - pivot
+		if start+len(m) > len(chunk) {
+			break
+		}
+		if bytes.Equal(chunk[start:start+len(m)], m) {
+			n++
+			i = start + len(m) + pivot
+		} else {
+			i += j + 1
+		}
+	}
+	return n
+}
 
 // events receives what a stream finds in the bytes it is fed. Implementations must not keep the
 // ping payload: it points into the stream's own buffer.
@@ -58,7 +111,7 @@ type stream struct {
 
 // feed parses data and reports whether the stream is still open (no close frame, no protocol
 // error). Bytes after a close frame are ignored.
-func (s *stream) feed(data []byte, marker []byte, ev events) bool {
+func (s *stream) feed(data []byte, marker *marker, ev events) bool {
 	for len(data) > 0 && !s.isClosed {
 		if !s.inFrame {
 			data = s.header(data, ev)
@@ -164,7 +217,7 @@ func (s *stream) begin(ev events) {
 	}
 }
 
-func (s *stream) payload(chunk, marker []byte, ev events) {
+func (s *stream) payload(chunk []byte, marker *marker, ev events) {
 	if s.counting {
 		s.bytes += int64(len(chunk))
 		s.countMarker(chunk, marker)
@@ -188,10 +241,11 @@ func (s *stream) payload(chunk, marker []byte, ev events) {
 
 // countMarker counts marker occurrences in chunk, plus those that start in the bytes carried
 // from the message's previous chunk and end in this one.
-func (s *stream) countMarker(chunk, marker []byte) {
+func (s *stream) countMarker(chunk []byte, k *marker) {
+	marker := k.bytes
 	keep := len(marker) - 1
 	if keep <= 0 {
-		s.changes += int64(bytes.Count(chunk, marker))
+		s.changes += k.count(chunk)
 		return
 	}
 	if s.carryN > 0 {
@@ -205,7 +259,7 @@ func (s *stream) countMarker(chunk, marker []byte) {
 			}
 		}
 	}
-	s.changes += int64(bytes.Count(chunk, marker))
+	s.changes += k.count(chunk)
 	if len(chunk) >= keep {
 		s.carryN = copy(s.carry[:], chunk[len(chunk)-keep:])
 		return

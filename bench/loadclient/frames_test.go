@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-var testMarker = []byte(`"seq":`)
+var testMarker = newMarker([]byte(`"seq":`))
 
 type recorder struct {
 	lives  int
@@ -231,3 +231,31 @@ type nopEvents struct{}
 func (nopEvents) live()              {}
 func (nopEvents) ping([]byte)        {}
 func (nopEvents) closed(int, string) {}
+
+// The pivot search counts what bytes.Count counts, whichever byte it searches for first.
+func TestMarkerCountMatchesBytesCount(t *testing.T) {
+	seed := uint32(7)
+	rnd := func(n int) int {
+		seed ^= seed << 13
+		seed ^= seed >> 17
+		seed ^= seed << 5
+		return int(seed % uint32(n))
+	}
+	for _, m := range []string{`"seq":`, `q`, `aa`, `aba`, `"x"`, `::`} {
+		for pivot := range len(m) {
+			k := &marker{bytes: []byte(m), pivot: pivot}
+			for range 300 {
+				b := make([]byte, rnd(60))
+				for i := range b {
+					b[i] = `"seq:abx`[rnd(8)]
+				}
+				if got, want := k.count(b), int64(bytes.Count(b, []byte(m))); got != want {
+					t.Fatalf("marker %q pivot %d in %q: %d, bytes.Count %d", m, pivot, b, got, want)
+				}
+			}
+		}
+	}
+	if k := newMarker([]byte(`"seq":`)); k.pivot != 3 {
+		t.Fatalf(`"seq": searched by byte %d, want the q`, k.pivot)
+	}
+}

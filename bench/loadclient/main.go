@@ -43,13 +43,14 @@ var (
 	firstAddr      = flag.Int("first-address", 2, "first x of 127.0.0.x")
 	concurrency    = flag.Int("connect-concurrency", 200, "connections opened at once")
 	connectTimeout = flag.Int("connect-timeout-ms", 60000, "time for every socket to go live")
-	marker         = flag.String("marker", `"seq":`, "counted once per change")
+	markerFlag     = flag.String("marker", `"seq":`, "counted once per change")
 	readerLoops    = flag.Int("reader-loops", 1, "reader threads (epoll loops) the sockets are split over")
+	readIntervalUs = flag.Int("read-interval-us", 1000, "least time between two wake-ups of a reader loop (0: wake per event)")
 )
 
 func main() {
 	flag.Parse()
-	if len(*marker) == 0 || len(*marker) > maxMarker || *readerLoops < 1 {
+	if len(*markerFlag) == 0 || len(*markerFlag) > maxMarker || *readerLoops < 1 {
 		fmt.Fprintf(os.Stderr, "loadclient: --marker must be 1..%d bytes and --reader-loops at least 1\n", maxMarker)
 		os.Exit(2)
 	}
@@ -60,10 +61,10 @@ func main() {
 	}
 	ipc := ipcChannel()
 	var t tallies
-	mark := []byte(*marker)
+	mark := newMarker([]byte(*markerFlag))
 	loops := make([]*readerLoop, *readerLoops)
 	for i := range loops {
-		l, err := newReaderLoop(mark, &t)
+		l, err := newReaderLoop(mark, &t, time.Duration(*readIntervalUs)*time.Microsecond)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "loadclient: cannot start a reader loop:", err)
 			os.Exit(1)

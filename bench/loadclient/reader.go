@@ -6,7 +6,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
+)
+
+// pollTimeoutMs and yieldEvery keep the runtime's monitor thread asleep (see run).
+const (
+	pollTimeoutMs = 4
+	yieldEvery    = 4 * time.Millisecond
 )
 
 // readBuffer is the one buffer a reader loop reads every socket into.
@@ -41,7 +48,7 @@ type readerLoop struct {
 	epfd     int
 	wakeR    int
 	wakeW    int
-	marker   []byte
+	marker   *marker
 	t        *tallies
 	mu       sync.Mutex
 	incoming []incoming
@@ -50,6 +57,7 @@ type readerLoop struct {
 	buf      []byte
 	reply    [14 + maxControl]byte
 	maskSeed uint32
+	interval time.Duration // least time between two epoll_waits
 }
 
 type incoming struct {
@@ -57,7 +65,7 @@ type incoming struct {
 	leftover []byte // bytes read past the handshake response
 }
 
-func newReaderLoop(marker []byte, t *tallies) (*readerLoop, error) {
+func newReaderLoop(marker *marker, t *tallies, interval time.Duration) (*readerLoop, error) {
 	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, err
@@ -68,7 +76,7 @@ func newReaderLoop(marker []byte, t *tallies) (*readerLoop, error) {
 	}
 	l := &readerLoop{
 		epfd: epfd, wakeR: p[0], wakeW: p[1], marker: marker, t: t,
-		sockets: map[int]*socket{}, buf: make([]byte, readBuffer), maskSeed: 0x9e3779b9,
+		sockets: map[int]*socket{}, buf: make([]byte, readBuffer), maskSeed: 0x9e3779b9, interval: interval,
 	}
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(l.wakeR)}
 	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, l.wakeR, &ev); err != nil {
@@ -85,14 +93,31 @@ func (l *readerLoop) add(sock *socket, leftover []byte) {
 	syscall.Write(l.wakeW, []byte{1})
 }
 
-// run never returns. Level-triggered: a read that fills less than the buffer has drained the
-// socket for now, so the loop goes back to epoll_wait instead of paying one more read(2) for
-// EAGAIN; anything that arrives later is reported again.
+// run never returns. The loop yields every yieldEvery and bounds each epoll_wait by
+// pollTimeoutMs: a goroutine that neither yields nor leaves a syscall for 10 ms has its P taken
+// back by the runtime's monitor thread, which then polls every 20 µs for a while, and that cost
+// more CPU than reading the sockets. Level-triggered: a read that fills less than the buffer has
+// drained the socket for now, so the loop goes back to epoll_wait instead of paying one more
+// read(2) for EAGAIN; anything that arrives later is reported again.
 func (l *readerLoop) run() {
 	runtime.LockOSThread()
 	events := make([]syscall.EpollEvent, 512)
+	yielded := time.Now()
+	woke := yielded
 	for {
-		n, err := syscall.EpollWait(l.epfd, events, -1)
+		if time.Since(yielded) >= yieldEvery {
+			runtime.Gosched()
+			yielded = time.Now()
+		}
+		if l.interval > 0 {
+			// Let frames gather: one wake-up then reads many sockets, some of them twice over.
+			if rest := l.interval - time.Since(woke); rest > 0 {
+				ts := syscall.NsecToTimespec(int64(rest))
+				syscall.Nanosleep(&ts, nil)
+			}
+		}
+		n, err := syscall.EpollWait(l.epfd, events, pollTimeoutMs)
+		woke = time.Now()
 		if err != nil {
 			continue // EINTR: the runtime's preemption signals
 		}

@@ -94,7 +94,7 @@ func TestSocketThroughReaderLoop(t *testing.T) {
 	}()
 
 	var tl tallies
-	loop, err := newReaderLoop(testMarker, &tl)
+	loop, err := newReaderLoop(testMarker, &tl, time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
