@@ -10,13 +10,15 @@
 //
 // Per frame it does as little as it can. Lanes of goroutines dial and upgrade the sockets (the
 // handshake by hand, dial.go); each socket's descriptor then goes to one reader loop (reader.go,
-// --reader-loops of them, sockets split by index): an OS thread blocked in epoll_wait that
-// reads every ready socket with a raw read(2) into one reused 256 KiB buffer and parses the
-// frames in place (frames.go): no allocation, no goroutine and no shared atomic per frame, the
-// counters kept per socket and summed at report time. It answers pings with masked pongs and
-// tallies close frames and dropped connections by close code. Measured on the 2-core machine
-// (1,000 sockets, docs/BENCHMARKS.md): ~3 µs of CPU per received frame, where gorilla/websocket
-// with a goroutine and an allocated message per frame took ~18–27 µs.
+// --reader-loops of them, sockets split by index): an OS thread that waits in epoll_wait (at
+// most once per --read-interval-us, so frames gather between wake-ups), reads every ready socket
+// with a raw read(2) into one reused 256 KiB buffer and parses the frames in place (frames.go):
+// no allocation, no goroutine and no shared atomic per frame, the counters kept per socket and
+// summed at report time. It answers pings with masked pongs (the bridge drops sockets that do
+// not) and tallies close frames and dropped connections by close code. On the 2-core machine
+// with 1,000 sockets (docs/BENCHMARKS.md, fan-out) that is ~6–8 µs of CPU per received frame,
+// most of it the kernel's TCP receive path, where gorilla/websocket with a goroutine per socket
+// and an allocated message per frame took ~15–27 µs.
 package main
 
 import (
