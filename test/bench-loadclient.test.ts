@@ -47,7 +47,11 @@ describe('bench load client (Go)', () => {
     const load: Worker = cleanup.add(
       startLoadClient(
         'go',
-        ['--url', url, '--count', String(sockets), '--table', 'bench', '--marker', 'lc-key-'],
+        // Two reader loops: the sockets split between them by index.
+        [
+          ...['--url', url, '--count', String(sockets), '--table', 'bench'],
+          ...['--marker', 'lc-key-', '--reader-loops', '2'],
+        ],
         { timeoutMs: 60_000, label: '[loadclient] ' },
       ),
       (w) => w.stop(),
