@@ -1,7 +1,7 @@
 /**
- * Which process holds a benchmark's subscribers: `go`, the compiled bench/loadclient (a few
- * goroutines' worth of CPU for thousands of sockets, so the bridge, not the load, saturates the
- * machine), or `node`, bench/load-clients.ts (raw `ws` sockets; no Go toolchain needed). Both
+ * Which process holds a benchmark's subscribers: `go`, the compiled bench/loadclient (one epoll
+ * thread reading every socket, a few µs of CPU per frame, so the bridge, not the load, saturates
+ * the machine), or `node`, bench/load-clients.ts (raw `ws` sockets; no Go toolchain needed). Both
  * speak the same worker messages.
  */
 import { execFileSync } from 'node:child_process';
@@ -13,7 +13,7 @@ export type LoadClientKind = 'go' | 'node';
 
 let built: string | undefined;
 
-/** Builds bench/loadclient once per run into .cache/ (modules from the Go proxy). */
+/** Builds bench/loadclient once per run into .cache/ (standard library only: no download). */
 function goBinary(): string {
   if (built) return built;
   const out = path.join(repoRoot, '.cache', 'bench-loadclient');

@@ -7,6 +7,18 @@
 // Each socket offers the tablecast.v1 subprotocol, subscribes to the whole table, waits for
 // snapshot-end, then counts delta frames, bytes and changes (occurrences of a marker in the
 // frame's bytes: no JSON parsing).
+//
+// Per frame it does as little as it can. Lanes of goroutines dial and upgrade the sockets (the
+// handshake by hand, dial.go); each socket's descriptor then goes to one reader loop (reader.go,
+// --reader-loops of them, sockets split by index): an OS thread that waits in epoll_wait (at
+// most once per --read-interval-us, so frames gather between wake-ups), reads every ready socket
+// with a raw read(2) into one reused 256 KiB buffer and parses the frames in place (frames.go):
+// no allocation, no goroutine and no shared atomic per frame, the counters kept per socket and
+// summed at report time. It answers pings with masked pongs (the bridge drops sockets that do
+// not) and tallies close frames and dropped connections by close code. On the 2-core machine
+// with 1,000 sockets (docs/BENCHMARKS.md, fan-out) that is ~6–8 µs of CPU per received frame,
+// most of it the kernel's TCP receive path, where gorilla/websocket with a goroutine per socket
+// and an allocated message per frame took ~15–27 µs.
 package main
 
 import (
@@ -16,25 +28,14 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"net/http"
+	neturl "net/url"
 	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
-
-type counters struct {
-	frames, bytes, changes, live, failed, closed atomic.Int64
-}
-
-type socket struct {
-	conn    *websocket.Conn
-	changes atomic.Int64
-}
 
 var (
 	url            = flag.String("url", "", "ws://host:port of the bridge")
@@ -44,19 +45,37 @@ var (
 	firstAddr      = flag.Int("first-address", 2, "first x of 127.0.0.x")
 	concurrency    = flag.Int("connect-concurrency", 200, "connections opened at once")
 	connectTimeout = flag.Int("connect-timeout-ms", 60000, "time for every socket to go live")
-	marker         = flag.String("marker", `"seq":`, "counted once per change")
+	markerFlag     = flag.String("marker", `"seq":`, "counted once per change")
+	readerLoops    = flag.Int("reader-loops", 1, "reader threads (epoll loops) the sockets are split over")
+	readIntervalUs = flag.Int("read-interval-us", 1000, "least time between two wake-ups of a reader loop (0: wake per event)")
 )
-
-var snapshotEnd = []byte(`{"type":"snapshot-end"`)
 
 func main() {
 	flag.Parse()
+	if len(*markerFlag) == 0 || len(*markerFlag) > maxMarker || *readerLoops < 1 {
+		fmt.Fprintf(os.Stderr, "loadclient: --marker must be 1..%d bytes and --reader-loops at least 1\n", maxMarker)
+		os.Exit(2)
+	}
+	target, err := neturl.Parse(*url)
+	if err != nil || target.Host == "" {
+		fmt.Fprintf(os.Stderr, "loadclient: --url must be ws://host:port, got %q\n", *url)
+		os.Exit(2)
+	}
 	ipc := ipcChannel()
-	var c counters
+	var t tallies
+	mark := newMarker([]byte(*markerFlag))
+	loops := make([]*readerLoop, *readerLoops)
+	for i := range loops {
+		l, err := newReaderLoop(mark, &t, time.Duration(*readIntervalUs)*time.Microsecond)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadclient: cannot start a reader loop:", err)
+			os.Exit(1)
+		}
+		loops[i] = l
+		go l.run()
+	}
 	sockets := make([]*socket, *count)
-	errs := sync.Map{}
-	closeCodes := sync.Map{}
-	mark := []byte(*marker)
+	connected := make([]bool, *count)
 	subscribe := []byte(fmt.Sprintf(`{"type":"subscribe","sub":"s","table":%q}`, *table))
 
 	start := time.Now()
@@ -72,59 +91,85 @@ func main() {
 				if i >= *count || time.Now().After(deadline) {
 					return
 				}
-				s := &socket{}
+				s := &socket{index: i, fd: -1, live: make(chan struct{}, 1)}
 				sockets[i] = s
-				live := make(chan struct{}, 1)
-				go run(s, i, subscribe, mark, &c, &errs, &closeCodes, live)
+				opts := dialOptions{
+					url:              target,
+					local:            &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(*firstAddr+i%*sourceAddrs))},
+					dialTimeout:      30 * time.Second,
+					handshakeTimeout: 60 * time.Second,
+					subscribe:        subscribe,
+				}
+				ok := make(chan bool, 1)
+				go func() {
+					fd, leftover, err := dialSocket(opts)
+					if err != nil {
+						tally(&t.errs, err.Error())
+						t.failed.Add(1)
+						ok <- false
+						signal(s.live)
+						return
+					}
+					s.fd = fd
+					ok <- true
+					loops[i%len(loops)].add(s, leftover)
+				}()
+				timer := time.NewTimer(time.Until(deadline))
 				select {
-				case <-live:
-				case <-time.After(time.Until(deadline)):
+				case <-s.live:
+				case <-timer.C:
+				}
+				timer.Stop()
+				select {
+				case connected[i] = <-ok:
+				default:
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	connected := 0
-	for _, s := range sockets {
-		if s != nil && s.conn != nil {
-			connected++
+	n := 0
+	for _, c := range connected {
+		if c {
+			n++
 		}
 	}
 	ipc.send(map[string]any{
-		"type": "ready", "requested": *count, "connected": connected, "live": c.live.Load(),
-		"failed": c.failed.Load(), "seconds": time.Since(start).Seconds(), "errors": toMap(&errs),
-		"closeCodes": toMap(&closeCodes),
+		"type": "ready", "requested": *count, "connected": n, "live": t.live.Load(),
+		"failed": t.failed.Load(), "seconds": time.Since(start).Seconds(), "errors": toMap(&t.errs),
+		"closeCodes": toMap(&t.closeCodes),
 	})
 
 	for message := range ipc.messages {
 		switch message {
 		case "reset":
-			c.frames.Store(0)
-			c.bytes.Store(0)
-			c.changes.Store(0)
 			for _, s := range sockets {
 				if s != nil {
-					s.changes.Store(0)
+					s.baseFrames, s.baseBytes, s.baseChanges = s.pubFrames.Load(), s.pubBytes.Load(), s.pubChanges.Load()
 				}
 			}
-			ipc.send(map[string]any{"type": "reset", "live": c.live.Load(), "cpuSeconds": cpuSeconds()})
+			ipc.send(map[string]any{"type": "reset", "live": t.live.Load(), "cpuSeconds": cpuSeconds()})
 		case "report":
+			var frames, byteCount, changes int64
 			minChanges, maxChanges := int64(-1), int64(0)
 			for _, s := range sockets {
 				if s == nil {
 					continue
 				}
-				n := s.changes.Load()
+				frames += s.pubFrames.Load() - s.baseFrames
+				byteCount += s.pubBytes.Load() - s.baseBytes
+				n := s.pubChanges.Load() - s.baseChanges
+				changes += n
 				if minChanges < 0 || n < minChanges {
 					minChanges = n
 				}
 				maxChanges = max(maxChanges, n)
 			}
 			ipc.send(map[string]any{
-				"type": "report", "frames": c.frames.Load(), "bytes": c.bytes.Load(),
-				"changes": c.changes.Load(), "live": c.live.Load(), "closed": c.closed.Load(),
-				"failed": c.failed.Load(), "minChanges": max(minChanges, 0), "maxChanges": maxChanges,
-				"closeCodes": toMap(&closeCodes), "errors": toMap(&errs), "rss": rss(),
+				"type": "report", "frames": frames, "bytes": byteCount,
+				"changes": changes, "live": t.live.Load(), "closed": t.closed.Load(),
+				"failed": t.failed.Load(), "minChanges": max(minChanges, 0), "maxChanges": maxChanges,
+				"closeCodes": toMap(&t.closeCodes), "errors": toMap(&t.errs), "rss": rss(),
 				"cpuSeconds": cpuSeconds(),
 			})
 		case "stop":
@@ -133,62 +178,6 @@ func main() {
 	}
 	// The parent went away: nothing is left to report to.
 	os.Exit(0)
-}
-
-func run(s *socket, i int, subscribe, mark []byte, c *counters, errs, closeCodes *sync.Map, live chan<- struct{}) {
-	local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(*firstAddr+i%*sourceAddrs))}
-	dialer := websocket.Dialer{
-		NetDial: func(network, addr string) (net.Conn, error) {
-			return (&net.Dialer{LocalAddr: local, Timeout: 30 * time.Second}).Dial(network, addr)
-		},
-		Subprotocols:     []string{"tablecast.v1"},
-		HandshakeTimeout: 60 * time.Second,
-		ReadBufferSize:   64 << 10,
-	}
-	conn, _, err := dialer.Dial(*url, http.Header{})
-	if err != nil {
-		tally(errs, err.Error())
-		c.failed.Add(1)
-		live <- struct{}{}
-		return
-	}
-	s.conn = conn
-	conn.SetReadLimit(256 << 20)
-	if err := conn.WriteMessage(websocket.TextMessage, subscribe); err != nil {
-		tally(errs, err.Error())
-	}
-	isLive := false
-	for {
-		_, data, err := conn.ReadMessage()
-		if err != nil {
-			code := websocket.CloseAbnormalClosure
-			if ce, ok := err.(*websocket.CloseError); ok {
-				code = ce.Code
-			}
-			tally(closeCodes, strconv.Itoa(code))
-			c.closed.Add(1)
-			if isLive {
-				c.live.Add(-1)
-			} else {
-				c.failed.Add(1)
-				live <- struct{}{}
-			}
-			return
-		}
-		if isLive {
-			n := int64(bytes.Count(data, mark))
-			c.frames.Add(1)
-			c.bytes.Add(int64(len(data)))
-			c.changes.Add(n)
-			s.changes.Add(n)
-			continue
-		}
-		if bytes.HasPrefix(data, snapshotEnd) {
-			isLive = true
-			c.live.Add(1)
-			live <- struct{}{}
-		}
-	}
 }
 
 type channel struct {
