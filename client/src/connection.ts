@@ -3,6 +3,7 @@ import { Backoff } from './backoff.js';
 import type { ResolvedClientOptions } from './client-options.js';
 import { safeReporter, TablecastClientError, toClientError } from './errors.js';
 import { frameText } from './frame-text.js';
+import { goawayDelay } from './goaway-delay.js';
 import {
   checkSubprotocol,
   checkWelcome,
@@ -11,6 +12,7 @@ import {
   isSubprotocolRefused,
   wrongSubprotocol,
 } from './handshake.js';
+import { closeError, noWelcome, tooLarge } from './socket-errors.js';
 import { closeQuietly, openSocket, type SocketTarget, socketTarget } from './socket-helpers.js';
 import { WEBSOCKET_OPEN, type WebSocketLike } from './websocket-like.js';
 
@@ -30,12 +32,6 @@ export interface ConnectionHandlers {
   /** The peer failed the handshake: the connection stopped and will not reconnect. */
   readonly failed: (error: TablecastClientError) => void;
 }
-
-/** Close codes a bridge uses to refuse credentials after the upgrade. */
-const AUTH_CLOSE_CODES = new Set([4401, 4403]);
-/** Bounds on a goaway's `retryAfterMs`: a bridge cannot make clients stampede or vanish. */
-export const GOAWAY_MIN_DELAY_MS = 250;
-export const GOAWAY_MAX_DELAY_MS = 60_000;
 
 /**
  * One WebSocket at a time, reopened with backoff until `close()`, and checked against §1 of the
@@ -125,11 +121,7 @@ export class Connection {
   goaway(retryAfterMs: number | undefined): void {
     if (this.#stopped || this.#socket === undefined || this.#draining) return;
     this.#draining = true;
-    const wait = Math.min(
-      GOAWAY_MAX_DELAY_MS,
-      Math.max(GOAWAY_MIN_DELAY_MS, retryAfterMs ?? GOAWAY_MIN_DELAY_MS),
-    );
-    this.#schedule(wait + this.#backoff.next());
+    this.#schedule(goawayDelay(retryAfterMs) + this.#backoff.next());
   }
 
   /** The bridge refused the credentials: report it and wait `authDelayMs` before retrying. */
@@ -225,8 +217,7 @@ export class Connection {
         this.#welcomeTimers.delete(welcomeTimer);
         welcomeTimer = undefined;
         if (!mine()) return;
-        const ms = this.#options.welcomeTimeoutMs;
-        gone(new TablecastClientError('PROTOCOL', `No welcome from the bridge within ${ms} ms`));
+        gone(noWelcome(this.#options.welcomeTimeoutMs));
       }, this.#options.welcomeTimeoutMs);
       this.#welcomeTimers.add(welcomeTimer);
       // A replacement takes over at its welcome, a first socket at once (§2: a client may
@@ -236,7 +227,7 @@ export class Connection {
     socket.addEventListener('message', (event) => {
       if (!mine()) return;
       if (frameSize(event.data) > this.#options.maxMessageBytes) {
-        gone(this.#tooLarge());
+        gone(tooLarge(this.#options.maxMessageBytes));
         return;
       }
       let text: string;
@@ -261,20 +252,13 @@ export class Connection {
     });
     socket.addEventListener('close', (event) => {
       if (!mine()) return;
-      const code = event.code ?? 1006;
-      if (AUTH_CLOSE_CODES.has(code)) {
-        clearWelcomeTimer();
-        this.authFailed(
-          new TablecastClientError('AUTH', `The bridge refused the credentials (close ${code})`),
-        );
+      const error = closeError(event.code, event.reason);
+      if (error.code !== 'AUTH') {
+        gone(error);
         return;
       }
-      gone(
-        new TablecastClientError(
-          'CONNECTION',
-          `The socket closed (code ${code}${event.reason ? `: ${event.reason}` : ''})`,
-        ),
-      );
+      clearWelcomeTimer();
+      this.authFailed(error);
     });
     socket.addEventListener('error', (event) => {
       if (!mine()) return;
@@ -286,7 +270,7 @@ export class Connection {
       }
       gone(
         isPayloadTooLarge(cause)
-          ? this.#tooLarge(cause)
+          ? tooLarge(this.#options.maxMessageBytes, cause)
           : new TablecastClientError('CONNECTION', 'The socket failed', { cause }),
       );
     });
@@ -317,14 +301,6 @@ export class Connection {
     this.#dropReplacement();
     this.#report(error);
     this.#schedule(this.#backoff.next());
-  }
-
-  #tooLarge(cause?: unknown): TablecastClientError {
-    return new TablecastClientError(
-      'MESSAGE_TOO_LARGE',
-      `The bridge sent a frame larger than maxMessageBytes (${this.#options.maxMessageBytes}); raise the option if such frames are expected`,
-      cause === undefined ? undefined : { cause },
-    );
   }
 
   /** The peer is not a tablecast v1 bridge: stop instead of reconnecting in a loop (§1). */

@@ -7,9 +7,9 @@ import type {
 import { parseServerMessage } from '../../shared/src/protocol/parse-server-message.js';
 import type { DecodedSet } from './decoded-set.js';
 import { TablecastClientError, toClientError } from './errors.js';
+import type { FeedResult } from './feed-result.js';
 import type { HandleEntry } from './handle-entry.js';
 import type { Subscriptions } from './subscriptions.js';
-import type { FeedResult } from './table-store.js';
 import type { WireValues } from './wire-values.js';
 
 /** What the router needs besides the subscriptions. */

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseBootstrap, type TableBootstrap } from './bootstrap.js';
+import { fakeTimeAndSockets } from './test/client-harness.js';
 import { FakeWebSocket } from './test/fake-websocket.js';
 import { at } from './test/live-store.js';
-import {
-  bootstrapOf,
-  fakeTimeAndSockets,
-  setup,
-  snapshot,
-  subscribes,
-} from './test/no-flicker-harness.js';
+import { bootstrapOf, setup, snapshot, subscribes } from './test/no-flicker-harness.js';
 
 fakeTimeAndSockets();
 

@@ -3,16 +3,10 @@ import { toWireValue } from '../../shared/src/protocol/index.js';
 import type { Position } from '../../shared/src/protocol/messages.js';
 import { CACHE_FORMAT_VERSION, cacheKey } from './cache-entry.js';
 import { memoryCache, storageCache, type TableCache } from './table-cache.js';
-import { lastSub } from './test/client-harness.js';
+import { fakeTimeAndSockets, lastSub } from './test/client-harness.js';
 import { FakeWebSocket } from './test/fake-websocket.js';
 import { at } from './test/live-store.js';
-import {
-  bootstrapOf,
-  fakeTimeAndSockets,
-  setup,
-  snapshot,
-  subscribes,
-} from './test/no-flicker-harness.js';
+import { bootstrapOf, setup, snapshot, subscribes } from './test/no-flicker-harness.js';
 
 fakeTimeAndSockets();
 

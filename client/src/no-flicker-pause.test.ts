@@ -1,16 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { cacheKey } from './cache-entry.js';
 import { memoryCache } from './table-cache.js';
-import { lastSub } from './test/client-harness.js';
+import { fakeTimeAndSockets, lastSub } from './test/client-harness.js';
 import { FakeWebSocket } from './test/fake-websocket.js';
 import { at } from './test/live-store.js';
-import {
-  fakeTimeAndSockets,
-  fakeVisibility,
-  setup,
-  snapshot,
-  subscribes,
-} from './test/no-flicker-harness.js';
+import { fakeVisibility, setup, snapshot, subscribes } from './test/no-flicker-harness.js';
 
 fakeTimeAndSockets();
 

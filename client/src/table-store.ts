@@ -1,9 +1,8 @@
-import { positionCovers } from '../../shared/src/protocol/index.js';
 import type { Position, TableStatus } from '../../shared/src/protocol/messages.js';
-import { globalTimers, type Timers } from '../../shared/src/timers.js';
+import { globalTimers } from '../../shared/src/timers.js';
 import { listedChanges } from './batch-changes.js';
 import type { DecodedSet } from './decoded-set.js';
-import type { TablecastClientError } from './errors.js';
+import { type FeedResult, positionVerdict } from './feed-result.js';
 import type { KeyChange } from './key-change.js';
 import { notWritable } from './not-writable.js';
 import { OptimisticOverlay } from './optimistic-overlay.js';
@@ -11,40 +10,9 @@ import type { WriteReceipt } from './pending-writes.js';
 import { SnapshotBuffer } from './snapshot-buffer.js';
 import { SnapshotMap } from './snapshot-map.js';
 import { StoreListeners } from './store-listeners.js';
+import { type SubscriptionPhase, storeStatus } from './store-status.js';
 import type { TableHandleStatus, WriteOptions } from './table-handle.js';
-
-export interface TableStoreOptions<V> {
-  /** The table's name, for error reports. */
-  readonly name?: string;
-  /** What `get(key)` returns for a missing key. Called on every such `get`. */
-  readonly default?: (key: string) => V;
-  readonly timers?: Timers;
-  /** Receives errors thrown by listeners, so one broken listener doesn't silence the others. */
-  readonly onError?: (error: TablecastClientError) => void;
-  /**
-   * Called by `close()` instead of shutting the store down: the client uses it for ref-counting
-   * and calls `shutdown()` on the last release. Without it, `close()` shuts down directly.
-   */
-  readonly onClose?: () => void;
-  /**
-   * Called after every applied snapshot or delta, even one that changed no key (the position
-   * still moved). The client uses it to schedule cache saves.
-   */
-  readonly onApplied?: () => void;
-  /** Carries `set`/`delete` to the bridge; without it writes reject with NOT_WRITABLE. */
-  readonly write?: StoreWrite<V>;
-}
-
-export type StoreWrite<V> = (
-  key: string,
-  value: V | undefined,
-  options: WriteOptions,
-) => Promise<WriteReceipt>;
-
-/** What the store did with a protocol message: `resync` means its sequence broke (resubscribe). */
-export type FeedResult = 'applied' | 'ignored' | 'resync';
-
-type Phase = 'idle' | 'awaiting-snapshot' | 'snapshotting' | 'live';
+import type { StoreWrite, TableStoreOptions } from './table-store-options.js';
 
 /**
  * The framework-free core behind a table handle: one compacted map rebuilt from a snapshot and
@@ -71,7 +39,7 @@ export class TableStore<V> {
   readonly #map = new SnapshotMap<V>();
   #position: Position | undefined;
 
-  #phase: Phase = 'idle';
+  #phase: SubscriptionPhase = 'idle';
   /** A live subscription is being sent another snapshot. */
   #resnapshot = false;
   readonly #buffer = new SnapshotBuffer<V>();
@@ -80,13 +48,8 @@ export class TableStore<V> {
 
   #bridgeStatus: TableStatus = 'loading';
   #bridgeReason: string | undefined;
-  /**
-   * Hydrated from a bootstrap that was taken while the bridge was caught up: that data is what
-   * the bridge had when caught up, so `caught_up` holds until the first snapshot-end replaces
-   * this word with the bridge's own (a cache never sets it: cached data proves nothing).
-   */
+  // What decides the status besides the bridge's word and the phase: see `storeStatus`.
   #vouched = false;
-  /** Why the client stopped this subscription on purpose (page hidden); undefined otherwise. */
   #paused: string | undefined;
   #disconnected = false;
   #failure: string | undefined;
@@ -337,17 +300,10 @@ export class TableStore<V> {
     if (this.#phase !== 'snapshotting') return this.#phase === 'idle' ? 'ignored' : 'resync';
     const buffer = this.#buffer;
     const reset = buffer.mode === 'reset';
-    const current = this.#position;
-    let result: FeedResult = 'applied';
-    if (current !== undefined && !(reset && this.#forceReset)) {
-      if (current.topicId !== position.topicId) {
-        // A recreated topic only arrives as a reset; a resume across topics cannot be applied.
-        if (!reset) return 'resync';
-      } else if (!positionCovers(position, current)) {
-        // A lagging bridge: keep our newer map; its later deltas apply once they pass us.
-        result = 'ignored';
-      }
-    }
+    // A reset we asked for replaces the map whatever its position.
+    const result =
+      reset && this.#forceReset ? 'applied' : positionVerdict(this.#position, position, reset);
+    if (result === 'resync') return result;
     const { sets, deletes, differs } = buffer;
     buffer.clear();
     this.#phase = 'live';
@@ -373,11 +329,8 @@ export class TableStore<V> {
     position: Position,
   ): FeedResult {
     if (this.#phase !== 'live') return 'ignored';
-    const current = this.#position;
-    if (current !== undefined) {
-      if (current.topicId !== position.topicId) return 'resync';
-      if (!positionCovers(position, current)) return 'ignored';
-    }
+    const result = positionVerdict(this.#position, position, false);
+    if (result !== 'applied') return result;
     this.#position = position;
     this.#listeners.batch(this.#map.apply(sets, deletes));
     this.#onApplied?.();
@@ -444,27 +397,18 @@ export class TableStore<V> {
 
   #updateStatus(): void {
     if (this.#closed) return;
-    const [status, reason] = this.#computeStatus();
+    const [status, reason] = storeStatus(
+      this.#failure,
+      this.#bridgeStatus,
+      this.#bridgeReason,
+      this.#disconnected,
+      this.#paused,
+      this.#vouched,
+      this.#phase === 'live' || this.#resnapshot,
+    );
     if (status === this.#status && reason === this.#statusReason) return;
     this.#status = status;
     this.#statusReason = reason;
     this.#listeners.status(status, reason);
-  }
-
-  #computeStatus(): [TableHandleStatus, string | undefined] {
-    if (this.#failure !== undefined) return ['failed', this.#failure];
-    if (this.#bridgeStatus === 'failed') {
-      return ['failed', this.#bridgeReason ?? 'the table failed on the bridge'];
-    }
-    if (this.#disconnected) return ['degraded', 'connection lost'];
-    if (this.#paused !== undefined) return ['degraded', this.#paused];
-    if (this.#bridgeStatus === 'degraded') {
-      return ['degraded', this.#bridgeReason ?? 'the table is degraded on the bridge'];
-    }
-    if (this.#vouched) return ['caught_up', undefined];
-    // I4: caught up only with the snapshot applied on this subscription AND the bridge caught up.
-    if ((this.#phase === 'live' || this.#resnapshot) && this.#bridgeStatus === 'caught_up')
-      return ['caught_up', undefined];
-    return ['loading', undefined];
   }
 }

@@ -1,29 +1,18 @@
-import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import {
   type Bridge,
   codecs,
-  createBridge,
-  KafkaTable,
+  type KafkaTable,
   KafkaTableWriter,
   type Logger,
-  StreamTable,
-  type WindowRow,
 } from '../../server/src/index.js';
-import { tablePosition, toWireValue } from '../../shared/src/protocol/index.js';
-import {
-  CHANGES_PER_MINUTE_TABLE,
-  EVENTS_TABLE,
-  FLAGS,
-  FLAGS_TABLE,
-  SERVICES_TABLE,
-  type Service,
-  seedServices,
-} from '../data.js';
+import { FLAGS, type Service, seedServices } from '../data.js';
 import { buildDashboard, DEFAULT_ASSETS_DIR } from './build.js';
-import { changesPerMinute } from './changes-per-minute.js';
+import { dashboardHandler, readDashboardTemplate } from './dashboard-handler.js';
+import { closeDemoBridge, type DemoBridge, openDemoBridge } from './demo-bridge.js';
+import { listen, localUrl } from './listen.js';
 import { type RegistryWriter, startRegistryWriter } from './registry-writer.js';
 import { waitForGroupCoordinator } from './warm-up.js';
 
@@ -67,27 +56,7 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
-interface Live {
-  readonly bridge: Bridge;
-  readonly flags: KafkaTable<boolean>;
-  readonly services: KafkaTable<Service>;
-  readonly events: StreamTable<Service>;
-  readonly perMinute: KafkaTable<WindowRow>;
-}
-
-const CONFIG_PLACEHOLDER = '<script id="tablecast-config" type="application/json">{}</script>';
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-};
 const MAX_HEALS = 10;
-const FLAG_KEY = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /**
  * The demo: a bridge over the flags and service-registry tables, mounted on one HTTP server that
@@ -101,10 +70,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   const writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
   const logger = options.logger;
   const assetsDir = resolve(options.assetsDir ?? (await buildDashboard(DEFAULT_ASSETS_DIR)));
-  const template = await readFile(join(assetsDir, 'index.html'), 'utf8');
-  if (!template.includes(CONFIG_PLACEHOLDER)) {
-    throw new Error(`${assetsDir}/index.html has no ${CONFIG_PLACEHOLDER} to fill in`);
-  }
+  const template = await readDashboardTemplate(assetsDir);
 
   const flagWriter = new KafkaTableWriter({
     brokers,
@@ -119,82 +85,40 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     ...(logger ? { logger } : {}),
   });
 
-  let live: Live | undefined;
+  let live: DemoBridge | undefined;
   let bridgeQueue: Promise<unknown> = Promise.resolve();
   let registryWriter: RegistryWriter | undefined;
   let server: Server | undefined;
   let closing: Promise<void> | undefined;
   let healed = 0;
 
-  const openBridge = async (): Promise<Live> => {
-    const common = { brokers, ...(logger ? { logger } : {}) };
-    const flags = new KafkaTable({
-      ...common,
-      topic: flagsTopic,
-      valueCodec: codecs.json<boolean>(),
+  // A table whose reader died serves frozen data: rebuild the bridge (pages reconnect and
+  // resume), a bounded number of times.
+  const heal = (bridge: Bridge, table: KafkaTable<unknown>, failure: unknown): void => {
+    if (closing || healed >= MAX_HEALS) return;
+    healed++;
+    logger?.error(`table ${table.topic} failed; restarting the bridge`, {
+      error: String(failure),
     });
-    const services = new KafkaTable({
-      ...common,
-      topic: servicesTopic,
-      valueCodec: codecs.json<Service>(),
-      numPartitions: 3,
-    });
-    // The live event feed: the registry's last 50 writes as rows.
-    const events = new StreamTable({
-      ...common,
-      topic: servicesTopic,
-      valueCodec: codecs.json<Service>(),
-      limit: 50,
-    });
-    const perMinute = await changesPerMinute({ ...common, topic: servicesTopic });
-    const bridge = createBridge({
-      tables: {
-        [FLAGS_TABLE]: flags,
-        [SERVICES_TABLE]: services,
-        [EVENTS_TABLE]: events,
-        [CHANGES_PER_MINUTE_TABLE]: perMinute,
-      },
-      // The page's flag switches write through the bridge (handle.set), only known flag keys
-      // and only booleans: the JSON codec alone would take any value.
-      writers: { [FLAGS_TABLE]: flagWriter as KafkaTableWriter<unknown> },
-      authorizeWrite: (_request, write) =>
-        FLAG_KEY.test(write.key) && (write.delete || typeof write.value === 'boolean'),
+    setTimeout(() => {
+      if (live?.bridge !== bridge) return;
+      stopBridge()
+        .then(startBridge)
+        .catch((error: unknown) =>
+          logger?.error('restarting the bridge failed', { error: String(error) }),
+        );
+    }, 1_000).unref();
+  };
+  const openBridge = () =>
+    openDemoBridge({
+      brokers,
+      flagsTopic,
+      servicesTopic,
+      flagWriter,
       writeTimeoutMs,
-      heartbeatIntervalMs: 15_000,
-      ...(logger ? { logger } : {}),
+      logger,
+      onTableFailed: heal,
     });
-    await bridge.ready();
-    // A table whose reader died serves frozen data: rebuild the bridge (pages reconnect and
-    // resume), a bounded number of times.
-    for (const table of [flags, services, events, perMinute] as KafkaTable<unknown>[]) {
-      table.onStatus((status, failure) => {
-        if (status !== 'failed' || closing || healed >= MAX_HEALS) return;
-        healed++;
-        logger?.error(`table ${table.topic} failed; restarting the bridge`, {
-          error: String(failure),
-        });
-        setTimeout(() => {
-          if (live?.bridge !== bridge) return;
-          stopBridge()
-            .then(startBridge)
-            .catch((error: unknown) =>
-              logger?.error('restarting the bridge failed', { error: String(error) }),
-            );
-        }, 1_000).unref();
-      });
-    }
-    return { bridge, flags, services, events, perMinute };
-  };
-
-  const closeBridge = async (current: Live): Promise<void> => {
-    await current.bridge.close({ graceMs: 500 });
-    await Promise.allSettled([
-      current.flags.stop(),
-      current.services.stop(),
-      current.events.stop(),
-      current.perMinute.stop(),
-    ]);
-  };
 
   // Serialized, so a test's stop/start and close() never interleave.
   const enqueue = (operation: () => Promise<void>): Promise<void> => {
@@ -206,7 +130,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     enqueue(async () => {
       const current = live;
       live = undefined;
-      if (current) await closeBridge(current);
+      if (current) await closeDemoBridge(current);
     });
   const startBridge = () =>
     enqueue(async () => {
@@ -246,6 +170,13 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         onError: (error) => logger?.warn('registry write failed', { error: String(error) }),
       });
     }
+    const handle = dashboardHandler({
+      assetsDir,
+      template,
+      flagsTopic,
+      servicesTopic,
+      live: () => live,
+    });
     server = createServer((request, response) => {
       handle(request, response).catch((error: unknown) => {
         logger?.error('demo request failed', { error: String(error) });
@@ -259,35 +190,15 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       if (!live) return refuse(socket, 503, 'Service Unavailable');
       live.bridge.handleUpgrade(request, socket, head);
     });
-    const listening = server;
-    const listen = (port: number) =>
-      new Promise<void>((done, fail) => {
-        listening.once('error', fail);
-        listening.listen(port, options.host ?? '127.0.0.1', () => {
-          listening.off('error', fail);
-          done();
-        });
-      });
-    try {
-      await listen(options.port ?? 0);
-    } catch (error) {
-      if (!options.anyPortIfBusy || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
-        throw error;
-      }
-      await listen(0);
-    }
+    await listen(server, options.port ?? 0, options.host ?? '127.0.0.1', options.anyPortIfBusy);
   } catch (error) {
     await close();
     throw error;
   }
 
   const address = server.address() as AddressInfo;
-  // A wildcard bind (0.0.0.0 in a container) is reached as localhost from the same machine.
-  const bound = ['0.0.0.0', '::'].includes(address.address) ? 'localhost' : address.address;
-  const host = bound.includes(':') ? `[${bound}]` : bound;
-
   return {
-    url: `http://${host}:${address.port}/`,
+    url: localUrl(address),
     port: address.port,
     flagsTopic,
     servicesTopic,
@@ -311,94 +222,6 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     await Promise.all(writes);
     await Promise.all([flags.barrier(writeTimeoutMs), services.barrier(writeTimeoutMs)]);
   }
-
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://demo.invalid');
-    const path = url.pathname;
-    if (
-      path === '/healthz' ||
-      path === '/readyz' ||
-      path === '/metrics' ||
-      path.startsWith('/tables/')
-    ) {
-      if (!live) return json(response, 503, { error: 'The bridge is restarting.' });
-      return live.bridge.handleRequest(request, response);
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      return json(response, 405, { error: 'Only GET is supported here.' });
-    }
-    if (path === '/' || path === '/index.html') return page(response, url);
-    return asset(response, path);
-  }
-
-  /** The dashboard, with the tables as of now embedded so the first paint is real data. */
-  function page(response: ServerResponse, url: URL): void {
-    const config: Record<string, unknown> = {
-      ws: '/ws',
-      cache: url.searchParams.get('cache') !== 'off',
-      topics: { [FLAGS_TABLE]: flagsTopic, [SERVICES_TABLE]: servicesTopic },
-    };
-    if (url.searchParams.get('bootstrap') !== 'off' && live) {
-      config.bootstrap = {
-        [FLAGS_TABLE]: bootstrapOf(FLAGS_TABLE, live.flags),
-        [SERVICES_TABLE]: bootstrapOf(SERVICES_TABLE, live.services),
-      };
-    }
-    // `<` escaped, so no value can close the script element.
-    const text = JSON.stringify(config).replace(/</g, '\\u003c');
-    const html = template.replace(
-      CONFIG_PLACEHOLDER,
-      `<script id="tablecast-config" type="application/json">${text}</script>`,
-    );
-    response.writeHead(200, {
-      'content-type': TYPES['.html']!,
-      'cache-control': 'no-store',
-    });
-    response.end(html);
-  }
-
-  async function asset(response: ServerResponse, path: string): Promise<void> {
-    const file = resolve(assetsDir, `.${decodeURIComponent(path)}`);
-    if (!file.startsWith(assetsDir + sep)) return json(response, 404, { error: 'Not found.' });
-    let body: Buffer;
-    try {
-      body = await readFile(file);
-    } catch {
-      return json(response, 404, { error: 'Not found.' });
-    }
-    response.writeHead(200, {
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-      // Vite fingerprints everything under assets/.
-      'cache-control': path.startsWith('/assets/')
-        ? 'public, max-age=31536000, immutable'
-        : 'no-cache',
-    });
-    response.end(body);
-  }
-}
-
-function bootstrapOf<V>(name: string, table: KafkaTable<V>) {
-  // One synchronous read, like the bridge's GET /tables/:name?format=bootstrap.
-  return {
-    table: name,
-    status: table.status,
-    position: tablePosition(table),
-    sets: [...table.entries()].map(([key, value]) => [key, toWireValue(value)] as const),
-  };
-}
-
-function json(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  response.end(JSON.stringify(body));
 }
 
 function refuse(socket: NodeJS.WritableStream & { destroy(): void }, status: number, text: string) {

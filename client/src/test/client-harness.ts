@@ -1,3 +1,4 @@
+import { afterEach, beforeEach, vi } from 'vitest';
 import { toWireValue } from '../../../shared/src/protocol/index.js';
 import type {
   Position,
@@ -10,6 +11,18 @@ import type { TablecastClientError } from '../errors.js';
 import { FakeWebSocket } from './fake-websocket.js';
 
 export { at } from './live-store.js';
+
+/** Fake timers and a fresh FakeWebSocket registry for every test of the file. */
+export function fakeTimeAndSockets(): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    FakeWebSocket.reset();
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+}
 
 /** A client over FakeWebSocket with a fixed jitter (random 0.5) and its reported errors. */
 export function setup(overrides: Partial<ClientOptions> = {}) {
@@ -29,10 +42,14 @@ export function sentOf(socket: FakeWebSocket, type: string) {
   return socket.messages.filter((message) => message.type === type);
 }
 
-/** The sub of the last subscribe sent on `socket` (for `table`, when given). */
-export function lastSub(socket: FakeWebSocket, table?: string): string {
+/**
+ * The sub of the last subscribe sent on `socket` (for `table`, when given; with `filtered`, only
+ * a subscribe with a filter, or only one without).
+ */
+export function lastSub(socket: FakeWebSocket, table?: string, filtered?: boolean): string {
   const subscribe = sentOf(socket, 'subscribe')
     .filter((message) => table === undefined || message.table === table)
+    .filter((message) => filtered === undefined || (message.filter !== undefined) === filtered)
     .at(-1);
   if (subscribe === undefined) throw new Error('nothing subscribed');
   return subscribe.sub as string;

@@ -1,4 +1,3 @@
-import { afterEach, beforeEach, vi } from 'vitest';
 import { toWireValue } from '../../../shared/src/protocol/index.js';
 import type { Position, TableStatus } from '../../../shared/src/protocol/messages.js';
 import type { TableBootstrap } from '../bootstrap.js';
@@ -6,19 +5,7 @@ import type { ClientOptions } from '../client-options.js';
 import { superjsonValues } from '../superjson-values.js';
 import type { VisibilitySource } from '../visibility.js';
 import { setup as harnessSetup, lastSub, sentOf } from './client-harness.js';
-import { FakeWebSocket } from './fake-websocket.js';
-
-/** Fake timers and a fresh FakeWebSocket registry for every test of the file. */
-export function fakeTimeAndSockets(): void {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    FakeWebSocket.reset();
-  });
-
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-}
+import type { FakeWebSocket } from './fake-websocket.js';
 
 /** The harness client, with superjson wire values: these tables hold Dates and Maps. */
 export function setup(overrides: Partial<ClientOptions> = {}) {
