@@ -13,7 +13,8 @@
  *
  * Options (or BENCH_<NAME> env): --clients 1,100,1000 --rate --duration-ms --warmup-ms --keys
  * --value-bytes --partitions --timeout-ms --broker-heap-mb --topic --keep-topic --out
- * --bridge-cpu-prof DIR (a V8 CPU profile of the bridge, written when it exits)
+ * --bridge-cpu-prof DIR (a V8 CPU profile of the bridge, written when it exits), --probe-cpu-prof
+ * DIR (the same for the measuring process)
  * --probe-position last|first: whether the measuring client subscribes after the load sockets
  * (default: it is then the last socket of every fan-out round) or before them (the first)
  * --bridges N: N bridge processes, each replaying the table itself (what `tablecast serve
@@ -60,6 +61,8 @@ const outFile = opts.string('out', 'latency.json');
 const loadClient = parseLoadClientKind(opts.string('load-client', 'go'));
 // A directory for a V8 CPU profile of the bridge process (node --cpu-prof), written at its exit.
 const bridgeCpuProf = opts.string('bridge-cpu-prof', '');
+// The same for the measuring process (writer, client, KafkaTable).
+const probeCpuProf = opts.string('probe-cpu-prof', '');
 const bridgeCount = opts.int('bridges', 1, 1);
 // The load sockets' process runs at this nice level: on a shared machine it gives way to the
 // bridge and the measuring process (real clients are on other machines). 0 = same priority.
@@ -141,7 +144,13 @@ async function runStep(
           ...['--duration-ms', String(durationMs), '--warmup-ms', String(warmupMs)],
           ...['--keys', String(keys), '--value-bytes', String(valueBytes)],
         ],
-        { timeoutMs: stepTimeout + 60_000, label: '[probe] ' },
+        {
+          timeoutMs: stepTimeout + 60_000,
+          nodeFlags: probeCpuProf
+            ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(probeCpuProf)}`]
+            : [],
+          label: '[probe] ',
+        },
       );
       await probe.next('ready', timeoutMs);
     };
