@@ -81,6 +81,7 @@ export interface LatencyParameters {
   readonly partitions: number;
   readonly brokers: string;
   readonly loadNice: number;
+  readonly lingerMs: number;
   readonly aim: { readonly p50Ms: number; readonly p99Ms: number };
 }
 
@@ -91,7 +92,8 @@ export function renderLatencyReport(steps: readonly Step[], params: LatencyParam
   const out: string[] = [''];
   out.push(
     `latency: writer ack → change callback, ${fmtNumber(rate)} writes/s paced for ${durationMs / 1000} s ` +
-      `(+${warmupMs / 1000} s warm-up, not counted), ${keys} keys × ~${valueBytes} B, ${partitions} partitions — Kafka at ${brokers}`,
+      `(+${warmupMs / 1000} s warm-up, not counted), ${keys} keys × ~${valueBytes} B, ${partitions} partitions, ` +
+      `${params.lingerMs === 0 ? 'one produce request per record' : `one produce request per ${params.lingerMs} ms`} — Kafka at ${brokers}`,
   );
   out.push('');
   out.push(

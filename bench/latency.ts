@@ -20,6 +20,9 @@
  * --bridges N: N bridge processes, each replaying the table itself (what `tablecast serve
  * --workers N` runs behind one port), the load sockets spread evenly over them, one load-client
  * process per bridge; the measuring client subscribes to the first
+ * --linger-ms N (default 0: one produce request per record, as KafkaTableWriter.set() sends): the
+ * writer sends what is due every N ms as one request (5 is the Java producer's default since
+ * Kafka 4.0); a record's latency starts at its request's ack
  * --load-nice N (default 10): the load client's nice level, so that on this shared machine it
  * yields to the bridge and the measuring process (0: same priority as them)
  */
@@ -64,6 +67,9 @@ const bridgeCpuProf = opts.string('bridge-cpu-prof', '');
 // The same for the measuring process (writer, client, KafkaTable).
 const probeCpuProf = opts.string('probe-cpu-prof', '');
 const bridgeCount = opts.int('bridges', 1, 1);
+// The writer sends what is due every this many ms as one request (5: the Java producer's default
+// linger.ms since Kafka 4.0); 0 = one request per record.
+const lingerMs = opts.int('linger-ms', 0, 0);
 // The load sockets' process runs at this nice level: on a shared machine it gives way to the
 // bridge and the measuring process (real clients are on other machines). 0 = same priority.
 const loadNice = opts.int('load-nice', 10, 0);
@@ -143,6 +149,7 @@ async function runStep(
           ...['--phase', `c${clients}-${Date.now()}`, '--rate', String(rate)],
           ...['--duration-ms', String(durationMs), '--warmup-ms', String(warmupMs)],
           ...['--keys', String(keys), '--value-bytes', String(valueBytes)],
+          ...['--linger-ms', String(lingerMs)],
         ],
         {
           timeoutMs: stepTimeout + 60_000,
@@ -294,6 +301,7 @@ async function main(): Promise<number> {
       partitions,
       brokers,
       loadNice,
+      lingerMs,
       aim: AIM,
     }),
   );
@@ -312,6 +320,7 @@ async function main(): Promise<number> {
       partitions,
       topic,
       bridges: bridgeCount,
+      lingerMs,
       loadNice,
       probePosition: probeFirst ? 'first' : 'last',
       loadClient,
