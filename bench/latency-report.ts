@@ -69,6 +69,8 @@ const bridgeCpuCell = (shares: readonly number[]): string => {
   return shares.length === 1 ? total : `${total} (${shares.map(pct).join(' + ')})`;
 };
 
+const blank = (n: number): string[] => Array.from({ length: n }, () => '');
+
 export const ms = (v: number | undefined): string =>
   v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(2);
 
@@ -150,13 +152,7 @@ export function renderLatencyReport(steps: readonly Step[], params: LatencyParam
             ms(p.table.p99),
             ms(p.table.max),
             String(p.table.missing),
-            '',
-            '',
-            '',
-            '',
-            '',
-            '',
-            '',
+            ...blank(7),
           ],
           [
             '',
@@ -165,14 +161,7 @@ export function renderLatencyReport(steps: readonly Step[], params: LatencyParam
             ms(p.client.p50 - p.table.p50),
             ms(p.client.p90 - p.table.p90),
             ms(p.client.p99 - p.table.p99),
-            '',
-            '',
-            '',
-            '',
-            '',
-            '',
-            '',
-            '',
+            ...blank(9),
             '',
           ],
         ];

@@ -291,37 +291,27 @@ async function main(): Promise<number> {
   }
   await Promise.all(bridges.map((b) => b.worker.stop()));
 
-  process.stdout.write(
-    renderLatencyReport(steps, {
-      rate,
-      durationMs,
-      warmupMs,
-      keys,
-      valueBytes,
-      partitions,
-      brokers,
-      loadNice,
-      lingerMs,
-      aim: AIM,
-    }),
-  );
+  const parameters = {
+    clients: clientSteps,
+    rate,
+    durationMs,
+    warmupMs,
+    keys,
+    valueBytes,
+    partitions,
+    topic,
+    bridges: bridgeCount,
+    lingerMs,
+    loadNice,
+  };
+  process.stdout.write(renderLatencyReport(steps, { ...parameters, brokers, aim: AIM }));
 
   const file = await writeResult(outFile, {
     benchmark: 'latency',
     machine: machineFacts(),
     kafka: { brokers, startedByBench: broker.owned, version: broker.version ?? null },
     parameters: {
-      clients: clientSteps,
-      rate,
-      durationMs,
-      warmupMs,
-      keys,
-      valueBytes,
-      partitions,
-      topic,
-      bridges: bridgeCount,
-      lingerMs,
-      loadNice,
+      ...parameters,
       probePosition: probeFirst ? 'first' : 'last',
       loadClient,
     },
