@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { sleep } from './lib/lifecycle.js';
-import { type LoadClientKind, startLoadClient } from './lib/load-client.js';
+import { type LoadClientKind, type LoadClientReport, startLoadClient } from './lib/load-client.js';
 import { machineCpu } from './lib/machine-cpu.js';
 import type { Worker, WorkerMessage } from './lib/worker.js';
 
@@ -36,17 +36,7 @@ type Ready = WorkerMessage & {
   errors: Record<string, number>;
   closeCodes?: Record<string, number>;
 };
-type Report = WorkerMessage & {
-  frames: number;
-  bytes: number;
-  changes: number;
-  live: number;
-  closed: number;
-  minChanges: number;
-  maxChanges: number;
-  closeCodes: Record<string, number>;
-  cpuSeconds: number;
-};
+type Report = LoadClientReport & { cpuSeconds: number };
 
 export interface Measure {
   readonly server: 'tablecast' | 'bare';

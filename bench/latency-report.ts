@@ -1,6 +1,8 @@
 /**
  * What bench/latency.ts measured, as the JSON result's step shape and the readable table.
  */
+
+import type { LoadClientReport } from './lib/load-client.js';
 import type { Distribution } from './lib/stats.js';
 import { fmtNumber } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
@@ -28,13 +30,7 @@ export type BridgeStats = WorkerMessage & {
   loopDelayP99Ms: number;
   rss: number;
 };
-export type LoadReport = WorkerMessage & {
-  cpuSeconds?: number;
-  frames: number;
-  changes: number;
-  live: number;
-  minChanges: number;
-};
+export type LoadReport = LoadClientReport;
 
 export interface Step {
   readonly clients: number;

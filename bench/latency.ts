@@ -182,11 +182,11 @@ async function runStep(
     const reports = await Promise.all(
       loads.map((l) => l.request<LoadReport>({ type: 'report' }, 'report', 10_000)),
     );
-    const report: LoadReport | undefined =
+    // The load clients' reports summed over the bridges they load.
+    const report =
       reports.length === 0
         ? undefined
         : {
-            type: 'report',
             frames: reports.reduce((a, r) => a + r.frames, 0),
             changes: reports.reduce((a, r) => a + r.changes, 0),
             live: reports.reduce((a, r) => a + r.live, 0),

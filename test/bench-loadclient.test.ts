@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startLoadClient } from '../bench/lib/load-client.js';
+import { type LoadClientReport, startLoadClient } from '../bench/lib/load-client.js';
 import { repoRoot } from '../bench/lib/results.js';
-import type { Worker, WorkerMessage } from '../bench/lib/worker.js';
+import type { Worker } from '../bench/lib/worker.js';
 import { serve } from './bridge-fixtures.js';
 import { Cleanup, liveTopic } from './fixtures.js';
 
@@ -15,19 +15,7 @@ import { Cleanup, liveTopic } from './fixtures.js';
 const cleanup = new Cleanup();
 afterEach(() => cleanup.dispose());
 
-type Report = WorkerMessage & {
-  frames: number;
-  bytes: number;
-  changes: number;
-  live: number;
-  closed: number;
-  failed: number;
-  minChanges: number;
-  maxChanges: number;
-  closeCodes: Record<string, number>;
-  errors: Record<string, number>;
-  cpuSeconds: number;
-};
+type Report = LoadClientReport & { cpuSeconds: number };
 
 describe('bench load client (Go)', () => {
   it('passes its go tests', async () => {

@@ -2,7 +2,7 @@
  * The page side of `npm run bench initial-load -- --client chromium`: bundled for the browser
  * (bench/lib/browser-load.ts) and driven by Playwright. The same measurement as
  * bench/initial-load-client.ts, with the browser's own WebSocket, plus the main thread's long
- * tasks (over 50 ms) while the table loads.
+ * tasks (over 50 ms) while the table loads; and the floor for the same bytes (runBareLoad).
  */
 import { createClient } from '../../client/src/index.js';
 
@@ -11,61 +11,80 @@ interface LongTask {
   readonly durationMs: number;
 }
 
+/** What both loads record: frames and bytes received, when, and the long tasks meanwhile. */
+class LoadRecorder {
+  frames = 0;
+  bytes = 0;
+  openedAt: number | undefined;
+  firstSnapshotFrameAt: number | undefined;
+  lastFrameAt: number | undefined;
+  readonly #longTasks: LongTask[] = [];
+  readonly #observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      this.#longTasks.push({ startMs: entry.startTime, durationMs: entry.duration });
+    }
+  });
+  readonly t0: number;
+
+  constructor() {
+    this.#observer.observe({ type: 'longtask', buffered: false });
+    this.t0 = performance.now();
+  }
+
+  opened(): void {
+    this.openedAt ??= performance.now();
+  }
+
+  /** A frame arrived; `first` says it belongs to the snapshot (after the welcome, if any). */
+  frame(data: unknown, first: boolean): void {
+    this.lastFrameAt = performance.now();
+    this.frames++;
+    // The dataset is ASCII (bench/lib/data.ts): characters are bytes. Encoding every frame to
+    // count it cost the page ~40 ms of script per 100k keys; the bridge's bytesSent agrees.
+    this.bytes += typeof data === 'string' ? data.length : (data as ArrayBuffer).byteLength;
+    if (first) this.firstSnapshotFrameAt ??= this.lastFrameAt;
+  }
+
+  /** The run's result, once loaded at `t1`. */
+  async result(t1: number, fields: { ok: boolean; status: string; size: number }) {
+    // Long tasks are reported a while after they end (one more turn is not enough: measured here
+    // with a 120 ms busy loop, its entry came after 0 ms timers but within 200 ms).
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    this.#observer.disconnect();
+    const since = (at: number | undefined) => (at === undefined ? null : (at - this.t0) / 1000);
+    return {
+      ...fields,
+      seconds: (t1 - this.t0) / 1000,
+      connectSeconds: since(this.openedAt),
+      firstSnapshotFrameSeconds: since(this.firstSnapshotFrameAt),
+      lastFrameSeconds: since(this.lastFrameAt),
+      frames: this.frames,
+      bytes: this.bytes,
+      longTasks: this.#longTasks.filter((t) => t.startMs >= this.t0 && t.startMs <= t1 + 1),
+    };
+  }
+}
+
 async function runInitialLoad(url: string, table: string, timeoutMs: number) {
-  let frames = 0;
-  let bytes = 0;
-  let openedAt: number | undefined;
-  let firstSnapshotFrameAt: number | undefined;
-  let lastFrameAt: number | undefined;
+  const recorder = new LoadRecorder();
   class CountingWebSocket extends WebSocket {
     constructor(address: string | URL, protocols?: string | string[]) {
       super(address, protocols);
-      this.addEventListener('open', () => {
-        openedAt ??= performance.now();
-      });
+      this.addEventListener('open', () => recorder.opened());
       this.addEventListener('message', (event: MessageEvent) => {
-        lastFrameAt = performance.now();
-        frames++;
-        // The dataset is ASCII (bench/lib/data.ts): characters are bytes. Encoding every frame to
-        // count it cost the page ~40 ms of script per 100k keys; the bridge's bytesSent agrees.
-        bytes +=
-          typeof event.data === 'string'
-            ? event.data.length
-            : (event.data as ArrayBuffer).byteLength;
-        if (firstSnapshotFrameAt === undefined && frames > 1)
-          firstSnapshotFrameAt = performance.now();
+        // The first frame is the welcome.
+        recorder.frame(event.data, recorder.frames > 0);
       });
     }
   }
-  const longTasks: LongTask[] = [];
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      longTasks.push({ startMs: entry.startTime, durationMs: entry.duration });
-    }
-  });
-  observer.observe({ type: 'longtask', buffered: false });
-  const t0 = performance.now();
   const client = createClient({ url, WebSocket: CountingWebSocket });
   const handle = client.table(table);
   const ok = await handle.whenCaughtUp({ timeoutMs });
-  const t1 = performance.now();
-  // Long tasks are reported a while after they end (one more turn is not enough: measured here
-  // with a 120 ms busy loop, its entry came after 0 ms timers but within 200 ms).
-  await new Promise((resolve) => setTimeout(resolve, 250));
-  observer.disconnect();
-  const result = {
+  const result = await recorder.result(performance.now(), {
     ok,
     status: handle.status,
-    seconds: (t1 - t0) / 1000,
-    connectSeconds: openedAt === undefined ? null : (openedAt - t0) / 1000,
-    firstSnapshotFrameSeconds:
-      firstSnapshotFrameAt === undefined ? null : (firstSnapshotFrameAt - t0) / 1000,
-    lastFrameSeconds: lastFrameAt === undefined ? null : (lastFrameAt - t0) / 1000,
     size: handle.size,
-    frames,
-    bytes,
-    longTasks: longTasks.filter((t) => t.startMs >= t0 && t.startMs <= t1 + 1),
-  };
+  });
   client.close();
   return result;
 }
@@ -76,34 +95,18 @@ async function runInitialLoad(url: string, table: string, timeoutMs: number) {
  * task the browser dispatches it in. No validation, no decoding, no buffer, no yielding.
  */
 async function runBareLoad(url: string, table: string, timeoutMs: number) {
-  let frames = 0;
-  let bytes = 0;
-  let openedAt: number | undefined;
-  let firstSnapshotFrameAt: number | undefined;
-  let lastFrameAt: number | undefined;
-  const longTasks: LongTask[] = [];
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      longTasks.push({ startMs: entry.startTime, durationMs: entry.duration });
-    }
-  });
-  observer.observe({ type: 'longtask', buffered: false });
+  const recorder = new LoadRecorder();
   const map = new Map<string, unknown>();
-  const t0 = performance.now();
   const socket = new WebSocket(url);
   const ok = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs);
     socket.onopen = () => {
-      openedAt = performance.now();
+      recorder.opened();
       socket.send(JSON.stringify({ type: 'subscribe', sub: 's1', table }));
     };
     socket.onmessage = (event: MessageEvent) => {
-      lastFrameAt = performance.now();
-      frames++;
-      const text = event.data as string;
-      bytes += text.length;
-      firstSnapshotFrameAt ??= lastFrameAt;
-      const message = JSON.parse(text) as {
+      recorder.frame(event.data, true);
+      const message = JSON.parse(event.data as string) as {
         type: string;
         sets?: [string, [unknown]][];
         deletes?: string[];
@@ -121,23 +124,13 @@ async function runBareLoad(url: string, table: string, timeoutMs: number) {
       resolve(false);
     };
   });
-  const t1 = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, 250));
-  observer.disconnect();
-  socket.close();
-  return {
+  const result = await recorder.result(performance.now(), {
     ok,
     status: ok ? 'caught_up' : 'failed',
-    seconds: (t1 - t0) / 1000,
-    connectSeconds: openedAt === undefined ? null : (openedAt - t0) / 1000,
-    firstSnapshotFrameSeconds:
-      firstSnapshotFrameAt === undefined ? null : (firstSnapshotFrameAt - t0) / 1000,
-    lastFrameSeconds: lastFrameAt === undefined ? null : (lastFrameAt - t0) / 1000,
     size: map.size,
-    frames,
-    bytes,
-    longTasks: longTasks.filter((t) => t.startMs >= t0 && t.startMs <= t1 + 1),
-  };
+  });
+  socket.close();
+  return result;
 }
 
 Object.assign(globalThis, { runInitialLoad, runBareLoad });

@@ -7,7 +7,23 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { repoRoot } from './results.js';
-import { startWorker, type Worker, type WorkerOptions } from './worker.js';
+import { startWorker, type Worker, type WorkerMessage, type WorkerOptions } from './worker.js';
+
+/** What a load client answers to `report` (and, with fewer fields filled, to `reset`). */
+export type LoadClientReport = WorkerMessage & {
+  frames: number;
+  bytes: number;
+  changes: number;
+  live: number;
+  closed: number;
+  failed: number;
+  minChanges: number;
+  maxChanges: number;
+  closeCodes: Record<string, number>;
+  errors: Record<string, number>;
+  /** The process's CPU time so far; the Node load client may not report it. */
+  cpuSeconds?: number;
+};
 
 export type LoadClientKind = 'go' | 'node';
 
