@@ -227,7 +227,7 @@ func (s *stream) payload(chunk []byte, marker *marker, ev events) {
 		return
 	}
 	want := snapshotEnd[s.prefix:]
-	n := min(len(chunk), len(want))
+	n := minInt(len(chunk), len(want))
 	if !bytes.Equal(chunk[:n], want[:n]) {
 		s.prefix = -1
 		return
@@ -251,7 +251,7 @@ func (s *stream) countMarker(chunk []byte, k *marker) {
 	if s.carryN > 0 {
 		var window [2 * maxMarker]byte
 		w := copy(window[:], s.carry[:s.carryN])
-		w += copy(window[w:], chunk[:min(len(chunk), keep)])
+		w += copy(window[w:], chunk[:minInt(len(chunk), keep)])
 		for i := 0; i < s.carryN && i+len(marker) <= w; i++ {
 			if bytes.Equal(window[i:i+len(marker)], marker) {
 				s.changes++
@@ -265,7 +265,7 @@ func (s *stream) countMarker(chunk []byte, k *marker) {
 		return
 	}
 	// A chunk shorter than the carry: keep the tail of carry+chunk.
-	drop := max(0, s.carryN+len(chunk)-keep)
+	drop := maxInt(0, s.carryN+len(chunk)-keep)
 	s.carryN = copy(s.carry[:], s.carry[drop:s.carryN])
 	s.carryN += copy(s.carry[s.carryN:], chunk)
 }
@@ -297,4 +297,27 @@ func (s *stream) endFrame(ev events) {
 func (s *stream) fail(ev events, reason string) {
 	s.isClosed = true
 	ev.closed(closeAbnormal, "websocket: "+reason)
+}
+
+// minInt and maxInt stand in for the min and max built-ins (Go 1.21), so the load client builds
+// with Debian's Go 1.19, which .ci/run installs where no Go is present.
+func minInt(a, b int) int {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+func maxInt(a, b int) int {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+func maxInt64(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
 }

@@ -58,7 +58,7 @@ func text(payload string) []byte {
 func deltas(n int, pad int) string {
 	var b strings.Builder
 	b.WriteString(`{"type":"delta","sub":"s","changes":[`)
-	for i := range n {
+	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -242,9 +242,9 @@ func TestMarkerCountMatchesBytesCount(t *testing.T) {
 		return int(seed % uint32(n))
 	}
 	for _, m := range []string{`"seq":`, `q`, `aa`, `aba`, `"x"`, `::`} {
-		for pivot := range len(m) {
+		for pivot := 0; pivot < len(m); pivot++ {
 			k := &marker{bytes: []byte(m), pivot: pivot}
-			for range 300 {
+			for j := 0; j < 300; j++ {
 				b := make([]byte, rnd(60))
 				for i := range b {
 					b[i] = `"seq:abx`[rnd(8)]

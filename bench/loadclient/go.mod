@@ -1,3 +1,3 @@
 module tablecast/bench/loadclient
 
-go 1.22
+go 1.19

@@ -82,7 +82,7 @@ func main() {
 	deadline := start.Add(time.Duration(*connectTimeout) * time.Millisecond)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for lane := 0; lane < min(*concurrency, *count); lane++ {
+	for lane := 0; lane < minInt(*concurrency, *count); lane++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -163,12 +163,12 @@ func main() {
 				if minChanges < 0 || n < minChanges {
 					minChanges = n
 				}
-				maxChanges = max(maxChanges, n)
+				maxChanges = maxInt64(maxChanges, n)
 			}
 			ipc.send(map[string]any{
 				"type": "report", "frames": frames, "bytes": byteCount,
 				"changes": changes, "live": t.live.Load(), "closed": t.closed.Load(),
-				"failed": t.failed.Load(), "minChanges": max(minChanges, 0), "maxChanges": maxChanges,
+				"failed": t.failed.Load(), "minChanges": maxInt64(minChanges, 0), "maxChanges": maxChanges,
 				"closeCodes": toMap(&t.closeCodes), "errors": toMap(&t.errs), "rss": rss(),
 				"cpuSeconds": cpuSeconds(),
 			})

@@ -263,7 +263,7 @@ func (l *readerLoop) send(sock *socket, first byte, payload []byte) {
 	}
 	n, _ := rawWrite(sock.fd, f)
 	if n < len(f) {
-		sock.pending = append(sock.pending, f[max(n, 0):]...)
+		sock.pending = append(sock.pending, f[maxInt(n, 0):]...)
 	}
 }
 
