@@ -85,14 +85,23 @@ describe('chaos', () => {
     );
     let written = 0;
     let writing = true;
+    // Registered after the writer, so it runs before the writer's stop() (cleanups run last
+    // first): a test that fails midway stops this loop instead of leaving it to spin.
+    cleanup.add(undefined, () => {
+      writing = false;
+    });
     const writes = (async () => {
       for (let n = 0; writing; n++) {
         const key = `k${n % 50}`;
-        // Writes fail while the broker is down; the map is compared with what the log holds.
-        await (n % 7 === 6 ? writer.delete(key) : writer.set(key, n)).then(
-          () => written++,
-          () => undefined,
+        // Writes fail while the broker is down; the map is compared with what the log holds. A
+        // failed write waits a little before the next, as a real writer backs off: a writer
+        // that rejects at once (stopped) must not starve the event loop of its timers.
+        const ok = await (n % 7 === 6 ? writer.delete(key) : writer.set(key, n)).then(
+          () => true,
+          () => false,
         );
+        if (ok) written++;
+        else await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
     await untilMap(handles[0]!, (m) => m.size > 10, 30_000);
