@@ -23,6 +23,7 @@
  * --linger-ms N (default 0: one produce request per record, as KafkaTableWriter.set() sends): the
  * writer sends what is due every N ms as one request (5 is the Java producer's default since
  * Kafka 4.0); a record's latency starts at its request's ack
+ * --load-filter-prefix P: the load sockets subscribe with key prefix P as their filter
  * --load-nice N (default 10): the load client's nice level, so that on this shared machine it
  * yields to the bridge and the measuring process (0: same priority as them)
  */
@@ -70,6 +71,9 @@ const bridgeCount = opts.int('bridges', 1, 1);
 // The writer sends what is due every this many ms as one request (5: the Java producer's default
 // linger.ms since Kafka 4.0); 0 = one request per record.
 const lingerMs = opts.int('linger-ms', 0, 0);
+// The load sockets subscribe with this key prefix as their filter (all with the same filter and
+// sub id, so the bridge builds each filtered delta once for all of them); empty: whole table.
+const loadFilterPrefix = opts.string('load-filter-prefix', '');
 // The load sockets' process runs at this nice level: on a shared machine it gives way to the
 // bridge and the measuring process (real clients are on other machines). 0 = same priority.
 const loadNice = opts.int('load-nice', 10, 0);
@@ -127,7 +131,10 @@ async function runStep(
           if (count === 0) return 0;
           const load = startLoadClient(
             loadClient,
-            ['--url', bridges[i]!.url, '--count', String(count), '--table', TABLE],
+            [
+              ...['--url', bridges[i]!.url, '--count', String(count), '--table', TABLE],
+              ...(loadFilterPrefix === '' ? [] : ['--filter-prefix', loadFilterPrefix]),
+            ],
             { timeoutMs: stepTimeout + 60_000, label: `[load ${i}] `, nice: loadNice },
           );
           loads.push(load);
@@ -303,6 +310,7 @@ async function main(): Promise<number> {
     bridges: bridgeCount,
     lingerMs,
     loadNice,
+    loadFilterPrefix,
   };
   process.stdout.write(renderLatencyReport(steps, { ...parameters, brokers, aim: AIM }));
 

@@ -33,7 +33,14 @@ opts.assertNoUnknown();
 if (!url) throw new Error('usage: load-clients.ts --url ws://… --count N');
 
 const SNAPSHOT_END = Buffer.from('{"type":"snapshot-end"');
-const subscribe = JSON.stringify({ type: 'subscribe', sub: 's', table });
+// Subscribe with this key prefix as the filter (empty: the whole table).
+const filterPrefix = opts.string('filter-prefix', '');
+const subscribe = JSON.stringify({
+  type: 'subscribe',
+  sub: 's',
+  table,
+  ...(filterPrefix === '' ? {} : { filter: { prefix: filterPrefix } }),
+});
 
 const sockets: WebSocket[] = [];
 const changesPerSocket = new Float64Array(count);

@@ -48,6 +48,7 @@ var (
 	markerFlag     = flag.String("marker", `"seq":`, "counted once per change")
 	readerLoops    = flag.Int("reader-loops", 1, "reader threads (epoll loops) the sockets are split over")
 	readIntervalUs = flag.Int("read-interval-us", 1000, "least time between two wake-ups of a reader loop (0: wake per event)")
+	filterPrefix   = flag.String("filter-prefix", "", "subscribe with this key prefix as the filter (empty: the whole table)")
 )
 
 func main() {
@@ -77,6 +78,9 @@ func main() {
 	sockets := make([]*socket, *count)
 	connected := make([]bool, *count)
 	subscribe := []byte(fmt.Sprintf(`{"type":"subscribe","sub":"s","table":%q}`, *table))
+	if *filterPrefix != "" {
+		subscribe = []byte(fmt.Sprintf(`{"type":"subscribe","sub":"s","table":%q,"filter":{"prefix":%q}}`, *table, *filterPrefix))
+	}
 
 	start := time.Now()
 	deadline := start.Add(time.Duration(*connectTimeout) * time.Millisecond)
