@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -10,7 +11,7 @@ import { KafkaTable } from '../server/src/kafka-table.js';
 import { KafkaTableWriter } from '../server/src/kafka-table-writer.js';
 import { codecs } from '../shared/src/codecs/index.js';
 import { untilMap } from './client-fixtures.js';
-import { Cleanup, connectAdmin, createTopic, testKafka } from './fixtures.js';
+import { Cleanup, connectAdmin, createTopic, testKafka, until } from './fixtures.js';
 
 let cleanup: Cleanup;
 beforeEach(() => {
@@ -85,6 +86,7 @@ describe('chaos', () => {
     );
     let written = 0;
     let writing = true;
+    const progress = new EventEmitter();
     // Registered after the writer, so it runs before the writer's stop() (cleanups run last
     // first): a test that fails midway stops this loop instead of leaving it to spin.
     cleanup.add(undefined, () => {
@@ -100,8 +102,10 @@ describe('chaos', () => {
           () => true,
           () => false,
         );
-        if (ok) written++;
-        else await new Promise((resolve) => setTimeout(resolve, 20));
+        if (ok) {
+          written++;
+          progress.emit('write');
+        } else await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
     await untilMap(handles[0]!, (m) => m.size > 10, 30_000);
@@ -114,7 +118,17 @@ describe('chaos', () => {
     await broker.start();
     step('broker back');
     const after = written;
-    await untilMap(handles[2]!, () => written > after + 100, 60_000);
+    // The writer's own recovery, apart from the clients': a failure here names which stalled.
+    await until(
+      (listener) => {
+        progress.on('write', listener);
+        return () => progress.off('write', listener);
+      },
+      () => written > after + 100,
+      `100 acked writes after the broker came back (${written - after} so far)`,
+      60_000,
+    );
+    step('writes resumed');
     writing = false;
     await writes;
     step('writes stopped; reading the topic independently');
