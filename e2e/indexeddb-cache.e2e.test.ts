@@ -1,7 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheKey } from '../client/src/cache-entry.js';
@@ -13,6 +10,7 @@ import { codecs } from '../shared/src/codecs/index.js';
 import { Cleanup } from '../test/fixtures.js';
 import { brokers, uniqueTopic } from '../test/kafka.js';
 import { type Browser, launchBrowser } from './browser.js';
+import { servePage } from './page-server.js';
 
 // The IndexedDB cache in the browser it is for: a real Chromium profile keeps the table between
 // page loads, a reload paints it before the bridge answers, and a damaged entry is thrown away.
@@ -41,25 +39,11 @@ beforeAll(async () => {
     (b) => b.close({ graceMs: 100 }),
   );
   bridgeUrl = (await bridge.listen()).url;
-  const bundle = await build({
-    entryPoints: [fileURLToPath(new URL('pages/cache-page.ts', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-    logLevel: 'error',
-  });
-  const script = bundle.outputFiles[0]!.text;
-  const server: Server = createServer((request, response) => {
-    const isScript = request.url === '/page.js';
-    response.writeHead(200, { 'content-type': isScript ? 'text/javascript' : 'text/html' });
-    response.end(
-      isScript ? script : '<!doctype html><script type="module" src="/page.js"></script>',
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.add(server, (s) => new Promise((resolve) => s.close(resolve)));
-  pageUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const page = cleanup.add(
+    await servePage(fileURLToPath(new URL('pages/cache-page.ts', import.meta.url))),
+    (p) => p.close(),
+  );
+  pageUrl = page.url;
   browser = cleanup.add(await launchBrowser(), (b) => b.close());
 }, 90_000);
 

@@ -1,7 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBridge } from '../server/src/bridge/create-bridge.js';
 import type { KafkaTable } from '../server/src/kafka-table.js';
@@ -9,6 +6,7 @@ import { codecs } from '../shared/src/codecs/index.js';
 import { Cleanup, connectProducer, liveTopic, produce, testKafka } from '../test/fixtures.js';
 import { brokers } from '../test/kafka.js';
 import { type Browser, launchBrowser } from './browser.js';
+import { servePage } from './page-server.js';
 
 // A big table loaded in real Chromium: the snapshot is applied part by part across the page's
 // tasks, and the map users see switches from the old one to the new one at snapshot-end only
@@ -44,25 +42,11 @@ beforeAll(async () => {
     (b) => b.close({ graceMs: 100 }),
   );
   bridgeUrl = (await bridge.listen()).url;
-  const bundle = await build({
-    entryPoints: [fileURLToPath(new URL('pages/large-snapshot-page.ts', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-    logLevel: 'error',
-  });
-  const script = bundle.outputFiles[0]!.text;
-  const server: Server = createServer((request, response) => {
-    const isScript = request.url === '/page.js';
-    response.writeHead(200, { 'content-type': isScript ? 'text/javascript' : 'text/html' });
-    response.end(
-      isScript ? script : '<!doctype html><script type="module" src="/page.js"></script>',
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.add(server, (s) => new Promise((resolve) => s.close(resolve)));
-  pageUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const page = cleanup.add(
+    await servePage(fileURLToPath(new URL('pages/large-snapshot-page.ts', import.meta.url))),
+    (p) => p.close(),
+  );
+  pageUrl = page.url;
   browser = cleanup.add(await launchBrowser(), (b) => b.close());
 }, 120_000);
 

@@ -4,11 +4,9 @@
  * per run.
  */
 import { writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { build } from 'esbuild';
 import { launchBrowser } from '../../e2e/browser.js';
+import { servePage } from '../../e2e/page-server.js';
 import { repoRoot } from './results.js';
 
 export interface BrowserLoadResult {
@@ -46,31 +44,12 @@ export interface BrowserLoader {
 }
 
 export async function browserLoader(): Promise<BrowserLoader> {
-  const bundle = await build({
-    entryPoints: [path.join(repoRoot, 'bench', 'browser', 'initial-load-page.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
+  const pageServer = await servePage(
+    path.join(repoRoot, 'bench', 'browser', 'initial-load-page.ts'),
     // Names kept, so the page's CPU profiles (--page-cpu-prof) read.
-    minifyWhitespace: true,
-    minifySyntax: true,
-    write: false,
-    logLevel: 'error',
-  });
-  const script = bundle.outputFiles[0]!.text;
-  const html =
-    '<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>';
-  const server: Server = createServer((request, response) => {
-    const isScript = request.url === '/page.js';
-    response.writeHead(200, {
-      'content-type': isScript ? 'text/javascript' : 'text/html',
-      'cache-control': 'no-store',
-    });
-    response.end(isScript ? script : html);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const pageUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    { target: 'es2022', minifyWhitespace: true, minifySyntax: true },
+  );
+  const pageUrl = pageServer.url;
   return {
     async run(wsUrl, table, timeoutMs, options = {}) {
       const { cpuProfile } = options;
@@ -121,6 +100,6 @@ export async function browserLoader(): Promise<BrowserLoader> {
         await browser.close();
       }
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => pageServer.close(),
   };
 }
