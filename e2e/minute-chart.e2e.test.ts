@@ -1,57 +1,16 @@
 // The per-minute chart in real Chromium: its bars are the rows of the bridge's windowed aggregate
 // (registry writes per minute by status, computed in the bridge), and they grow as records land.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  CHANGES_PER_MINUTE_TABLE,
-  type MinuteRow,
-  type Service,
-  seedServices,
-} from '../demo/data.js';
-import { type DemoServer, startDemoServer } from '../demo/server/demo-server.js';
-import { codecs, KafkaTableWriter, type Logger } from '../server/src/index.js';
-import { brokers, uniqueTopic } from '../test/kafka.js';
-import { type Browser, launchBrowser } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { CHANGES_PER_MINUTE_TABLE, type MinuteRow, seedServices } from '../demo/data.js';
+import { demoBed } from './demo-bed.js';
 
 const WAIT = { timeout: 20_000, interval: 100 };
-const quiet: Logger = { warn: () => {}, error: () => {} };
-
-let demo: DemoServer;
-let browser: Browser;
-let writer: KafkaTableWriter<Service>;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  [demo, browser] = await Promise.all([
-    startDemoServer({
-      brokers: brokers(),
-      flagsTopic: uniqueTopic('e2e-minute-flags'),
-      servicesTopic: uniqueTopic('e2e-minute-services'),
-      assetsDir: inject('dashboardDir'),
-      writer: false,
-      logger: quiet,
-    }),
-    launchBrowser(),
-  ]);
-  writer = new KafkaTableWriter({
-    brokers: brokers(),
-    topic: demo.servicesTopic,
-    valueCodec: codecs.json<Service>(),
-    logger: quiet,
-  });
-  await writer.start();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await writer?.stop();
-  await demo?.close();
-  expect(pageErrors).toEqual([]);
-});
+const bed = demoBed('minute');
 
 /** Per minute (ISO start), the changes the bridge's table holds, summed over the statuses. */
 async function bridgeMinutes(): Promise<Record<string, number>> {
-  const response = await fetch(`${demo.url}tables/${CHANGES_PER_MINUTE_TABLE}`);
+  const response = await fetch(`${bed.demo.url}tables/${CHANGES_PER_MINUTE_TABLE}`);
   const { data } = (await response.json()) as { data: Record<string, MinuteRow> };
   const minutes: Record<string, number> = {};
   for (const row of Object.values(data)) {
@@ -77,9 +36,7 @@ const total = (minutes: Record<string, number>) =>
 
 describe('the per-minute chart', () => {
   it("draws the bridge's windowed counts and updates when new registry records arrive", async () => {
-    const page = await browser.context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(String(error)));
-    await page.goto(demo.url);
+    const page = await bed.open();
     // The seed wrote one record per service.
     const seeded = seedServices(0).length;
     await expect.poll(async () => total(await chartMinutes(page)), WAIT).toBe(seeded);
@@ -87,7 +44,7 @@ describe('the per-minute chart', () => {
 
     const services = seedServices(Date.now()).slice(0, 7);
     for (const service of services) {
-      await writer.set(service.name, { ...service, status: 'down', updatedAt: Date.now() });
+      await bed.writer.set(service.name, { ...service, status: 'down', updatedAt: Date.now() });
     }
     await expect.poll(async () => total(await chartMinutes(page)), WAIT).toBe(seeded + 7);
     expect(await chartMinutes(page)).toEqual(await bridgeMinutes());
