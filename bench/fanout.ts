@@ -242,13 +242,4 @@ async function main(): Promise<number> {
   return measures.every((m) => m.ok) ? 0 : 1;
 }
 
-let exitCode = 1;
-try {
-  exitCode = await main();
-} catch (error) {
-  log(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-} finally {
-  writer?.stop();
-  await cleanups.run();
-}
-process.exit(exitCode);
+await cleanups.exitAfter(main);

@@ -330,12 +330,4 @@ async function main(): Promise<number> {
   return steps.every((s) => s.ok) ? 0 : 1;
 }
 
-let exitCode = 1;
-try {
-  exitCode = await main();
-} catch (error) {
-  log(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-} finally {
-  await cleanups.run();
-}
-process.exit(exitCode);
+await cleanups.exitAfter(main);

@@ -273,12 +273,4 @@ async function main(): Promise<number> {
   return within ? 0 : 1;
 }
 
-let exitCode = 1;
-try {
-  exitCode = await main();
-} catch (error) {
-  log(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-} finally {
-  await cleanups.run();
-}
-process.exit(exitCode);
+await cleanups.exitAfter(main);

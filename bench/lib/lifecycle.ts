@@ -33,6 +33,24 @@ export class Cleanups {
     this.#steps.push({ name, fn });
   }
 
+  /**
+   * A benchmark's whole life: runs `main`, logs what it threw, cleans up, and exits the process
+   * with `main`'s code (1 when it threw).
+   */
+  async exitAfter(main: () => Promise<number>): Promise<never> {
+    let exitCode = 1;
+    try {
+      exitCode = await main();
+    } catch (error) {
+      this.#log(
+        `error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+    } finally {
+      await this.run();
+    }
+    process.exit(exitCode);
+  }
+
   run(): Promise<void> {
     this.#running ??= (async () => {
       killAllWorkers();
