@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { createClient } from '../client/src/index.js';
 import { Options } from './lib/args.js';
+import { printLoadResult } from './lib/load-result.js';
 
 const opts = new Options();
 const url = opts.string('url', '');
@@ -54,17 +55,5 @@ const size = handle.size;
 const status = handle.status;
 client.close();
 
-process.stdout.write(
-  `${JSON.stringify({
-    ok,
-    status,
-    seconds: (t1 - t0) / 1000,
-    connectSeconds: openedAt === undefined ? null : (openedAt - t0) / 1000,
-    firstSnapshotFrameSeconds:
-      firstSnapshotFrameAt === undefined ? null : (firstSnapshotFrameAt - t0) / 1000,
-    size,
-    frames,
-    bytes,
-  })}\n`,
-);
+printLoadResult({ t0, t1, openedAt, firstSnapshotFrameAt }, { ok, status, size, frames, bytes });
 process.exit(ok ? 0 : 3);

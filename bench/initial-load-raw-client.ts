@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { SUBPROTOCOL } from '../shared/src/protocol/index.js';
 import { Options } from './lib/args.js';
+import { printLoadResult } from './lib/load-result.js';
 
 const opts = new Options();
 const url = opts.string('url', '');
@@ -48,17 +49,8 @@ const t1 = performance.now();
 const status = end === undefined ? 'timeout' : (JSON.parse(end) as { status: string }).status;
 socket.close();
 const ok = status === 'caught_up';
-process.stdout.write(
-  `${JSON.stringify({
-    ok,
-    status,
-    seconds: (t1 - t0) / 1000,
-    connectSeconds: openedAt === undefined ? null : (openedAt - t0) / 1000,
-    firstSnapshotFrameSeconds:
-      firstSnapshotFrameAt === undefined ? null : (firstSnapshotFrameAt - t0) / 1000,
-    size: null,
-    frames,
-    bytes,
-  })}\n`,
+printLoadResult(
+  { t0, t1, openedAt, firstSnapshotFrameAt },
+  { ok, status, size: null, frames, bytes },
 );
 process.exit(ok ? 0 : 3);
