@@ -68,7 +68,7 @@ class BridgeServer implements Bridge, ConnectionHost {
     this.logger = logger;
     this.timers = timers;
     this.#tables = new Map(Object.entries(options.tables));
-    this.#fanout = new TableFanout(this.#tables, timers, logger);
+    this.#fanout = new TableFanout(this.#tables, logger);
     this.writes = new WriteService({
       writers: new Map(Object.entries(options.writers)),
       authorizeWrite: options.authorizeWrite,

@@ -1,90 +1,90 @@
 import { tablePosition } from '../../../shared/src/protocol/index.js';
-import type { Logger, Timers } from '../environment.js';
+import type { Logger } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
-import type { TableChange } from '../table-types.js';
-import { BatchFrames } from './batch-frames.js';
-import { DeltaCoalescer } from './delta-coalescer.js';
-import { MemberRing } from './member-ring.js';
+import type { BatchFrames } from './batch-frames.js';
+import { DeltaLog } from './delta-log.js';
+import { SliceScheduler } from './slice-scheduler.js';
+import { TableSweep } from './table-sweep.js';
 
 /**
- * The longest the bridge holds a change back to space a busy table's deltas out: well inside
- * the latency a dashboard notices, and a bound on what pacing adds to a change's p99.
+ * How long one turn of delivery runs before the loop reads Kafka and the sockets again: a few
+ * hundred socket writes, and what a fetch response or a join waits for at most.
  */
-const DELTA_MAX_DELAY_MS = 20;
+const SWEEP_SLICE_MS = 3;
 
 /** What the fan-out needs of a connection that reads a table. */
 export interface FanoutMember {
-  /** A coalesced batch of a table it reads. */
+  /** What changed in a table it reads since it was last given a delta. */
   deliver(batch: BatchFrames): void;
   /** A status change of a table it reads. */
   status(table: string): void;
 }
 
 /**
- * Which connections read each table, and the way a table's changes reach them: changes are
- * coalesced (only while some connection reads the table), each coalesced batch is wrapped once
- * in BatchFrames, so its frames are built once for every member, and handed to each member,
- * starting each round at another member (MemberRing). A status change first sends what is
- * pending (I4).
+ * Which connections read each table, and the way a table's changes reach them: while some
+ * connection reads a table its changes go into a DeltaLog, and a TableSweep per table goes round
+ * the connections in slices, giving each what was sealed since its last visit. A delta for a
+ * given starting point is built once (BatchFrames: encoded and framed once) and written as the
+ * same bytes to every socket that starts there. A status change first brings every connection
+ * up to date (I4).
  */
 export class TableFanout {
-  readonly #tables: ReadonlyMap<string, KafkaTable<unknown>>;
   readonly #logger: Logger;
-  readonly #members = new Map<string, MemberRing<FanoutMember>>();
-  readonly #deltas: DeltaCoalescer;
+  readonly #sweeps = new Map<string, TableSweep<FanoutMember>>();
+  readonly #scheduler = new SliceScheduler({
+    budgetMs: SWEEP_SLICE_MS,
+    maxBudgetMs: SWEEP_SLICE_MS,
+    share: 0,
+  });
   readonly #unsubscribeTables: Array<() => void> = [];
 
-  constructor(tables: ReadonlyMap<string, KafkaTable<unknown>>, timers: Timers, logger: Logger) {
-    this.#tables = tables;
+  constructor(tables: ReadonlyMap<string, KafkaTable<unknown>>, logger: Logger) {
     this.#logger = logger;
-    this.#deltas = new DeltaCoalescer((name, changes) => this.#deliver(name, changes), {
-      timers,
-      now: () => performance.now(),
-      maxDelayMs: DELTA_MAX_DELAY_MS,
-    });
     for (const [name, table] of tables) {
-      this.#members.set(name, new MemberRing());
+      const log = new DeltaLog(name);
+      const sweep = new TableSweep<FanoutMember>(
+        log,
+        () => tablePosition(table),
+        (member, batch) => this.#deliver(member, batch),
+      );
+      this.#sweeps.set(name, sweep);
       this.#unsubscribeTables.push(
         table.onChanges((changes) => {
-          const members = this.#members.get(name);
-          if (!members || members.size === 0) return;
-          this.#deltas.add(name, changes);
+          if (sweep.size === 0) return;
+          log.add(changes);
+          this.#scheduler.add(sweep);
         }),
         table.onStatus(() => {
-          this.#deltas.flush(name);
-          for (const member of this.#members.get(name) ?? []) member.status(name);
+          sweep.catchUpAll();
+          for (const member of sweep.members()) member.status(name);
         }),
       );
     }
   }
 
   join(table: string, member: FanoutMember): void {
-    this.#members.get(table)?.add(member);
+    this.#sweeps.get(table)?.add(member);
   }
 
   leave(table: string, member: FanoutMember): void {
-    this.#members.get(table)?.delete(member);
+    this.#sweeps.get(table)?.delete(member);
   }
 
   /** Stops following the tables and drops what is pending. */
   close(): void {
     for (const remove of this.#unsubscribeTables) remove();
-    this.#deltas.close();
+    for (const sweep of this.#sweeps.values()) this.#scheduler.delete(sweep);
   }
 
-  #deliver(name: string, changes: readonly TableChange<unknown>[]): void {
-    const table = this.#tables.get(name)!;
-    const batch = new BatchFrames(name, changes, tablePosition(table));
-    this.#members.get(name)?.forEachRound((member) => {
-      // One connection that fails must not cost the others this batch.
-      try {
-        member.deliver(batch);
-      } catch (error) {
-        this.#logger.error('Delivering a batch to a connection failed.', {
-          table: name,
-          error: String(error),
-        });
-      }
-    });
+  #deliver(member: FanoutMember, batch: BatchFrames): void {
+    // One connection that fails must not cost the others this batch.
+    try {
+      member.deliver(batch);
+    } catch (error) {
+      this.#logger.error('Delivering a batch to a connection failed.', {
+        table: batch.table,
+        error: String(error),
+      });
+    }
   }
 }
