@@ -133,11 +133,20 @@ export async function measureFanout(
     const startStats = await serverStats(server);
     const w0 = performance.now();
     const acked0 = settings.acked();
+    // Each stats reply gives the server's CPU share since the one before: weighted by those
+    // intervals they make the window's share (the last reply alone covers only its tail).
+    const serverCpu = { ms: 0, at: w0 };
+    const countCpu = (stats: ServerStats): ServerStats => {
+      const now = performance.now();
+      serverCpu.ms += stats.cpuShare * (now - serverCpu.at);
+      serverCpu.at = now;
+      return stats;
+    };
     let peakRss = startStats.rss;
     let exploded = false;
     while (performance.now() - w0 < windowMs) {
       await sleep(Math.min(1_000, Math.max(0, windowMs - (performance.now() - w0))));
-      const s = await serverStats(server);
+      const s = countCpu(await serverStats(server));
       peakRss = Math.max(peakRss, s.rss);
       if (s.rss > maxRssMb * 1024 * 1024) {
         exploded = true;
@@ -149,7 +158,7 @@ export async function measureFanout(
     );
     const windowSeconds = (performance.now() - w0) / 1000;
     const machineShare = machineCpu().since(machine0);
-    const end = await serverStats(server);
+    const end = countCpu(await serverStats(server));
     const sum = (f: (r: Report) => number) => reports.reduce((s, r) => s + f(r), 0);
     const clientsCpuShare =
       (sum((r) => r.cpuSeconds) - resets.reduce((s, r) => s + r.cpuSeconds, 0)) / windowSeconds;
@@ -185,7 +194,7 @@ export async function measureFanout(
       bytesPerSecond: sum((r) => r.bytes) / windowSeconds,
       minChangesPerSocket: Math.min(...reports.map((r) => r.minChanges)),
       maxChangesPerSocket: Math.max(...reports.map((r) => r.maxChanges)),
-      serverCpuShare: end.cpuShare,
+      serverCpuShare: serverCpu.ms / (serverCpu.at - w0),
       serverLoopDelayP99Ms: end.loopDelayP99Ms,
       slowClientEvents,
       clientRssBytes: sum((r) => (typeof r.rss === 'number' ? r.rss : 0)),

@@ -280,6 +280,7 @@ export class BridgeConnection implements SliceTask, FanoutMember {
       this.#producer.enqueue(sub, true);
       return;
     }
+    this.#host.settle(sub.table, this);
     sub.state = 'live';
     this.#reconcileStatus(sub.table);
   }

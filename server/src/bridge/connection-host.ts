@@ -19,4 +19,9 @@ export interface ConnectionHost {
   join(table: string, connection: FanoutMember): void;
   /** The connection no longer reads `table`. */
   leave(table: string, connection: FanoutMember): void;
+  /**
+   * A subscription of the connection goes live at the table's position now: every delta sent
+   * to it from here on must end at or past it.
+   */
+  settle(table: string, connection: FanoutMember): void;
 }

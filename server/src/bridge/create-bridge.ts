@@ -104,6 +104,10 @@ class BridgeServer implements Bridge, ConnectionHost {
     this.#fanout.leave(table, connection);
   }
 
+  settle(table: string, connection: FanoutMember): void {
+    this.#fanout.settle(table, connection);
+  }
+
   ready(): Promise<void> {
     this.#starting ??= this.#startTables();
     return this.#starting;

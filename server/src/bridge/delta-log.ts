@@ -60,23 +60,35 @@ export class DeltaLog {
   since(from: number): BatchFrames | null {
     let frames = this.#ranges.get(from);
     if (frames !== undefined) return frames;
-    const first = Math.max(0, from - this.#base);
+    const end = this.#entries.at(-1);
+    frames = end === undefined ? null : this.#build(from, false, end.position);
+    this.#ranges.set(from, frames);
+    return frames;
+  }
+
+  /**
+   * The same, with what is not sealed yet, at `position` (the table's now): for one socket that
+   * must not be sent a delta ending before the table's present. Built for it alone.
+   */
+  sinceNow(from: number, position: Position): BatchFrames | null {
+    return this.#build(from, true, position);
+  }
+
+  #build(from: number, pending: boolean, position: Position): BatchFrames | null {
     const last = new Map<string, TableChange<unknown>>();
     let count = 0;
-    for (let i = first; i < this.#entries.length; i++) {
-      for (const change of this.#entries[i]!.changes) {
+    const take = (changes: readonly TableChange<unknown>[]) => {
+      for (const change of changes) {
         last.delete(change.key);
         last.set(change.key, change);
         count++;
       }
+    };
+    for (let i = Math.max(0, from - this.#base); i < this.#entries.length; i++) {
+      take(this.#entries[i]!.changes);
     }
-    const end = this.#entries.at(-1);
-    frames =
-      end === undefined || count === 0
-        ? null
-        : new BatchFrames(this.table, [...last.values()], end.position);
-    this.#ranges.set(from, frames);
-    return frames;
+    if (pending) take(this.#pending);
+    return count === 0 ? null : new BatchFrames(this.table, [...last.values()], position);
   }
 
   /** Drops the entries at or before `upTo`: no socket needs them any more. */

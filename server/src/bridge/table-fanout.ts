@@ -70,6 +70,11 @@ export class TableFanout {
     this.#sweeps.get(table)?.delete(member);
   }
 
+  /** See {@link TableSweep.settle}: before a subscription of `member` goes live. */
+  settle(table: string, member: FanoutMember): void {
+    this.#sweeps.get(table)?.settle(member);
+  }
+
   /** Stops following the tables and drops what is pending. */
   close(): void {
     for (const remove of this.#unsubscribeTables) remove();

@@ -12,11 +12,21 @@ class Bed {
   offset = 0;
   readonly log = new DeltaLog('t');
   readonly got = new Map<string, BatchFrames[]>();
-  readonly sweep = new TableSweep<string>(
-    this.log,
-    () => this.position(),
-    (member, batch) => this.got.get(member)?.push(batch),
-  );
+  /** Members that only record deltas once live, as a connection does after its snapshot. */
+  readonly waiting = new Set<string>();
+  readonly sweep: TableSweep<string>;
+
+  constructor(now?: () => number, visitCost?: () => void) {
+    this.sweep = new TableSweep<string>(
+      this.log,
+      () => this.position(),
+      (member, batch) => {
+        visitCost?.();
+        if (!this.waiting.has(member)) this.got.get(member)?.push(batch);
+      },
+      now,
+    );
+  }
 
   position(): Position {
     return { topicId: 't1', offsets: [this.offset] };
@@ -110,16 +120,77 @@ describe('TableSweep', () => {
     expect(sweep.runSlice()).toBe(false);
   });
 
+  it('a busy sweep seals a few times per pass, an idle one at once', () => {
+    let t = 0;
+    // Every visit costs 1 ms: a pass round 1,024 sockets takes about a second.
+    const bed = new Bed(
+      () => t,
+      () => {
+        t += 1;
+      },
+    );
+    for (let i = 0; i < 1024; i++) bed.join(`m${i}`);
+    const sealsPerPass: number[] = [];
+    for (let pass = 0; pass < 8; pass++) {
+      const before = bed.log.latest;
+      for (let slice = 0; slice < 32; slice++) {
+        bed.write(`k${slice}`, pass);
+        bed.sweep.runSlice();
+      }
+      sealsPerPass.push(bed.log.latest - before);
+    }
+    // The first passes learn what a visit costs; then one seal per eighth of a pass.
+    for (const seals of sealsPerPass.slice(4)) expect(seals).toBeGreaterThanOrEqual(7);
+    for (const seals of sealsPerPass.slice(4)) expect(seals).toBeLessThanOrEqual(9);
+    bed.drain();
+    // Idle: the next change is sealed at once and reaches the sockets of the first slice.
+    bed.write('quiet', 1);
+    bed.sweep.runSlice();
+    const reached = [...bed.got.keys()].filter((m) => bed.keys(m).at(-1)?.[0] === 'quiet');
+    expect(reached).toHaveLength(32);
+  });
+
+  it('sends a socket going live what a busy sweep holds back, without a seal for the others', () => {
+    let t = 0;
+    const bed = new Bed(
+      () => t,
+      () => {
+        t += 1;
+      },
+    );
+    for (let i = 0; i < 1024; i++) bed.join(`m${i}`);
+    for (let slice = 0; slice < 64; slice++) {
+      bed.write('k', slice);
+      bed.sweep.runSlice();
+    }
+    bed.write('k', 1000); // held back: the sweep is busy and sealed a moment ago
+    const latest = bed.log.latest;
+    const counts = new Map([...bed.got].map(([m, got]) => [m, got.length]));
+    // Every socket goes live now, at the table's position.
+    for (const m of bed.got.keys()) bed.sweep.settle(m);
+    bed.sweep.runSlice();
+    expect(bed.log.latest).toBe(latest);
+    const visited = [...bed.got].filter(([m, got]) => got.length > counts.get(m)!);
+    expect(visited).toHaveLength(32);
+    for (const [, got] of visited) {
+      const last = got.at(-1)!;
+      expect(last.position).toEqual(bed.position());
+      expect(last.changes.map((c) => (c.deleted ? null : c.value))).toEqual([1000]);
+    }
+  });
+
   it('every socket ends equal to the table, positions only forward, one entry per key per delta', () => {
     type Op =
       | { op: 'join'; m: number }
+      | { op: 'live'; m: number }
       | { op: 'leave'; m: number }
       | { op: 'write'; key: number; value: number | null }
       | { op: 'slice' }
       | { op: 'status' };
     const op: fc.Arbitrary<Op> = fc.oneof(
-      fc.record({ op: fc.constant('join' as const), m: fc.nat(40) }),
-      fc.record({ op: fc.constant('leave' as const), m: fc.nat(40) }),
+      fc.record({ op: fc.constant('join' as const), m: fc.nat(9) }),
+      fc.record({ op: fc.constant('live' as const), m: fc.nat(9) }),
+      fc.record({ op: fc.constant('leave' as const), m: fc.nat(9) }),
       fc.record({
         op: fc.constant('write' as const),
         key: fc.nat(8),
@@ -129,9 +200,23 @@ describe('TableSweep', () => {
       fc.record({ op: fc.constant('status' as const) }),
     );
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
-        const bed = new Bed();
-        // What each member shows: the table when it joined (its snapshot), then its deltas.
+      fc.property(fc.array(op, { maxLength: 300 }), fc.boolean(), (ops, slowVisits) => {
+        // Slow visits make the sweep busy, so it holds changes back between seals.
+        let t = 0;
+        const bed = new Bed(
+          () => t,
+          () => {
+            t += slowVisits ? 5 : 0.001;
+          },
+        );
+        // Sockets still in their snapshots: enough that a busy pass holds changes back (a seal
+        // per eighth of a pass is more than a slice of visits).
+        for (let i = 0; i < 300; i++) {
+          bed.waiting.add(`w${i}`);
+          bed.join(`w${i}`);
+        }
+        // What each live member shows: the table when it went live (its snapshot), then its
+        // deltas.
         const views = new Map<string, Map<string, number>>();
         const seen = new Map<string, number>();
         const check = (member: string): void => {
@@ -150,29 +235,38 @@ describe('TableSweep', () => {
           }
         };
         for (const o of ops) {
-          if (o.op === 'join' && !views.has(`m${o.m}`)) {
-            views.set(`m${o.m}`, new Map(bed.map));
-            seen.set(`m${o.m}`, bed.offset);
-            bed.join(`m${o.m}`);
+          const m = 'm' in o ? `m${o.m}` : '';
+          if (o.op === 'join' && !bed.got.has(m)) {
+            bed.waiting.add(m);
+            bed.join(m);
+          } else if (o.op === 'live' && bed.waiting.has(m)) {
+            bed.sweep.settle(m);
+            bed.waiting.delete(m);
+            views.set(m, new Map(bed.map));
+            seen.set(m, bed.offset);
           } else if (o.op === 'leave') {
-            bed.sweep.delete(`m${o.m}`);
-            views.delete(`m${o.m}`);
+            bed.sweep.delete(m);
+            bed.got.delete(m);
+            bed.waiting.delete(m);
+            views.delete(m);
           } else if (o.op === 'write') bed.write(`k${o.key}`, o.value);
           else if (o.op === 'slice') bed.sweep.runSlice();
           else if (o.op === 'status') {
             bed.sweep.catchUpAll();
-            for (const m of views.keys()) {
-              check(m);
-              expect(views.get(m)).toEqual(bed.map);
+            for (const live of views.keys()) {
+              check(live);
+              expect(views.get(live)).toEqual(bed.map);
             }
           }
+          for (const live of views.keys()) check(live);
         }
         bed.drain();
-        for (const m of views.keys()) {
-          check(m);
-          expect(views.get(m)).toEqual(bed.map);
+        for (const live of views.keys()) {
+          check(live);
+          expect(views.get(live)).toEqual(bed.map);
         }
       }),
+      { numRuns: 500 },
     );
   });
 });

@@ -7,6 +7,14 @@ import type { SliceTask } from './slice-scheduler.js';
 const VISITS_PER_SLICE = 32;
 
 /**
+ * How many times a busy sweep seals new changes per pass round its sockets. Each seal gives the
+ * sockets after it a new starting point, and each starting point costs a delta built from every
+ * change since it; a few per pass keep that cost linear in the changes while adding at most an
+ * eighth of a pass to a change's wait.
+ */
+const SEALS_PER_PASS = 8;
+
+/**
  * Delivers one table's changes to its sockets by sweeping round them, a slice at a time, each
  * socket getting everything sealed since it was last visited.
  *
@@ -31,15 +39,23 @@ export class TableSweep<M> implements SliceTask {
   #next = 0;
   /** Members whose cursor is before the log's last entry. */
   #behind = 0;
+  /** Members that went live since the last seal, with the log's last entry then. */
+  readonly #fresh = new Map<M, number>();
+  readonly #now: () => number;
+  #lastSeal = Number.NEGATIVE_INFINITY;
+  /** What a visit costs, in ms (a moving average): a pass takes about size × this. */
+  #visitMs = 0.01;
 
   constructor(
     log: DeltaLog,
     position: () => Position,
     deliver: (member: M, batch: BatchFrames) => void,
+    now: () => number = () => performance.now(),
   ) {
     this.#log = log;
     this.#position = position;
     this.#deliver = deliver;
+    this.#now = now;
   }
 
   get size(): number {
@@ -64,6 +80,7 @@ export class TableSweep<M> implements SliceTask {
     const at = this.#index.get(member);
     if (at === undefined) return;
     this.#index.delete(member);
+    this.#fresh.delete(member);
     if (this.#cursors[at]! < this.#log.latest) this.#behind--;
     const last = this.#members.pop()!;
     const lastCursor = this.#cursors.pop()!;
@@ -78,9 +95,13 @@ export class TableSweep<M> implements SliceTask {
     }
   }
 
-  /** SliceTask: seals what the table applied, then visits a few members; true while any is behind. */
+  /**
+   * SliceTask: seals what the table applied (when due), then visits a few members; true while
+   * any is behind.
+   */
   runSlice(): boolean {
-    this.#seal();
+    this.#seal(false);
+    const started = this.#now();
     let visits = 0;
     while (this.#behind > 0 && visits < VISITS_PER_SLICE) {
       if (this.#next >= this.#members.length) {
@@ -89,12 +110,26 @@ export class TableSweep<M> implements SliceTask {
       }
       if (this.#visit(this.#next++)) visits++;
     }
+    if (visits > 0) this.#visitMs += ((this.#now() - started) / visits - this.#visitMs) / 8;
+    // Changes held back for the gap between seals go now that nobody is behind.
+    if (this.#behind === 0) this.#seal(false);
     return this.#behind > 0;
+  }
+
+  /**
+   * `member` has a subscription going live at the table's position now. It must never be sent a
+   * delta that ends before that (I5, and its values would be older than its snapshot's), so until
+   * the next seal its deltas include what is not sealed yet, built for it alone. Sealing for it
+   * instead would give every other socket a new starting point per join, and a join flood a
+   * delta built per join for all of them.
+   */
+  settle(member: M): void {
+    if (this.#index.has(member)) this.#fresh.set(member, this.#log.latest);
   }
 
   /** Brings every member to the table's current state now: before a status (I4). */
   catchUpAll(): void {
-    this.#seal();
+    this.#seal(true);
     // A delivery may close its socket, moving the last member into its place: go round again
     // until nobody is behind rather than trusting one pass.
     let i = 0;
@@ -104,9 +139,18 @@ export class TableSweep<M> implements SliceTask {
     }
   }
 
-  #seal(): void {
-    if (this.#members.length > 0 && this.#log.seal(this.#position())) {
+  /**
+   * An idle sweep seals at once, so a quiet table's change goes out on the next turn; a busy
+   * one at most SEALS_PER_PASS times per pass (`force`: now).
+   */
+  #seal(force: boolean): void {
+    if (this.#members.length === 0) return;
+    const now = this.#now();
+    const gap = (this.#members.length * this.#visitMs) / SEALS_PER_PASS;
+    if (!force && this.#behind > 0 && now - this.#lastSeal < gap) return;
+    if (this.#log.seal(this.#position())) {
       this.#behind = this.#members.length;
+      this.#lastSeal = now;
     }
   }
 
@@ -117,8 +161,14 @@ export class TableSweep<M> implements SliceTask {
     if (cursor >= latest) return false;
     this.#cursors[i] = latest;
     this.#behind--;
-    const batch = this.#log.since(cursor);
-    if (batch !== null) this.#deliver(this.#members[i]!, batch);
+    const member = this.#members[i]!;
+    const settledAt = this.#fresh.size === 0 ? undefined : this.#fresh.get(member);
+    if (settledAt !== undefined) this.#fresh.delete(member);
+    const batch =
+      settledAt === latest
+        ? this.#log.sinceNow(cursor, this.#position())
+        : this.#log.since(cursor);
+    if (batch !== null) this.#deliver(member, batch);
     return true;
   }
 
