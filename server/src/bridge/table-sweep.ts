@@ -165,9 +165,7 @@ export class TableSweep<M> implements SliceTask {
     const settledAt = this.#fresh.size === 0 ? undefined : this.#fresh.get(member);
     if (settledAt !== undefined) this.#fresh.delete(member);
     const batch =
-      settledAt === latest
-        ? this.#log.sinceNow(cursor, this.#position())
-        : this.#log.since(cursor);
+      settledAt === latest ? this.#log.sinceNow(cursor, this.#position()) : this.#log.since(cursor);
     if (batch !== null) this.#deliver(member, batch);
     return true;
   }
