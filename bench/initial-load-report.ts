@@ -42,6 +42,28 @@ export interface BareRun {
   readonly longTasks: Run['longTasks'];
 }
 
+/** The browser's transport alone for the bare server's bytes: nothing parsed. */
+export interface TransportRun {
+  readonly run: number;
+  readonly via: 'ws' | 'fetch';
+  readonly ok: boolean;
+  readonly seconds: number;
+  readonly bytes: number | null;
+}
+
+function transportSummary(runs: readonly TransportRun[]) {
+  const of = (via: TransportRun['via']) => {
+    const ok = runs.filter((r) => r.ok && r.via === via).map((r) => r.seconds);
+    return {
+      okRuns: ok.length,
+      medianSeconds: median(ok),
+      minSeconds: min(ok),
+      maxSeconds: max(ok),
+    };
+  };
+  return { ws: of('ws'), fetch: of('fetch') };
+}
+
 function bareSummary(bareRuns: readonly BareRun[], tablecastMedianSeconds: number) {
   const ok = bareRuns.filter((r) => r.ok);
   const medianSeconds = median(ok.map((r) => r.seconds));
@@ -66,6 +88,7 @@ function longTaskCell(tasks: Run['longTasks']): string {
 export interface InitialLoadInput {
   readonly results: readonly Run[];
   readonly bareRuns: readonly BareRun[];
+  readonly transportRuns: readonly TransportRun[];
   readonly keys: number;
   readonly valueBytes: number;
   readonly partitions: number;
@@ -118,6 +141,7 @@ export function initialLoadReport(input: InitialLoadInput) {
     medianMainThreadScriptMs:
       clientKind === 'chromium' ? median(ok.map((r) => r.mainThreadScriptMs ?? Number.NaN)) : null,
     bareFloor: withBare ? bareSummary(bareRuns, medSeconds) : null,
+    transportFloor: withBare ? transportSummary(input.transportRuns) : null,
   };
 
   const out: string[] = [''];
@@ -192,6 +216,15 @@ export function initialLoadReport(input: InitialLoadInput) {
         `${bareRuns.map((r) => (r.ok ? r.seconds.toFixed(3) : '✗')).join(', ')} s; median ${floor.medianSeconds.toFixed(3)} s, ` +
         `main thread ${fmtNumber(floor.medianMainThreadTaskMs, 0)} ms (script ${fmtNumber(floor.medianMainThreadScriptMs, 0)}); ` +
         `tablecast / bare = ${fmtRatio(floor.tablecastOverBare)}`,
+    );
+  }
+  if (summary.transportFloor) {
+    const { ws, fetch } = summary.transportFloor;
+    const cell = (t: typeof ws) =>
+      `median ${t.medianSeconds.toFixed(3)} s (${t.minSeconds.toFixed(3)}–${t.maxSeconds.toFixed(3)}, ${t.okRuns} runs)`;
+    out.push(
+      `transport only (the same bytes received and dropped, nothing parsed): WebSocket ${cell(ws)}; ` +
+        `one fetch body read as text ${cell(fetch)}`,
     );
   }
   out.push('');

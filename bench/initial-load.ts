@@ -24,10 +24,15 @@
  * --page-cpu-prof DIR (Chromium: the page's V8 CPU profile of each run, run-<n>.cpuprofile)
  */
 import * as path from 'node:path';
-import { type BareRun, initialLoadReport, type Run } from './initial-load-report.js';
+import {
+  type BareRun,
+  initialLoadReport,
+  type Run,
+  type TransportRun,
+} from './initial-load-report.js';
 import { Options } from './lib/args.js';
 import { recordSnapshot, startBareSnapshotServer } from './lib/bare-snapshot-server.js';
-import { type BrowserLoader, browserLoader } from './lib/browser-load.js';
+import { type BrowserLoader, browserLoader, type LoadPage } from './lib/browser-load.js';
 import type { DatasetSpec } from './lib/data.js';
 import {
   acquireBroker,
@@ -89,7 +94,7 @@ const cleanups = new Cleanups(log);
 async function inBrowser(
   browser: BrowserLoader,
   url: string,
-  options: { readonly page?: 'tablecast' | 'bare'; readonly cpuProfile?: string | undefined },
+  options: { readonly page?: LoadPage; readonly cpuProfile?: string | undefined },
 ) {
   const t0 = performance.now();
   try {
@@ -168,6 +173,7 @@ async function main(): Promise<number> {
     : undefined;
   if (bare) cleanups.add('stop bare server', () => bare.close());
   const bareRuns: BareRun[] = [];
+  const transportRuns: TransportRun[] = [];
   const bareRun = async (run: number): Promise<void> => {
     const child = await inBrowser(browser!, bare!.url, { page: 'bare' });
     const json = lastJsonLine(child.stdout);
@@ -183,6 +189,18 @@ async function main(): Promise<number> {
       longTasks: Array.isArray(json?.longTasks) ? (json.longTasks as Run['longTasks']) : null,
     });
     log(`run ${run}/${runs} bare floor: ${ok ? `${num(json?.seconds)?.toFixed(3)} s` : 'FAILED'}`);
+    // The transport alone for the same bytes, both ways, in fresh pages too.
+    for (const via of ['ws', 'fetch'] as const) {
+      const t = lastJsonLine((await inBrowser(browser!, bare!.url, { page: via })).stdout);
+      const seconds = num(t?.seconds);
+      transportRuns.push({
+        run,
+        via,
+        ok: t?.ok === true && seconds !== null,
+        seconds: seconds ?? Number.NaN,
+        bytes: num(t?.bytes),
+      });
+    }
   };
   for (let run = 1; run <= runs; run++) {
     if (cleanups.aborting) throw new Error('interrupted');
@@ -261,6 +279,7 @@ async function main(): Promise<number> {
   const { summary, text } = initialLoadReport({
     results,
     bareRuns,
+    transportRuns,
     keys,
     valueBytes: spec.valueBytes,
     partitions,
@@ -283,6 +302,7 @@ async function main(): Promise<number> {
     dataset: { payload, populateSeconds: population.seconds },
     runs: results,
     bareRuns,
+    transportRuns,
     summary,
   });
   log(`wrote ${path.relative(process.cwd(), file)}`);

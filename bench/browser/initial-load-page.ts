@@ -133,4 +133,62 @@ async function runBareLoad(url: string, table: string, timeoutMs: number) {
   return result;
 }
 
-Object.assign(globalThis, { runInitialLoad, runBareLoad });
+/**
+ * The browser's transport alone, for the same bytes: the recorded frames over a WebSocket (each
+ * a string, as the client gets them) or as one `fetch` body read as text, counted and dropped.
+ * The gap between the two is what the WebSocket path itself costs a page.
+ */
+async function runWsTransport(url: string, table: string, timeoutMs: number) {
+  const recorder = new LoadRecorder();
+  const socket = new WebSocket(url);
+  const ok = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    socket.onopen = () => {
+      recorder.opened();
+      socket.send(JSON.stringify({ type: 'subscribe', sub: 's1', table }));
+    };
+    socket.onmessage = (event: MessageEvent) => {
+      recorder.frame(event.data, true);
+      if ((event.data as string).startsWith('{"type":"snapshot-end"')) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    };
+    socket.onerror = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+  });
+  const result = await recorder.result(performance.now(), {
+    ok,
+    status: ok ? 'received' : 'failed',
+    size: 0,
+  });
+  socket.close();
+  return result;
+}
+
+async function runFetchTransport(url: string, _table: string, timeoutMs: number) {
+  const recorder = new LoadRecorder();
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  let ok = false;
+  try {
+    const response = await fetch(`${url.replace(/^ws/, 'http')}frames`, { signal: abort.signal });
+    recorder.opened();
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      recorder.frame(value, true);
+    }
+    ok = response.ok;
+  } catch {
+    ok = false;
+  } finally {
+    clearTimeout(timer);
+  }
+  return recorder.result(performance.now(), { ok, status: ok ? 'received' : 'failed', size: 0 });
+}
+
+Object.assign(globalThis, { runInitialLoad, runBareLoad, runWsTransport, runFetchTransport });

@@ -53,14 +53,27 @@ export interface BareSnapshotServer {
 /**
  * Serves `frames` to every connection once it sends its first message (the subscribe), as fast
  * as it takes them: at most `inFlightBytes` sent
- * and not yet handed to the kernel, like the bridge's own budget for a snapshot.
+ * and not yet handed to the kernel, like the bridge's own budget for a snapshot. `GET /frames`
+ * answers the same frames as one HTTP body, a frame per line, so a page can time the browser's
+ * two transports for the same bytes.
  */
 export async function startBareSnapshotServer(
   frames: readonly string[],
   inFlightBytes = 2 * 1024 * 1024,
 ): Promise<BareSnapshotServer> {
-  const server: Server = createServer((_request, response) => {
-    response.writeHead(426).end();
+  const body = Buffer.from(frames.join('\n'));
+  const server: Server = createServer((request, response) => {
+    if (request.url !== '/frames') {
+      response.writeHead(426).end();
+      return;
+    }
+    // The page is served from another loopback port.
+    response.writeHead(200, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': body.length,
+      'access-control-allow-origin': '*',
+    });
+    response.end(body);
   });
   const wss = new WebSocketServer({ server });
   wss.on('connection', (ws) => {

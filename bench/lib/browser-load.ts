@@ -28,17 +28,27 @@ export interface BrowserLoadResult {
   readonly longTasks: ReadonlyArray<{ readonly startMs: number; readonly durationMs: number }>;
 }
 
+/** Which page function a run calls (bench/browser/initial-load-page.ts). */
+export type LoadPage = 'tablecast' | 'bare' | 'ws' | 'fetch';
+const ENTRIES: Record<LoadPage, string> = {
+  tablecast: 'runInitialLoad',
+  bare: 'runBareLoad',
+  ws: 'runWsTransport',
+  fetch: 'runFetchTransport',
+};
+
 export interface BrowserLoader {
   /**
-   * One load in a fresh browser: the client library (`page: 'tablecast'`) or the bare floor
-   * (`'bare'`, against bench/lib/bare-snapshot-server.ts). With `cpuProfile`, the page's V8 CPU
-   * profile of the run is written to that file.
+   * One load in a fresh browser: the client library (`page: 'tablecast'`), the bare floor
+   * (`'bare'`, against bench/lib/bare-snapshot-server.ts), or that server's bytes only received
+   * (`'ws'`, `'fetch'`). With `cpuProfile`, the page's V8 CPU profile of the run is written to
+   * that file.
    */
   run(
     wsUrl: string,
     table: string,
     timeoutMs: number,
-    options?: { readonly page?: 'tablecast' | 'bare'; readonly cpuProfile?: string | undefined },
+    options?: { readonly page?: LoadPage; readonly cpuProfile?: string | undefined },
   ): Promise<BrowserLoadResult>;
   close(): Promise<void>;
 }
@@ -53,7 +63,7 @@ export async function browserLoader(): Promise<BrowserLoader> {
   return {
     async run(wsUrl, table, timeoutMs, options = {}) {
       const { cpuProfile } = options;
-      const entry = options.page === 'bare' ? 'runBareLoad' : 'runInitialLoad';
+      const entry = ENTRIES[options.page ?? 'tablecast'];
       const browser = await launchBrowser();
       try {
         const page = await browser.context.newPage();
