@@ -90,47 +90,65 @@ async function runInitialLoad(url: string, table: string, timeoutMs: number) {
 }
 
 /**
- * The floor for the same bytes: a bare WebSocket to bench/lib/bare-snapshot-server.ts, which
- * replays one recorded snapshot; each frame is parsed and its entries put in a Map, all in the
- * task the browser dispatches it in. No validation, no decoding, no buffer, no yielding.
+ * Subscribes to `table` on a bare WebSocket to bench/lib/bare-snapshot-server.ts and hands every
+ * frame to `ended`, in the task the browser dispatches it in, until it says the snapshot ended.
+ */
+async function receiveBare(
+  url: string,
+  table: string,
+  timeoutMs: number,
+  recorder: LoadRecorder,
+  ended: (data: string) => boolean,
+): Promise<boolean> {
+  const socket = new WebSocket(url);
+  try {
+    return await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      socket.onopen = () => {
+        recorder.opened();
+        socket.send(JSON.stringify({ type: 'subscribe', sub: 's1', table }));
+      };
+      socket.onmessage = (event: MessageEvent) => {
+        recorder.frame(event.data, true);
+        if (ended(event.data as string)) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      };
+      socket.onerror = () => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+/**
+ * The floor for the same bytes: each recorded frame is parsed and its entries put in a Map. No
+ * validation, no decoding, no buffer, no yielding.
  */
 async function runBareLoad(url: string, table: string, timeoutMs: number) {
   const recorder = new LoadRecorder();
   const map = new Map<string, unknown>();
-  const socket = new WebSocket(url);
-  const ok = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    socket.onopen = () => {
-      recorder.opened();
-      socket.send(JSON.stringify({ type: 'subscribe', sub: 's1', table }));
+  const ok = await receiveBare(url, table, timeoutMs, recorder, (data) => {
+    const message = JSON.parse(data) as {
+      type: string;
+      sets?: [string, [unknown]][];
+      deletes?: string[];
     };
-    socket.onmessage = (event: MessageEvent) => {
-      recorder.frame(event.data, true);
-      const message = JSON.parse(event.data as string) as {
-        type: string;
-        sets?: [string, [unknown]][];
-        deletes?: string[];
-      };
-      if (message.type === 'snapshot-part') {
-        for (const [key, wire] of message.sets!) map.set(key, wire[0]);
-        for (const key of message.deletes!) map.delete(key);
-      } else if (message.type === 'snapshot-end') {
-        clearTimeout(timer);
-        resolve(true);
-      }
-    };
-    socket.onerror = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
+    if (message.type === 'snapshot-part') {
+      for (const [key, wire] of message.sets!) map.set(key, wire[0]);
+      for (const key of message.deletes!) map.delete(key);
+    }
+    return message.type === 'snapshot-end';
   });
-  const result = await recorder.result(performance.now(), {
+  return recorder.result(performance.now(), {
     ok,
     status: ok ? 'caught_up' : 'failed',
     size: map.size,
   });
-  socket.close();
-  return result;
 }
 
 /**
@@ -140,32 +158,10 @@ async function runBareLoad(url: string, table: string, timeoutMs: number) {
  */
 async function runWsTransport(url: string, table: string, timeoutMs: number) {
   const recorder = new LoadRecorder();
-  const socket = new WebSocket(url);
-  const ok = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    socket.onopen = () => {
-      recorder.opened();
-      socket.send(JSON.stringify({ type: 'subscribe', sub: 's1', table }));
-    };
-    socket.onmessage = (event: MessageEvent) => {
-      recorder.frame(event.data, true);
-      if ((event.data as string).startsWith('{"type":"snapshot-end"')) {
-        clearTimeout(timer);
-        resolve(true);
-      }
-    };
-    socket.onerror = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-  });
-  const result = await recorder.result(performance.now(), {
-    ok,
-    status: ok ? 'received' : 'failed',
-    size: 0,
-  });
-  socket.close();
-  return result;
+  const ok = await receiveBare(url, table, timeoutMs, recorder, (data) =>
+    data.startsWith('{"type":"snapshot-end"'),
+  );
+  return recorder.result(performance.now(), { ok, status: ok ? 'received' : 'failed', size: 0 });
 }
 
 async function runFetchTransport(url: string, _table: string, timeoutMs: number) {

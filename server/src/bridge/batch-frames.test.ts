@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { KeyFilter, Position } from '../../../shared/src/protocol/index.js';
 import { keyMatcher } from '../../../shared/src/protocol/key-filter.js';
 import type { TableChange } from '../table-types.js';
+import { deleteChange, setChange } from '../test/table-changes.js';
 import { BatchFrames } from './batch-frames.js';
 import { canonicalFilter } from './canonical-filter.js';
 import { FramedText } from './framed-text.js';
@@ -10,21 +11,8 @@ import { deltaFrame, wireSet } from './wire-frames.js';
 
 const position: Position = { topicId: 't1', offsets: [12, 7] };
 
-const set = (key: string, value: unknown): TableChange<unknown> => ({
-  key,
-  deleted: false,
-  value,
-  text: JSON.stringify(value),
-  plain: true,
-  partition: 0,
-  offset: 1,
-});
-const del = (key: string): TableChange<unknown> => ({
-  key,
-  deleted: true,
-  partition: 1,
-  offset: 2,
-});
+const set = setChange;
+const del = deleteChange;
 
 /**
  * The delta as it was built before subscriptions shared it: for the one subscription, from the

@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Position } from '../../../shared/src/protocol/index.js';
-import type { TableChange } from '../table-types.js';
+import { deleteChange, setChange } from '../test/table-changes.js';
 import { DeltaLog } from './delta-log.js';
 
 const at = (offset: number): Position => ({ topicId: 't1', offsets: [offset] });
-const set = (key: string, value: unknown, offset = 0): TableChange<unknown> => ({
-  key,
-  deleted: false,
-  value,
-  text: JSON.stringify(value),
-  plain: true,
-  partition: 0,
-  offset,
-});
-const del = (key: string, offset = 0): TableChange<unknown> => ({
-  key,
-  deleted: true,
-  partition: 0,
-  offset,
-});
+const set = setChange;
+const del = deleteChange;
 
 describe('DeltaLog', () => {
   it('gives a socket one delta for every entry after its own, the last change per key, at the last position', () => {
