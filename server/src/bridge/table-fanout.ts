@@ -10,7 +10,7 @@ import { TableSweep } from './table-sweep.js';
  * How long one turn of delivery runs before the loop reads Kafka and the sockets again: a few
  * hundred socket writes, and what a fetch response or a join waits for at most.
  */
-const SWEEP_SLICE_MS = 3;
+const SWEEP_SLICE_MS = 1;
 
 /** What the fan-out needs of a connection that reads a table. */
 export interface FanoutMember {
