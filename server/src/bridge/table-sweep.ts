@@ -21,11 +21,12 @@ const SEALS_PER_PASS = 8;
  * A delivery round that wrote one batch to every socket and only then looked at new changes made
  * every change wait for the round in progress to end (its Kafka fetch response unread meanwhile)
  * and then for its place in the next: about two rounds, ~10 µs a socket. The sweep never stops
- * between batches: each slice first seals what the table applied since the last one (DeltaLog),
- * so a socket visited later in the same sweep already gets a change that arrived mid-sweep, and
- * the loop reads Kafka and sockets between slices. A change then waits on average half a sweep,
- * and under load a socket gets fewer, larger deltas rather than falling behind. The sweep stops
- * once every socket is at the last entry.
+ * between batches: a slice first seals what the table applied since the last seal (DeltaLog; a
+ * busy sweep at most SEALS_PER_PASS times a pass), so a socket visited later in the same pass
+ * already gets a change that arrived mid-pass, and the loop reads Kafka and sockets between
+ * slices. A change then waits on average about half a pass, and under load a socket gets fewer,
+ * larger deltas rather than falling behind. The sweep stops once every socket is at the last
+ * entry.
  */
 export class TableSweep<M> implements SliceTask {
   readonly #log: DeltaLog;
