@@ -10,11 +10,11 @@ interface Entry {
 
 /**
  * A table's recent changes, numbered, for a fan-out whose sockets are at different points of it.
- * Changes gather until the fan-out seals them into an entry (at each delivery slice, so an entry
- * always ends at the table's current state); a socket at entry number `n` is sent one delta for
- * everything after `n`, compacted to the last change per key (I11). Those deltas are built once
- * per starting point and shared by every socket that starts there, until the next seal.
- * Entries are dropped once every socket is past them.
+ * Changes gather until the fan-out seals them into an entry (at the start of a delivery slice;
+ * a busy sweep only a few times a pass, see TableSweep). A socket at entry number `n` is sent one
+ * delta for everything after `n`, compacted to the last change per key (I11). Those deltas are
+ * built once per starting point and shared by every socket that starts there, until the next
+ * seal. Entries are dropped once every socket is past them.
  */
 export class DeltaLog {
   #pending: TableChange<unknown>[] = [];
