@@ -11,11 +11,12 @@ import { describe, expect, it } from 'vitest';
 // ~0.6 kB to the full entry and ~0.7 kB to the hooks (useStream), nothing to an app without them;
 // checking each stream row from the peer and typed useStream ~0.3 kB to both. Applying big
 // snapshots without long tasks (the frame pump's per-task budget, and a reset applied as a swap
-// of maps with its changes worked out on demand) added ~0.5 kB to every client.
+// of maps with its changes worked out on demand) added ~0.5 kB to every client; the chunked map
+// (no rehash of a whole 1M-key map in one task, copy-on-write by chunk) ~0.4 kB more.
 const PEERS = ['react', 'react-dom', 'preact', 'preact/hooks', '@preact/signals-core', 'rxjs'];
 
 const ENTRIES = {
-  'tablecast/client': { file: 'index.ts', budget: 15_900 },
+  'tablecast/client': { file: 'index.ts', budget: 16_300 },
   'tablecast/superjson': { file: 'superjson-values.ts', budget: 6_000 },
   'tablecast/rx': { file: 'rx/index.ts', budget: 600 },
   'tablecast/signals': { file: 'signals/index.ts', budget: 800 },
@@ -61,12 +62,12 @@ describe('bundle size (minified + gzip, peers external)', () => {
     }, 30_000);
   }
 
-  it('a JSON-only app (createClient and handles) stays within 13.5 kB, without superjson', async () => {
+  it('a JSON-only app (createClient and handles) stays within 13.9 kB, without superjson', async () => {
     const { gzip, inputs } = await bundle(
       "import { createClient } from './index.js'; createClient({ url: '/t' }).table('x');",
     );
-    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 13500)`);
-    expect(gzip).toBeLessThanOrEqual(13_500);
+    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 13900)`);
+    expect(gzip).toBeLessThanOrEqual(13_900);
     expect(inputs.filter((input) => input.includes('superjson'))).toEqual([]);
     expect(inputs.filter((input) => input.includes('stream/'))).toEqual([]);
   }, 30_000);

@@ -1,3 +1,4 @@
+import { ChunkedMap } from './chunked-map.js';
 import type { DecodedSet } from './decoded-set.js';
 import type { SnapshotMap } from './snapshot-map.js';
 
@@ -8,7 +9,8 @@ import type { SnapshotMap } from './snapshot-map.js';
  */
 export class SnapshotBuffer<V> {
   mode: 'reset' | 'resume' = 'reset';
-  sets = new Map<string, V>();
+  /** Chunked, so a million-key snapshot never rehashes more than a chunk at once. */
+  sets = new ChunkedMap<V>();
   /** A resume's deletes; a reset's deletes only take back what it sent. */
   deletes = new Set<string>();
   /**
@@ -20,7 +22,7 @@ export class SnapshotBuffer<V> {
   /** Starts over, for a snapshot in `mode`; `differs` is preset when the map is not comparable. */
   clear(mode: 'reset' | 'resume' = this.mode, differs = false): void {
     this.mode = mode;
-    this.sets = new Map();
+    this.sets = new ChunkedMap();
     this.deletes = new Set();
     this.differs = differs;
   }

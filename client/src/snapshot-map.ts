@@ -1,15 +1,17 @@
 import { type BatchChanges, listedChanges, swapChanges } from './batch-changes.js';
+import { ChunkedMap } from './chunked-map.js';
 import type { DecodedSet } from './decoded-set.js';
 import type { KeyChange } from './key-change.js';
 
 /**
- * A table's map, copy-on-write: `snapshot()` hands out the live Map and marks it shared; the
- * next batch clones it (O(n)) before mutating. So the cost is one copy per batch, and only when
- * someone read the map since the previous batch; a reset snapshot builds a new Map anyway.
+ * A table's map, copy-on-write: `snapshot()` hands out the live map and marks it shared; the
+ * next batch clones it before mutating. The map is a ChunkedMap, so the clone shares its chunks
+ * and a batch copies only the chunks it writes to (at most 2^17 entries each), and only when
+ * someone read the map since the previous batch; a reset snapshot builds a new map anyway.
  * Every batch returns its changes, compacted to one per key (a reset's only when asked for).
  */
 export class SnapshotMap<V> {
-  #map = new Map<string, V>();
+  #map = new ChunkedMap<V>();
   /** The current map was handed out by `snapshot()`: clone before mutating. */
   #shared = false;
 
@@ -41,7 +43,7 @@ export class SnapshotMap<V> {
    * the changes are worked out only when a listener asks (see BatchChanges). `differs`, when
    * known, says whether some key of `next` is new or holds another value than here.
    */
-  replace(next: Map<string, V>, differs?: boolean): BatchChanges<V> {
+  replace(next: ChunkedMap<V>, differs?: boolean): BatchChanges<V> {
     const changes = swapChanges(this.#map, next, differs);
     // The buffer becomes the map: nothing else holds it, so no copy is needed.
     this.#map = next;
@@ -75,9 +77,9 @@ export class SnapshotMap<V> {
     return listedChanges(changes);
   }
 
-  #writable(): Map<string, V> {
+  #writable(): ChunkedMap<V> {
     if (this.#shared) {
-      this.#map = new Map(this.#map);
+      this.#map = this.#map.clone();
       this.#shared = false;
     }
     return this.#map;

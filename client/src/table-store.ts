@@ -1,6 +1,7 @@
 import type { Position, TableStatus } from '../../shared/src/protocol/messages.js';
 import { globalTimers } from '../../shared/src/timers.js';
 import { listedChanges } from './batch-changes.js';
+import { ChunkedMap } from './chunked-map.js';
 import type { DecodedSet } from './decoded-set.js';
 import { type FeedResult, positionVerdict } from './feed-result.js';
 import type { KeyChange } from './key-change.js';
@@ -230,7 +231,7 @@ export class TableStore<V> {
     this.#vouched = vouched;
     // The visible map changes under a first snapshot being received: compare at its end.
     this.#buffer.differs = true;
-    this.#listeners.batch(this.#map.replace(new Map(sets)));
+    this.#listeners.batch(this.#map.replace(ChunkedMap.from(sets)));
     this.#updateStatus();
     return true;
   }
@@ -372,7 +373,7 @@ export class TableStore<V> {
     this.#forceReset = false;
     this.#failure = reason;
     this.#updateStatus();
-    this.#listeners.batch(this.#map.replace(new Map()));
+    this.#listeners.batch(this.#map.replace(new ChunkedMap()));
   }
 
   /** Final: status `failed` with `reason`, waiters resolve false, timers cleared; data stays. */
