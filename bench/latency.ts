@@ -122,9 +122,9 @@ async function runStep(
   bridges: readonly Bridge[],
   brokers: string,
   clients: number,
-  warmupMs: number,
+  stepWarmupMs: number,
 ): Promise<Step> {
-  const stepTimeout = timeoutMs + 2 * (durationMs + warmupMs);
+  const stepTimeout = timeoutMs + 2 * (durationMs + stepWarmupMs);
   const loads: Worker[] = [];
   let probe: Worker | undefined;
   const url = bridges[0]!.url;
@@ -159,7 +159,7 @@ async function runStep(
         [
           ...['--brokers', brokers, '--topic', topic, '--url', url, '--table', TABLE],
           ...['--phase', `c${clients}-${Date.now()}`, '--rate', String(rate)],
-          ...['--duration-ms', String(durationMs), '--warmup-ms', String(warmupMs)],
+          ...['--duration-ms', String(durationMs), '--warmup-ms', String(stepWarmupMs)],
           ...['--keys', String(keys), '--value-bytes', String(valueBytes)],
           ...['--linger-ms', String(lingerMs)],
         ],
