@@ -108,6 +108,7 @@ channel.on('stats', (message) => {
     subscriptions: m.subscriptions,
     framesSent: m.framesSent,
     bytesSent: m.bytesSent,
+    httpSnapshotBytes: m.httpSnapshotBytes,
     slowClientEvents: m.slowClientEvents,
     slowClientDisconnects: m.slowClientDisconnects,
     rateLimited: m.rateLimited,

@@ -26,6 +26,8 @@ export interface Run {
   readonly mainThreadScriptMs: number | null;
   /** Chromium only: when the last frame before caught_up arrived. */
   readonly lastFrameSeconds: number | null;
+  /** Chromium only: when the socket's own snapshot ended (over HTTP: the resume after it). */
+  readonly socketSnapshotEndSeconds?: number | null;
   /** Chromium only: main-thread tasks over 50 ms while loading. */
   readonly longTasks: ReadonlyArray<{
     readonly startMs: number;
@@ -64,6 +66,24 @@ function transportSummary(runs: readonly TransportRun[]) {
   return { ws: of('ws'), fetch: of('fetch') };
 }
 
+function httpSummary(runs: readonly Run[], payload: PayloadSummary, socketMedianSeconds: number) {
+  const ok = runs.filter((r) => r.ok);
+  const medianSeconds = median(ok.map((r) => r.seconds));
+  const medianWireBytes = median(ok.map((r) => r.bridgeBytesSent));
+  return {
+    okRuns: ok.length,
+    medianSeconds,
+    minSeconds: min(ok.map((r) => r.seconds)),
+    maxSeconds: max(ok.map((r) => r.seconds)),
+    medianSocketResumedSeconds: median(ok.map((r) => r.socketSnapshotEndSeconds ?? Number.NaN)),
+    medianWireBytes,
+    wireToRawRatio: medianWireBytes / payload.finalPayloadBytes,
+    longestTaskMs: Math.max(0, ...ok.flatMap((r) => (r.longTasks ?? []).map((t) => t.durationMs))),
+    longTaskCount: ok.flatMap((r) => r.longTasks ?? []).length,
+    overSocketRatio: medianSeconds / socketMedianSeconds,
+  };
+}
+
 function bareSummary(bareRuns: readonly BareRun[], tablecastMedianSeconds: number) {
   const ok = bareRuns.filter((r) => r.ok);
   const medianSeconds = median(ok.map((r) => r.seconds));
@@ -85,8 +105,19 @@ function longTaskCell(tasks: Run['longTasks']): string {
   return `${tasks.length} (${fmtNumber(Math.max(...tasks.map((t) => t.durationMs)), 0)})`;
 }
 
+/** A run's last cells: main thread busy (script), long tasks, and whether it went well. */
+function browserCells(r: Run): string[] {
+  const busy =
+    r.mainThreadTaskMs === null
+      ? '—'
+      : `${fmtNumber(r.mainThreadTaskMs, 0)} (${fmtNumber(r.mainThreadScriptMs ?? Number.NaN, 0)})`;
+  return [busy, longTaskCell(r.longTasks), r.ok ? '✓' : `✗ ${r.error ?? ''}`];
+}
+
 export interface InitialLoadInput {
   readonly results: readonly Run[];
+  /** Chromium: the same client with its first snapshot over HTTP (httpSnapshots()). */
+  readonly httpResults: readonly Run[];
   readonly bareRuns: readonly BareRun[];
   readonly transportRuns: readonly TransportRun[];
   readonly keys: number;
@@ -140,6 +171,8 @@ export function initialLoadReport(input: InitialLoadInput) {
       clientKind === 'chromium' ? median(ok.map((r) => r.mainThreadTaskMs ?? Number.NaN)) : null,
     medianMainThreadScriptMs:
       clientKind === 'chromium' ? median(ok.map((r) => r.mainThreadScriptMs ?? Number.NaN)) : null,
+    overHttp:
+      input.httpResults.length > 0 ? httpSummary(input.httpResults, payload, medSeconds) : null,
     bareFloor: withBare ? bareSummary(bareRuns, medSeconds) : null,
     transportFloor: withBare ? transportSummary(input.transportRuns) : null,
   };
@@ -183,11 +216,7 @@ export function initialLoadReport(input: InitialLoadInput) {
           r.clientFrames === null ? '—' : fmtNumber(r.clientFrames),
           r.clientBytes === null ? '—' : fmtBytes(r.clientBytes),
           fmtRatio((r.clientBytes ?? Number.NaN) / payload.finalPayloadBytes),
-          r.mainThreadTaskMs === null
-            ? '—'
-            : `${fmtNumber(r.mainThreadTaskMs, 0)} (${fmtNumber(r.mainThreadScriptMs ?? Number.NaN, 0)})`,
-          longTaskCell(r.longTasks),
-          r.ok ? '✓' : `✗ ${r.error ?? ''}`,
+          ...browserCells(r),
         ]),
         [
           'median',
@@ -208,6 +237,48 @@ export function initialLoadReport(input: InitialLoadInput) {
       ],
     ),
   );
+  if (summary.overHttp) {
+    const h = summary.overHttp;
+    out.push('');
+    out.push(
+      'the same client with its first snapshot over HTTP (snapshotSource: httpSnapshots()), in a fresh page each run:',
+    );
+    out.push(
+      renderTable(
+        [
+          { header: 'run', align: 'left' },
+          { header: 'table()→caught_up s' },
+          { header: 'socket resumed s' },
+          { header: 'wire bytes (HTTP + socket)' },
+          { header: 'wire/raw' },
+          { header: 'main thread ms (script)' },
+          { header: 'long tasks (max ms)' },
+          { header: 'ok' },
+        ],
+        [
+          ...input.httpResults.map((r) => [
+            String(r.run),
+            Number.isFinite(r.seconds) ? r.seconds.toFixed(3) : '—',
+            r.socketSnapshotEndSeconds == null ? '—' : r.socketSnapshotEndSeconds.toFixed(3),
+            fmtBytes(r.bridgeBytesSent),
+            fmtRatio(r.bridgeBytesSent / payload.finalPayloadBytes),
+            ...browserCells(r),
+          ]),
+          [
+            'median',
+            h.medianSeconds.toFixed(3),
+            h.medianSocketResumedSeconds.toFixed(3),
+            fmtBytes(h.medianWireBytes),
+            fmtRatio(h.wireToRawRatio),
+            '',
+            '',
+            `${h.okRuns}/${input.httpResults.length}`,
+          ],
+        ],
+      ),
+    );
+    out.push(`over HTTP / over the socket = ${fmtRatio(h.overSocketRatio)} (medians, caught_up)`);
+  }
   if (summary.bareFloor) {
     const floor = summary.bareFloor;
     out.push('');

@@ -12,7 +12,8 @@
  *
  * With `--client chromium` each run is a fresh real Chromium page instead (Playwright driving the
  * distribution's browser, the client bundled for the browser), which also reports the main
- * thread's long tasks (over 50 ms) while the table loads. With `--client raw` each run is a
+ * thread's long tasks (over 50 ms) while the table loads, and each run also loads the table
+ * with its first snapshot over HTTP (`snapshotSource: httpSnapshots()`), the socket resuming after. With `--client raw` each run is a
  * process that only counts bytes (bench/initial-load-raw-client.ts): the bridge's own streaming
  * speed, apart from any client's pace. A Chromium run also loads, after or before each page of
  * the client, the floor: the same recorded frames from a bare `ws` server into a page that only
@@ -159,6 +160,7 @@ async function main(): Promise<number> {
 
   type Stats = WorkerMessage & {
     bytesSent: number;
+    httpSnapshotBytes: number;
     framesSent: number;
     snapshotMs: number[];
     rss: number;
@@ -202,15 +204,19 @@ async function main(): Promise<number> {
       });
     }
   };
-  for (let run = 1; run <= runs; run++) {
-    if (cleanups.aborting) throw new Error('interrupted');
-    // Alternating which page goes first, so neither always gets the warmer machine.
-    if (bare && run % 2 === 0) await bareRun(run);
+  /** One load by the client: over its socket, or (`page: 'tablecast-http'`) first over HTTP. */
+  const measure = async (run: number, page: 'tablecast' | 'tablecast-http'): Promise<Run> => {
     const before = await bridge.request<Stats>({ type: 'stats', gc: true }, 'stats', 30_000);
     const child = browser
       ? await inBrowser(browser, ready.url, {
+          page,
           cpuProfile:
-            pageCpuProf === '' ? undefined : path.resolve(pageCpuProf, `run-${run}.cpuprofile`),
+            pageCpuProf === ''
+              ? undefined
+              : path.resolve(
+                  pageCpuProf,
+                  `run-${run}${page === 'tablecast' ? '' : '-http'}.cpuprofile`,
+                ),
         })
       : await runChild(
           process.execPath,
@@ -237,6 +243,7 @@ async function main(): Promise<number> {
       typeof v === 'number' && Number.isFinite(v) ? v : null;
     const seconds = num(json?.seconds) ?? Number.NaN;
     const size = num(json?.size);
+    const httpBytes = after.httpSnapshotBytes - before.httpSnapshotBytes;
     let error: string | undefined;
     if (child.timedOut) error = 'timed out';
     else if (child.code !== 0 || json === undefined)
@@ -244,7 +251,9 @@ async function main(): Promise<number> {
     else if (json.ok !== true) error = `status ${String(json.status)}`;
     else if (size !== keys && clientKind !== 'raw')
       error = `client holds ${size} keys, expected ${keys}`;
-    const r: Run = {
+    else if (page === 'tablecast-http' && httpBytes === 0) error = 'nothing came over HTTP';
+    const clientBytes = num(json?.bytes);
+    return {
       run,
       ok: error === undefined,
       ...(error === undefined ? {} : { error }),
@@ -254,30 +263,49 @@ async function main(): Promise<number> {
       keys: size,
       keysPerSecond: size !== null ? size / seconds : Number.NaN,
       clientFrames: num(json?.frames),
-      clientBytes: num(json?.bytes),
-      bridgeBytesSent: after.bytesSent - before.bytesSent,
+      // Over HTTP the page counts its socket's frames; the body's bytes are the bridge's count.
+      clientBytes: clientBytes === null ? null : clientBytes + httpBytes,
+      bridgeBytesSent: after.bytesSent - before.bytesSent + httpBytes,
       bridgeFramesSent: after.framesSent - before.framesSent,
       bridgeSnapshotMs: after.snapshotMs.length === 1 ? after.snapshotMs[0]! : null,
       processWallSeconds: child.wallSeconds,
       mainThreadTaskMs: num(json?.mainThreadTaskMs),
       mainThreadScriptMs: num(json?.mainThreadScriptMs),
       lastFrameSeconds: num(json?.lastFrameSeconds),
+      socketSnapshotEndSeconds: num(json?.socketSnapshotEndSeconds),
       longTasks: Array.isArray(json?.longTasks) ? (json.longTasks as Run['longTasks']) : null,
     };
+  };
+  const httpResults: Run[] = [];
+  for (let run = 1; run <= runs; run++) {
+    if (cleanups.aborting) throw new Error('interrupted');
+    // Alternating which page goes first, so neither always gets the warmer machine.
+    if (bare && run % 2 === 0) await bareRun(run);
+    const r = await measure(run, 'tablecast');
     results.push(r);
+    const h = browser ? await measure(run, 'tablecast-http') : undefined;
+    if (h) httpResults.push(h);
     if (bare && run % 2 === 1) await bareRun(run);
     log(
       r.ok
-        ? `run ${run}/${runs}: ${seconds.toFixed(3)} s, ${fmtNumber(r.keysPerSecond)} keys/s, ` +
+        ? `run ${run}/${runs}: ${r.seconds.toFixed(3)} s, ${fmtNumber(r.keysPerSecond)} keys/s, ` +
             `${fmtBytes(r.clientBytes ?? Number.NaN)} received, bridge snapshot ${r.bridgeSnapshotMs?.toFixed(0) ?? '?'} ms`
-        : `run ${run}/${runs}: FAILED ${error}`,
+        : `run ${run}/${runs}: FAILED ${r.error}`,
     );
+    if (h) {
+      log(
+        h.ok
+          ? `run ${run}/${runs} over HTTP: caught_up ${h.seconds.toFixed(3)} s, socket resumed at ${h.socketSnapshotEndSeconds?.toFixed(3) ?? '?'} s`
+          : `run ${run}/${runs} over HTTP: FAILED ${h.error}`,
+      );
+    }
   }
   const finalStats = await bridge.request<Stats>({ type: 'stats', gc: true }, 'stats', 30_000);
   await bridge.stop();
 
   const { summary, text } = initialLoadReport({
     results,
+    httpResults,
     bareRuns,
     transportRuns,
     keys,
@@ -301,6 +329,7 @@ async function main(): Promise<number> {
     parameters: { ...spec, partitions, runs, timeoutMs, topic, producer, client: clientKind },
     dataset: { payload, populateSeconds: population.seconds },
     runs: results,
+    httpRuns: httpResults,
     bareRuns,
     transportRuns,
     summary,

@@ -4,6 +4,7 @@
  * bench/initial-load-client.ts, with the browser's own WebSocket, plus the main thread's long
  * tasks (over 50 ms) while the table loads; and the floor for the same bytes (runBareLoad).
  */
+import { httpSnapshots } from '../../client/src/http/index.js';
 import { createClient } from '../../client/src/index.js';
 
 interface LongTask {
@@ -18,6 +19,12 @@ class LoadRecorder {
   openedAt: number | undefined;
   firstSnapshotFrameAt: number | undefined;
   lastFrameAt: number | undefined;
+  /** When the socket's own snapshot ended (with a first snapshot over HTTP: its resume). */
+  socketSnapshotEndAt: number | undefined;
+  #socketEnded: () => void = () => {};
+  readonly socketEnded = new Promise<void>((resolve) => {
+    this.#socketEnded = resolve;
+  });
   readonly #longTasks: LongTask[] = [];
   readonly #observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
@@ -43,6 +50,10 @@ class LoadRecorder {
     // count it cost the page ~40 ms of script per 100k keys; the bridge's bytesSent agrees.
     this.bytes += typeof data === 'string' ? data.length : (data as ArrayBuffer).byteLength;
     if (first) this.firstSnapshotFrameAt ??= this.lastFrameAt;
+    if (typeof data === 'string' && data.startsWith('{"type":"snapshot-end"')) {
+      this.socketSnapshotEndAt ??= this.lastFrameAt;
+      this.#socketEnded();
+    }
   }
 
   /** The run's result, once loaded at `t1`. */
@@ -58,6 +69,7 @@ class LoadRecorder {
       connectSeconds: since(this.openedAt),
       firstSnapshotFrameSeconds: since(this.firstSnapshotFrameAt),
       lastFrameSeconds: since(this.lastFrameAt),
+      socketSnapshotEndSeconds: since(this.socketSnapshotEndAt),
       frames: this.frames,
       bytes: this.bytes,
       longTasks: this.#longTasks.filter((t) => t.startMs >= this.t0 && t.startMs <= t1 + 1),
@@ -65,7 +77,12 @@ class LoadRecorder {
   }
 }
 
-async function runInitialLoad(url: string, table: string, timeoutMs: number) {
+/**
+ * `client.table()` until `whenCaughtUp()`; `overHttp`: with `snapshotSource: httpSnapshots()`, the
+ * first snapshot over HTTP and the socket's resume after it. Then, if the socket's own snapshot
+ * has not ended yet, until it has (the run's `socketSnapshotEndSeconds`: live over the socket).
+ */
+async function load(url: string, table: string, timeoutMs: number, overHttp: boolean) {
   const recorder = new LoadRecorder();
   class CountingWebSocket extends WebSocket {
     constructor(address: string | URL, protocols?: string | string[]) {
@@ -77,17 +94,33 @@ async function runInitialLoad(url: string, table: string, timeoutMs: number) {
       });
     }
   }
-  const client = createClient({ url, WebSocket: CountingWebSocket });
+  const client = createClient({
+    url,
+    WebSocket: CountingWebSocket,
+    ...(overHttp ? { snapshotSource: httpSnapshots() } : {}),
+  });
   const handle = client.table(table);
   const ok = await handle.whenCaughtUp({ timeoutMs });
-  const result = await recorder.result(performance.now(), {
-    ok,
-    status: handle.status,
-    size: handle.size,
-  });
+  const t1 = performance.now();
+  if (ok) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      recorder.socketEnded,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+  const result = await recorder.result(t1, { ok, status: handle.status, size: handle.size });
   client.close();
   return result;
 }
+
+const runInitialLoad = (url: string, table: string, timeoutMs: number) =>
+  load(url, table, timeoutMs, false);
+const runHttpLoad = (url: string, table: string, timeoutMs: number) =>
+  load(url, table, timeoutMs, true);
 
 /**
  * Subscribes to `table` on a bare WebSocket to bench/lib/bare-snapshot-server.ts and hands every
@@ -187,4 +220,10 @@ async function runFetchTransport(url: string, _table: string, timeoutMs: number)
   return recorder.result(performance.now(), { ok, status: ok ? 'received' : 'failed', size: 0 });
 }
 
-Object.assign(globalThis, { runInitialLoad, runBareLoad, runWsTransport, runFetchTransport });
+Object.assign(globalThis, {
+  runInitialLoad,
+  runHttpLoad,
+  runBareLoad,
+  runWsTransport,
+  runFetchTransport,
+});

@@ -16,6 +16,8 @@ export interface BrowserLoadResult {
   readonly connectSeconds: number | null;
   readonly firstSnapshotFrameSeconds: number | null;
   readonly lastFrameSeconds: number | null;
+  /** When the socket's own snapshot ended (over HTTP: the resume after the HTTP snapshot). */
+  readonly socketSnapshotEndSeconds: number | null;
   /**
    * The page's main thread over the run (Chrome's Performance.getMetrics): time in tasks, and
    * in script within them (the rest is the browser's own work, such as reading the socket).
@@ -29,9 +31,10 @@ export interface BrowserLoadResult {
 }
 
 /** Which page function a run calls (bench/browser/initial-load-page.ts). */
-export type LoadPage = 'tablecast' | 'bare' | 'ws' | 'fetch';
+export type LoadPage = 'tablecast' | 'tablecast-http' | 'bare' | 'ws' | 'fetch';
 const ENTRIES: Record<LoadPage, string> = {
   tablecast: 'runInitialLoad',
+  'tablecast-http': 'runHttpLoad',
   bare: 'runBareLoad',
   ws: 'runWsTransport',
   fetch: 'runFetchTransport',
@@ -39,7 +42,8 @@ const ENTRIES: Record<LoadPage, string> = {
 
 export interface BrowserLoader {
   /**
-   * One load in a fresh browser: the client library (`page: 'tablecast'`), the bare floor
+   * One load in a fresh browser: the client library (`page: 'tablecast'`; `'tablecast-http'`
+   * with its first snapshot over HTTP, `httpSnapshots()`), the bare floor
    * (`'bare'`, against bench/lib/bare-snapshot-server.ts), or that server's bytes only received
    * (`'ws'`, `'fetch'`). With `cpuProfile`, the page's V8 CPU profile of the run is written to
    * that file.

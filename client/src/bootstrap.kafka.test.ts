@@ -1,12 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createBridge } from '../../server/src/bridge/create-bridge.js';
-import { untilMap } from '../../test/client-fixtures.js';
+import { testClient, untilMap } from '../../test/client-fixtures.js';
 import { Cleanup, liveTopic } from '../../test/fixtures.js';
 import { parseBootstrap } from './bootstrap.js';
-import { createClient } from './create-client.js';
-import type { TablecastClientError } from './errors.js';
-import { superjsonValues } from './superjson-values.js';
+import type { ClientOptions } from './client-options.js';
 import { storageCache, type TableCache } from './table-cache.js';
 import type { WebSocketLikeConstructor } from './websocket-like.js';
 
@@ -45,22 +43,7 @@ function recording() {
   return { WebSocket: Recording as unknown as WebSocketLikeConstructor, sent, received };
 }
 
-function client(url: string, extra: Partial<Parameters<typeof createClient>[0]> = {}) {
-  const errors: TablecastClientError[] = [];
-  const c = cleanup.add(
-    createClient({
-      url,
-      WebSocket: WebSocket as unknown as WebSocketLikeConstructor,
-      backoff: { initialDelayMs: 20, maxDelayMs: 200 },
-      // The tables hold Dates.
-      wireValues: superjsonValues,
-      onError: (error) => errors.push(error),
-      ...extra,
-    }),
-    (x) => x.close(),
-  );
-  return { client: c, errors };
-}
+const client = (url: string, extra: Partial<ClientOptions> = {}) => testClient(cleanup, url, extra);
 
 /** A Web Storage stand-in: a Map of strings, so entries go through JSON like localStorage. */
 function memoryStorage() {

@@ -12,12 +12,16 @@ import { describe, expect, it } from 'vitest';
 // checking each stream row from the peer and typed useStream ~0.3 kB to both. Applying big
 // snapshots without long tasks (the frame pump's per-task budget, and a reset applied as a swap
 // of maps with its changes worked out on demand) added ~0.5 kB to every client; the chunked map
-// (no rehash of a whole 1M-key map in one task, copy-on-write by chunk) ~0.4 kB more.
+// (no rehash of a whole 1M-key map in one task, copy-on-write by chunk) ~0.4 kB more. A
+// `snapshotSource` (a first snapshot loaded apart from the socket, holding the first subscribe,
+// with a stall bound and a fallback) ~0.5 kB to every client; the HTTP source itself is its own
+// entry, and most of its 4 kB (the protocol's parser, the chunked map) is shared with the client.
 const PEERS = ['react', 'react-dom', 'preact', 'preact/hooks', '@preact/signals-core', 'rxjs'];
 
 const ENTRIES = {
-  'tablecast/client': { file: 'index.ts', budget: 16_300 },
+  'tablecast/client': { file: 'index.ts', budget: 16_800 },
   'tablecast/superjson': { file: 'superjson-values.ts', budget: 6_000 },
+  'tablecast/http': { file: 'http/index.ts', budget: 4_200 },
   'tablecast/rx': { file: 'rx/index.ts', budget: 600 },
   'tablecast/signals': { file: 'signals/index.ts', budget: 800 },
   'tablecast/react': { file: 'react/index.ts', budget: 3_600 },
@@ -66,8 +70,8 @@ describe('bundle size (minified + gzip, peers external)', () => {
     const { gzip, inputs } = await bundle(
       "import { createClient } from './index.js'; createClient({ url: '/t' }).table('x');",
     );
-    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 13900)`);
-    expect(gzip).toBeLessThanOrEqual(13_900);
+    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 14400)`);
+    expect(gzip).toBeLessThanOrEqual(14_400);
     expect(inputs.filter((input) => input.includes('superjson'))).toEqual([]);
     expect(inputs.filter((input) => input.includes('stream/'))).toEqual([]);
   }, 30_000);

@@ -1,6 +1,7 @@
 import { globalTimers, type Timers } from '../../shared/src/timers.js';
 import { defaultWebSocket } from './default-websocket.js';
 import type { TablecastClientError } from './errors.js';
+import type { SnapshotSource } from './snapshot-source.js';
 import type { TableCache } from './table-cache.js';
 import { documentVisibility, type VisibilitySource } from './visibility.js';
 import type { WebSocketLikeConstructor } from './websocket-like.js';
@@ -88,6 +89,14 @@ export interface ClientOptions {
    * treated as lost (reconnect with backoff). Default 10_000.
    */
   readonly welcomeTimeoutMs?: number;
+  /**
+   * Where a new table's first snapshot comes from instead of the socket: `httpSnapshots()` from
+   * `tablecast/http` loads it over HTTP while the socket connects, and the socket then brings only
+   * what changed since (a resume). For unfiltered handles with nothing painted yet (no bootstrap,
+   * no cached copy). On any failure the table loads over the socket, with one `HTTP_SNAPSHOT`
+   * error, and later tables do too. Default: none (everything over the socket).
+   */
+  readonly snapshotSource?: SnapshotSource;
 }
 
 export interface ResolvedClientOptions {
@@ -110,6 +119,7 @@ export interface ResolvedClientOptions {
   readonly wireValues: WireValues;
   readonly maxMessageBytes: number;
   readonly welcomeTimeoutMs: number;
+  readonly snapshotSource: SnapshotSource | undefined;
 }
 
 const defaultBackoff: Required<BackoffOptions> = {
@@ -187,6 +197,10 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   }
   const maxMessageBytes = nonNegative(options, 'maxMessageBytes', 64 * 1024 * 1024);
   if (maxMessageBytes < 1) throw new RangeError('createClient: `maxMessageBytes` must be >= 1');
+  const { snapshotSource } = options;
+  if (snapshotSource !== undefined && typeof snapshotSource !== 'function') {
+    throw new TypeError('createClient: `snapshotSource` must be a function, e.g. httpSnapshots()');
+  }
   const source = injected ?? documentVisibility();
   const pauseWhenHidden = options.pauseWhenHidden ?? source !== undefined;
   return {
@@ -209,6 +223,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     wireValues,
     maxMessageBytes,
     welcomeTimeoutMs: nonNegative(options, 'welcomeTimeoutMs', 10_000),
+    snapshotSource,
   };
 }
 

@@ -13,7 +13,8 @@ import {
   wrongSubprotocol,
 } from './handshake.js';
 import { closeError, noWelcome, tooLarge } from './socket-errors.js';
-import { closeQuietly, openSocket, type SocketTarget, socketTarget } from './socket-helpers.js';
+import { closeQuietly, openSocket, socketTarget } from './socket-helpers.js';
+import type { SocketTarget } from './socket-target.js';
 import { WEBSOCKET_OPEN, type WebSocketLike } from './websocket-like.js';
 
 /** `failed`: the peer is not a tablecast v1 bridge (§1); the client stopped for good. */

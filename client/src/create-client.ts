@@ -10,9 +10,11 @@ import {
 import { ClientWrites } from './client-writes.js';
 import { Connection, type ConnectionState } from './connection.js';
 import { safeReporter, TablecastClientError } from './errors.js';
+import { FirstSnapshots } from './first-snapshots.js';
 import { FramePump } from './frame-pump.js';
 import type { HandleEntry } from './handle-entry.js';
 import { HiddenPause } from './hidden-pause.js';
+
 import { MessageRouter } from './message-router.js';
 import { Subscriptions } from './subscriptions.js';
 import { toFilter } from './table-filter.js';
@@ -52,6 +54,7 @@ class Client implements TablecastClient {
   readonly #connection: Connection;
   readonly #subscriptions: Subscriptions;
   readonly #cache: CacheSync;
+  readonly #first: FirstSnapshots;
   readonly #router: MessageRouter;
   readonly #frames = new FramePump((text) => this.#router.handle(text));
   readonly #pause: HiddenPause;
@@ -86,6 +89,11 @@ class Client implements TablecastClient {
     const subscriptions = new Subscriptions(options, this.#connection, report);
     this.#subscriptions = subscriptions;
     this.#cache = new CacheSync(options, {
+      live: (entry) => !this.#closed && subscriptions.live(entry),
+      ready: (entry) => subscriptions.subscribe(entry),
+      report,
+    });
+    this.#first = new FirstSnapshots(options, {
       live: (entry) => !this.#closed && subscriptions.live(entry),
       ready: (entry) => subscriptions.subscribe(entry),
       report,
@@ -136,6 +144,8 @@ class Client implements TablecastClient {
       // A handle that has no data yet takes it; one with a position already has fresher data.
       if (bootstrap !== undefined && existing.store.hydrate(...bootstrap)) {
         this.#cache.endWait(existing);
+        // Its first snapshot is moot too: subscribe from the bootstrap's position now.
+        if (this.#first.release(existing)) this.#subscriptions.subscribe(existing);
       }
       return existing.store as TableStore<V> as TableHandle<V>;
     }
@@ -167,6 +177,7 @@ class Client implements TablecastClient {
       subscribedOnce: false,
       cacheWait: false,
       cacheWaitTimer: undefined,
+      firstLoad: undefined,
       dirty: false,
       saveTimer: undefined,
     };
@@ -181,6 +192,7 @@ class Client implements TablecastClient {
       this.#cache.load(entry);
     }
     if (this.#failure !== undefined) entry.store.fail(this.#failure);
+    else this.#first.load(entry);
     this.#connection.start();
     this.#subscriptions.subscribe(entry);
     return store;
@@ -191,6 +203,7 @@ class Client implements TablecastClient {
     this.#closed = true;
     this.#frames.clear();
     this.#pause.close();
+    this.#first.close();
     this.#subscriptions.shutdown('client closed', (entry) => this.#cache.release(entry));
     this.#cache.close();
     this.#writes.close();
@@ -203,6 +216,7 @@ class Client implements TablecastClient {
 
   #release(entry: HandleEntry): void {
     if (!this.#subscriptions.release(entry)) return;
+    this.#first.release(entry);
     this.#cache.release(entry);
     this.#writes.released(entry);
     entry.store.shutdown('closed');

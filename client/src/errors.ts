@@ -12,6 +12,9 @@ import type { ErrorCode, WriteErrorCode } from '../../shared/src/protocol/messag
  *   cache failed to load, save or delete. The client carries on without it.
  * - A refused write carries the bridge's reason: `NOT_WRITABLE`, `FORBIDDEN`, `INVALID`,
  *   `RATE_LIMITED`, `TIMEOUT` (no answer in time: the write may still land), `KAFKA_UNAVAILABLE`.
+ * - `HTTP_SNAPSHOT`: with a `snapshotSource` (`httpSnapshots()`), loading a table's first
+ *   snapshot failed (network, CORS, an HTTP status, a cut or malformed body, silence). The table
+ *   loads over the socket instead, and so do the client's later tables.
  * - `UNSUPPORTED_VALUE`: a value needs superjson and the client was created without
  *   `wireValues: superjsonValues`; the table fails rather than show a wrong value.
  *
@@ -26,6 +29,7 @@ export type TablecastClientErrorCode =
   | 'LISTENER'
   | 'CLOSED'
   | 'CACHE'
+  | 'HTTP_SNAPSHOT'
   | 'UNSUPPORTED_VALUE'
   | 'UNKNOWN'
   | ErrorCode

@@ -23,6 +23,8 @@ export interface HandleEntry {
   /** An asynchronous cache load is pending: the first subscribe waits (at most a bound). */
   cacheWait: boolean;
   cacheWaitTimer: unknown;
+  /** A first snapshot is being loaded (see FirstSnapshots): the first subscribe waits for it. */
+  firstLoad: AbortController | undefined;
   /** Applied changes not saved to the cache yet, and the timer that will save them. */
   dirty: boolean;
   saveTimer: unknown;

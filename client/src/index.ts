@@ -24,6 +24,7 @@ export {
 } from './grouped.js';
 export type { KeyChange } from './key-change.js';
 export type { WriteReceipt } from './pending-writes.js';
+export type { SnapshotBody, SnapshotRequest, SnapshotSource } from './snapshot-source.js';
 export {
   type StreamHandle,
   type StreamOptions,

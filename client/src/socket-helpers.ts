@@ -1,14 +1,8 @@
 import { isThenable } from '../../shared/src/is-thenable.js';
 import { SUBPROTOCOL } from '../../shared/src/protocol/messages.js';
 import type { ResolvedClientOptions } from './client-options.js';
+import type { SocketTarget } from './socket-target.js';
 import type { WebSocketLike } from './websocket-like.js';
-
-/** Where and how to connect, from the url/token/headers options of this attempt. */
-export type SocketTarget = readonly [
-  url: unknown,
-  token: string | undefined,
-  headers: Record<string, string> | undefined,
-];
 
 /** Evaluates the options for one attempt: synchronous when all of them are. May throw. */
 export function socketTarget(

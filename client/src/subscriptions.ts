@@ -99,8 +99,16 @@ export class Subscriptions {
   subscribe(entry: HandleEntry, resetWanted = false, handover = false): void {
     this.#clearRetry(entry);
     if (resetWanted) entry.store.requireReset();
-    // Paused: resumed on visibility. Waiting for the cache: subscribed when the wait ends.
-    if (this.#paused || entry.cacheWait || this.#socket.state !== 'open') return;
+    // Paused: resumed on visibility. Waiting for the cache or a first snapshot: subscribed when
+    // the wait ends.
+    if (
+      this.#paused ||
+      entry.cacheWait ||
+      entry.firstLoad !== undefined ||
+      this.#socket.state !== 'open'
+    ) {
+      return;
+    }
     entry.subscribedOnce = true;
     const sub = `s${++this.#counter}`;
     const position = entry.store.resetRequired ? undefined : entry.store.position;

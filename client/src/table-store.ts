@@ -225,13 +225,16 @@ export class TableStore<V> {
    * applied a snapshot holds data at least as fresh, and mixing the two would break I5. With
    * `vouched`, the status is `caught_up` until the first snapshot-end. Returns whether it applied.
    */
-  hydrate(sets: readonly DecodedSet<V>[], position: Position, vouched: boolean): boolean {
+  hydrate(sets: Iterable<DecodedSet<V>>, position: Position, vouched: boolean): boolean {
     if (this.#closed || this.#position !== undefined || this.#forceReset) return false;
     this.#position = position;
     this.#vouched = vouched;
     // The visible map changes under a first snapshot being received: compare at its end.
     this.#buffer.differs = true;
-    this.#listeners.batch(this.#map.replace(ChunkedMap.from(sets)));
+    // A ChunkedMap (a first snapshot, built part by part) becomes the map as it is: O(1).
+    this.#listeners.batch(
+      this.#map.replace(sets instanceof ChunkedMap ? sets : ChunkedMap.from(sets)),
+    );
     this.#updateStatus();
     return true;
   }

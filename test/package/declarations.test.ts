@@ -10,13 +10,17 @@ const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 /** Every browser-facing entry point, used the way an app would. */
 const APP = `
 import { createClient, typedClient, type TableHandle } from 'tablecast/client';
+import { httpSnapshots } from 'tablecast/http';
 import { TablecastProvider, useFlag, useTable } from 'tablecast/react';
 import * as preact from 'tablecast/preact';
 import { rx } from 'tablecast/rx';
 import { signals } from 'tablecast/signals';
 
 interface AppTables { flags: boolean }
-export const client = createClient({ url: 'wss://bridge.example.com' });
+export const client = createClient({
+  url: 'wss://bridge.example.com',
+  snapshotSource: httpSnapshots(),
+});
 export const flags: TableHandle<boolean> = typedClient<AppTables>(client).table('flags');
 export const on = signals(flags).key('new-checkout');
 export const status$ = rx(flags).status$;

@@ -17,6 +17,9 @@ export class BridgeMetrics {
   revokedSessions = 0;
   refusedConnections = 0;
   reauthorizeErrors = 0;
+  /** HTTP snapshots being streamed (`?format=snapshot`), and the bytes of their bodies. */
+  httpSnapshots = 0;
+  httpSnapshotBytes = 0;
 
   /**
    * Prometheus text exposition format, version 0.0.4. Per-table series only for the tables in
@@ -103,6 +106,18 @@ export class BridgeMetrics {
         'counter',
         'Re-authorizations where authorize threw.',
         this.reauthorizeErrors,
+      ],
+      [
+        'tablecast_http_snapshots',
+        'gauge',
+        'Snapshots being streamed over HTTP (format=snapshot).',
+        this.httpSnapshots,
+      ],
+      [
+        'tablecast_http_snapshot_bytes_total',
+        'counter',
+        'Bytes of snapshot bodies streamed over HTTP.',
+        this.httpSnapshotBytes,
       ],
     ];
     for (const [name, type, help, value] of counters) metric(name, type, help, [[bridge, value]]);

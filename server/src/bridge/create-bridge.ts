@@ -19,6 +19,7 @@ import {
 import { ConnectionCaps } from './connection-caps.js';
 import type { ConnectionHost } from './connection-host.js';
 import { handleHttp } from './http-routes.js';
+import { serveHttpSnapshot } from './http-snapshot.js';
 import { SliceScheduler } from './slice-scheduler.js';
 import { type FanoutMember, TableFanout } from './table-fanout.js';
 import { authorizeRequest, refuse } from './upgrade-request.js';
@@ -243,6 +244,17 @@ class BridgeServer implements Bridge, ConnectionHost {
         : undefined,
       revealForbidden: this.options.revealForbiddenTables,
       arrowSchemas: this.options.arrowSchemas,
+      allowedOrigins: this.options.allowedOrigins,
+      streamSnapshot: (req, res, name, table) =>
+        serveHttpSnapshot(req, res, name, table, {
+          scheduler: this.scheduler,
+          metrics: this.metrics,
+          timers: this.timers,
+          logger: this.logger,
+          options: this.options,
+          caps: this.#caps,
+          closing: this.#closing !== undefined,
+        }),
     }).catch((error: unknown) => {
       this.logger.error('HTTP request failed.', { error: String(error) });
       if (!response.headersSent) response.writeHead(500).end();

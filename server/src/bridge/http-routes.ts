@@ -18,6 +18,18 @@ interface HttpContext {
   readonly revealForbidden: boolean;
   /** Declared Arrow columns per table; others are inferred. */
   readonly arrowSchemas?: Readonly<Record<string, ArrowSchemaSpec>> | undefined;
+  /** Browser origins that may read tables (the sockets' rule); undefined: any. */
+  readonly allowedOrigins: readonly string[] | undefined;
+  /**
+   * Streams `table`'s snapshot as the body (`?format=snapshot`), or answers the status that
+   * refuses it (the sockets' connection caps).
+   */
+  readonly streamSnapshot: (
+    request: IncomingMessage,
+    response: ServerResponse,
+    name: string,
+    table: KafkaTable<unknown>,
+  ) => void;
 }
 
 /**
@@ -28,7 +40,11 @@ interface HttpContext {
  * wire values (the shape of snapshot parts), for an app's server to embed in the page: the
  * client hydrates from it and subscribes from `position`, so only later changes travel. The
  * default format stays plain JSON (`data`), where superjson values lose their types.
- * `?format=arrow` answers an Arrow IPC stream (see arrow-response.ts).
+ * `?format=arrow` answers an Arrow IPC stream (see arrow-response.ts). `?format=snapshot`
+ * streams a snapshot as lines of protocol messages (see http-snapshot.ts, PROTOCOL.md §19).
+ *
+ * Table reads answer browsers of the origins the sockets accept (CORS, with credentials, since
+ * a cookie opens the socket too); another origin gets 403, as its socket would.
  *
  * Bodies with values are spliced from the tables' stored wire text, never re-encoded, so every
  * stored value can be served.
@@ -60,6 +76,15 @@ export async function handleHttp(
     return sendOps(request, response, context, url.pathname);
   }
   if (name === undefined) return send(response, 404, { error: 'Not found.' });
+  const origin = request.headers.origin;
+  if (origin !== undefined) {
+    if (context.allowedOrigins !== undefined && !context.allowedOrigins.includes(origin)) {
+      return send(response, 403, { error: `Origin ${origin} may not read tables.` });
+    }
+    response.setHeader('access-control-allow-origin', origin);
+    response.setHeader('access-control-allow-credentials', 'true');
+    response.setHeader('vary', 'Origin');
+  }
   const allowed = await context.authorize(request);
   // Unauthenticated callers learn nothing about which tables exist.
   if (allowed === false) return send(response, 401, { error: 'Unauthorized.' });
@@ -75,9 +100,12 @@ export async function handleHttp(
   if (format === 'arrow' && key === undefined) {
     return sendArrow(response, name, table, context.arrowSchemas?.[name]);
   }
+  if (format === 'snapshot' && key === undefined) {
+    return context.streamSnapshot(request, response, name, table);
+  }
   if (format !== 'json' && (format !== 'bootstrap' || key !== undefined)) {
     return send(response, 400, {
-      error: `Unknown format "${format}": use "json", or "bootstrap" or "arrow" for a whole table.`,
+      error: `Unknown format "${format}": use "json", or "bootstrap", "snapshot" or "arrow" for a whole table.`,
     });
   }
   // Read in one synchronous run, like a snapshot: entries and position describe one moment.

@@ -1,0 +1,2 @@
+// The `tablecast/http` entry point: first snapshots over HTTP, for `createClient`'s `snapshotSource`.
+export { type HttpSnapshotsOptions, httpSnapshots } from './http-snapshots.js';

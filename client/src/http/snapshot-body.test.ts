@@ -1,0 +1,152 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodeMessage } from '../../../shared/src/protocol/encode-message.js';
+import type { ServerMessage } from '../../../shared/src/protocol/messages.js';
+import { TablecastClientError } from '../errors.js';
+import { at } from '../test/live-store.js';
+import { jsonValues } from '../wire-values.js';
+import { readSnapshotBody } from './snapshot-body.js';
+
+const sub = 'http';
+
+function lines(...messages: ServerMessage[]): string {
+  return messages.map((m) => `${encodeMessage(m)}\n`).join('');
+}
+
+/** A body as the bridge streams it: begin, parts of `perPart` entries, end at offset 9. */
+function bodyText(entries: Array<[string, unknown]>, perPart = 2): string {
+  const messages: ServerMessage[] = [
+    { type: 'snapshot-begin', sub, table: 'prices', mode: 'reset' },
+  ];
+  for (let i = 0; i < entries.length; i += perPart) {
+    const sets = entries.slice(i, i + perPart).map(([k, v]) => [k, [v]] as const);
+    messages.push({ type: 'snapshot-part', sub, sets, deletes: [] });
+  }
+  messages.push({ type: 'snapshot-end', sub, position: at(9), status: 'caught_up' });
+  return lines(...messages);
+}
+
+/** A stream of `bytes` cut at `cuts` (byte offsets), so lines and characters span reads. */
+function streamOf(bytes: Uint8Array, cuts: number[] = []): ReadableStream<Uint8Array> {
+  const ends = [...new Set(cuts.filter((c) => c > 0 && c < bytes.length))].sort((a, b) => a - b);
+  const pieces: Uint8Array[] = [];
+  let start = 0;
+  for (const end of [...ends, bytes.length]) {
+    pieces.push(bytes.slice(start, end));
+    start = end;
+  }
+  return new ReadableStream({
+    pull(controller) {
+      const next = pieces.shift();
+      if (next === undefined) controller.close();
+      else controller.enqueue(next);
+    },
+  });
+}
+
+const read = (text: string, cuts?: number[], next?: (run: () => void) => void) =>
+  readSnapshotBody<unknown>(
+    streamOf(new TextEncoder().encode(text), cuts),
+    'prices',
+    jsonValues,
+    () => {},
+    next,
+  );
+
+async function failure(text: string, cuts?: number[]): Promise<TablecastClientError> {
+  const error = await read(text, cuts).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TablecastClientError);
+  expect((error as TablecastClientError).code).toBe('PROTOCOL');
+  return error as TablecastClientError;
+}
+
+describe('readSnapshotBody (PROTOCOL.md §19)', () => {
+  it('reads the same table however the body is cut into reads, multi-byte characters included', async () => {
+    const entries = fc.array(
+      fc.tuple(fc.string({ minLength: 1, maxLength: 6, unit: 'binary' }), fc.jsonValue()),
+      { maxLength: 20 },
+    );
+    await fc.assert(
+      fc.asyncProperty(entries, fc.array(fc.nat(4000), { maxLength: 30 }), async (es, cuts) => {
+        const text = bodyText(es);
+        const result = await read(text, cuts);
+        // JSON round trip: what the wire carries (e.g. -0 arrives as 0).
+        const expected = new Map(es.map(([k, v]) => [k, JSON.parse(JSON.stringify(v))]));
+        expect(new Map(result.map)).toEqual(expected);
+        expect(result.position).toEqual(at(9));
+        expect(result.status).toBe('caught_up');
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('drops the parts before a snapshot-begin that restarts the snapshot', async () => {
+    const text =
+      lines(
+        { type: 'snapshot-begin', sub, table: 'prices', mode: 'reset' },
+        { type: 'snapshot-part', sub, sets: [['stale', [1]]], deletes: [] },
+      ) + bodyText([['a', 1]]);
+    expect(Object.fromEntries((await read(text)).map)).toEqual({ a: 1 });
+  });
+
+  it('hands work to the next task after about a budget of characters, not the whole body in one', async () => {
+    const entries = Array.from({ length: 3_000 }, (_, i) => [`k${i}`, 'x'.repeat(200)] as const);
+    const text = bodyText(
+      entries.map(([k, v]) => [k, v]),
+      500,
+    );
+    let tasks = 0;
+    const result = await read(text, [], (run) => {
+      tasks++;
+      setTimeout(run, 0);
+    });
+    expect(result.map.size).toBe(3_000);
+    // ~640k characters at 256k per task.
+    expect(tasks).toBe(2);
+  });
+
+  it('I16: refuses a body that ends before its snapshot-end, even mid-line', async () => {
+    const text = bodyText([['a', 1]]);
+    const cut = text.slice(0, text.lastIndexOf('{"type":"snapshot-end"'));
+    expect((await failure(cut)).message).toContain('ended before snapshot-end');
+    expect((await failure(text.slice(0, -20))).message).toContain('not a bridge message');
+    expect((await failure('')).message).toContain('ended before snapshot-end');
+  });
+
+  it('I16: refuses lines that a subscription without a position could not get, and lines after the end', async () => {
+    const begin = { type: 'snapshot-begin', sub, table: 'prices', mode: 'reset' } as const;
+    const end = { type: 'snapshot-end', sub, position: at(1), status: 'caught_up' } as const;
+    const cases: Array<[string, string]> = [
+      [lines({ ...begin, table: 'other' }, end), 'of table "other"'],
+      [lines({ ...begin, mode: 'resume' }, end), 'begins a resume snapshot'],
+      [lines({ ...begin, sub: 's1' }, end), 'not for sub "http"'],
+      [lines(end), 'snapshot-end comes before its begin'],
+      [lines(begin, end, end), 'lines after its snapshot-end'],
+      [
+        lines(begin, { type: 'delta', table: 'prices', sets: [], deletes: [], position: at(1) }),
+        'delta that is not for sub',
+      ],
+      [lines(begin, { type: 'unsubscribed', sub }), 'holds a unsubscribed'],
+      [`${encodeMessage(begin)}\n{"type":"snapshot-part"\n`, 'not a bridge message'],
+      [
+        lines(begin, { type: 'snapshot-part', sub, sets: [['d', [{}, { v: 1 }]]], deletes: [] }),
+        'a value does not decode',
+      ],
+    ];
+    for (const [text, message] of cases) expect((await failure(text)).message).toContain(message);
+  });
+
+  it('refuses bytes that are not UTF-8', async () => {
+    const bytes = new TextEncoder().encode(bodyText([['a', 'é']]));
+    const bad = bytes.indexOf(0xc3);
+    bytes[bad] = 0xff;
+    const error = await readSnapshotBody(streamOf(bytes), 'prices', jsonValues, () => {}).catch(
+      (e: unknown) => e,
+    );
+    expect((error as TablecastClientError).code).toBe('PROTOCOL');
+    expect((error as TablecastClientError).message).toContain('could not be read');
+  });
+});

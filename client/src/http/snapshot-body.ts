@@ -1,0 +1,143 @@
+import { parseServerMessage } from '../../../shared/src/protocol/parse-server-message.js';
+import { ChunkedMap } from '../chunked-map.js';
+import { TablecastClientError } from '../errors.js';
+import { FRAME_BUDGET_CHARS, type NextTask, nextTask } from '../frame-pump.js';
+import type { SnapshotBody } from '../snapshot-source.js';
+import type { WireValues } from '../wire-values.js';
+
+/** The `sub` every line of an HTTP snapshot names (PROTOCOL.md §19). */
+export const HTTP_SNAPSHOT_SUB = 'http';
+
+/**
+ * Reads the body of `GET /tables/:name?format=snapshot` (PROTOCOL.md §19): lines of bridge
+ * messages, a `snapshot-begin` (again when the bridge restarts the snapshot), parts, and a
+ * `snapshot-end`. Each line is checked by the protocol's own parser and its values decoded as
+ * they arrive, at most about FRAME_BUDGET_CHARS of them per task (a browser may hold megabytes
+ * of body ready at once), into a chunked map that nobody sees before the end.
+ *
+ * Resolves only with a complete snapshot: a body that ends, is cut, or holds anything else
+ * rejects with a `PROTOCOL` error, and nothing of it is kept (I16). `chunk` is called for every
+ * piece of body received (the client's stall timer).
+ */
+export async function readSnapshotBody<V>(
+  body: ReadableStream<Uint8Array>,
+  table: string,
+  values: WireValues,
+  chunk: () => void,
+  next: NextTask = nextTask,
+): Promise<SnapshotBody<V>> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const lines = new SnapshotLines<V>(table, values);
+  // Pieces of a line not ended yet: joined once its newline arrives, so a line that spans many
+  // reads is copied once.
+  let pieces: string[] = [];
+  let spent = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      const text = done ? decoder.decode() : decoder.decode(value, { stream: true });
+      if (!done) chunk();
+      let start = 0;
+      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+        pieces.push(text.slice(start, end));
+        const line = pieces.length === 1 ? pieces[0]! : pieces.join('');
+        pieces = [];
+        start = end + 1;
+        lines.take(line);
+        spent += line.length;
+        // One read may hold megabytes: the budget counts lines, not reads.
+        if (spent >= FRAME_BUDGET_CHARS) {
+          spent = 0;
+          await new Promise<void>((resolve) => next(resolve));
+        }
+      }
+      if (start < text.length) pieces.push(text.slice(start));
+      if (done) break;
+    }
+  } catch (cause) {
+    throw cause instanceof TablecastClientError
+      ? cause
+      : failure(table, `its body could not be read: ${String(cause)}`, cause);
+  } finally {
+    reader.releaseLock();
+  }
+  if (pieces.join('') !== '') lines.take(pieces.join(''));
+  return lines.result();
+}
+
+/** Checks the sequence of lines and builds the map (a separate job from reading the stream). */
+class SnapshotLines<V> {
+  readonly #table: string;
+  readonly #values: WireValues;
+  #map: ChunkedMap<V> | undefined;
+  #end: SnapshotBody<V> | undefined;
+
+  constructor(table: string, values: WireValues) {
+    this.#table = table;
+    this.#values = values;
+  }
+
+  take(line: string): void {
+    if (line === '') return;
+    if (this.#end !== undefined) throw failure(this.#table, 'it has lines after its snapshot-end');
+    let message: ReturnType<typeof parseServerMessage>;
+    try {
+      message = parseServerMessage(line);
+    } catch (cause) {
+      throw failure(this.#table, `a line is not a bridge message: ${String(cause)}`, cause);
+    }
+    if (!('sub' in message) || message.sub !== HTTP_SNAPSHOT_SUB) {
+      throw failure(this.#table, `it holds a ${message.type} that is not for sub "http"`);
+    }
+    switch (message.type) {
+      case 'snapshot-begin':
+        if (message.table !== this.#table || message.mode !== 'reset') {
+          throw failure(
+            this.#table,
+            `it begins a ${message.mode} snapshot of table "${message.table}"`,
+          );
+        }
+        // Again after parts: the bridge restarted the snapshot, the parts so far are dropped.
+        this.#map = new ChunkedMap<V>();
+        return;
+      case 'snapshot-part': {
+        const map = this.#started(message.type);
+        const { fromWire } = this.#values;
+        try {
+          for (const [key, wire] of message.sets) map.set(key, fromWire(wire) as V);
+        } catch (cause) {
+          throw failure(this.#table, `a value does not decode: ${String(cause)}`, cause);
+        }
+        for (const key of message.deletes) map.delete(key);
+        return;
+      }
+      case 'snapshot-end':
+        this.#end = {
+          map: this.#started(message.type),
+          position: message.position,
+          status: message.status,
+        };
+        return;
+      default:
+        throw failure(this.#table, `it holds a ${message.type}`);
+    }
+  }
+
+  result(): SnapshotBody<V> {
+    if (this.#end === undefined) throw failure(this.#table, 'its body ended before snapshot-end');
+    return this.#end;
+  }
+
+  #started(type: string): ChunkedMap<V> {
+    if (this.#map === undefined) throw failure(this.#table, `a ${type} comes before its begin`);
+    return this.#map;
+  }
+}
+
+function failure(table: string, what: string, cause?: unknown): TablecastClientError {
+  return new TablecastClientError('PROTOCOL', `The HTTP snapshot of table "${table}": ${what}`, {
+    table,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
