@@ -8,8 +8,10 @@
  * Processes: the broker; the bridge (bench/bridge-host.ts); this process, which fills the topic
  * (kcat) and holds the clients: raw `ws` sockets that subscribe to the whole table, count the
  * bytes until snapshot-end, and close. First `--rounds` snapshots one after another, then
- * `--rounds` at once (`--concurrent` sockets each). After every round the bridge is asked for
- * its memory after a full GC; during a round its RSS is sampled for the peak.
+ * `--rounds` at once (`--concurrent` sockets each); then the same over HTTP
+ * (`GET /tables/bench?format=snapshot`, a reader that counts the body's bytes). After every round
+ * the bridge is asked for its memory after a full GC; during a round its RSS is sampled for the
+ * peak.
  *
  * Bound: RSS after a round ≤ RSS with the table loaded and no client + the sockets of the round
  * × the per-socket send budget (slowClientBytes, 4 MiB by default). Reported, not asserted.
@@ -17,6 +19,7 @@
  * Options (or BENCH_<NAME> env): --keys --value-bytes --partitions --rounds --concurrent
  * --timeout-ms --topic --keep-topic --out
  */
+import { get } from 'node:http';
 import * as path from 'node:path';
 import { WebSocket } from 'ws';
 import { Options } from './lib/args.js';
@@ -110,12 +113,36 @@ async function snapshot(url: string): Promise<number> {
   return bytes;
 }
 
+/** One full snapshot over HTTP: read the body, counting its bytes; it must end with snapshot-end. */
+function httpSnapshot(url: string): Promise<number> {
+  const target = `${url.replace(/^ws/, 'http')}/tables/${TABLE}?format=snapshot`;
+  return new Promise<number>((resolve, reject) => {
+    const request = get(target, (response) => {
+      let bytes = 0;
+      let tail = '';
+      response.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        tail = (tail + chunk.subarray(-300).toString('latin1')).slice(-300);
+      });
+      response.on('end', () => {
+        if (response.statusCode === 200 && tail.includes('{"type":"snapshot-end"')) resolve(bytes);
+        else
+          reject(new Error(`HTTP ${response.statusCode}: the body did not end with snapshot-end`));
+      });
+      response.on('error', reject);
+    });
+    request.setTimeout(timeoutMs, () => request.destroy(new Error('snapshot timed out')));
+    request.on('error', reject);
+  });
+}
+
 async function round(
   bridge: Worker,
   url: string,
   label: string,
   sockets: number,
   base: Stats,
+  read: (url: string) => Promise<number> = snapshot,
 ): Promise<Round> {
   let peakRss = 0;
   let sampling = true;
@@ -127,11 +154,9 @@ async function round(
     }
   })();
   const t0 = performance.now();
-  const bytes = await Promise.all(Array.from({ length: sockets }, () => snapshot(url))).finally(
-    () => {
-      sampling = false;
-    },
-  );
+  const bytes = await Promise.all(Array.from({ length: sockets }, () => read(url))).finally(() => {
+    sampling = false;
+  });
   const seconds = (performance.now() - t0) / 1000;
   await sampler;
   // The bridge learns of the closes asynchronously; wait until it holds no socket.
@@ -203,13 +228,21 @@ async function main(): Promise<number> {
   for (let i = 1; i <= rounds; i++) {
     results.push(await round(bridge, ready.url, `concurrent ${i}`, concurrent, base));
   }
+  for (let i = 1; i <= rounds; i++) {
+    results.push(await round(bridge, ready.url, `HTTP sequential ${i}`, 1, base, httpSnapshot));
+  }
+  for (let i = 1; i <= rounds; i++) {
+    results.push(
+      await round(bridge, ready.url, `HTTP concurrent ${i}`, concurrent, base, httpSnapshot),
+    );
+  }
   await bridge.stop();
 
   const within = results.every((r) => r.after.rss <= r.bound);
   const out: string[] = [''];
   out.push(
     `snapshot memory: ${fmtNumber(base.size)} keys × ~${spec.valueBytes} B, ${partitions} partitions; ` +
-      `${rounds} full snapshots one at a time, then ${rounds} rounds of ${concurrent} at once — Kafka at ${brokers}`,
+      `${rounds} full snapshots one at a time, then ${rounds} rounds of ${concurrent} at once, over sockets and then over HTTP — Kafka at ${brokers}`,
   );
   out.push('');
   out.push(
