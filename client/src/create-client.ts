@@ -14,7 +14,6 @@ import { FirstSnapshots } from './first-snapshots.js';
 import { FramePump } from './frame-pump.js';
 import type { HandleEntry } from './handle-entry.js';
 import { HiddenPause } from './hidden-pause.js';
-
 import { MessageRouter } from './message-router.js';
 import { Subscriptions } from './subscriptions.js';
 import { toFilter } from './table-filter.js';
