@@ -40,6 +40,8 @@ describe('a first snapshot from a snapshotSource', () => {
     const [{ request, resolve }] = requests as [(typeof requests)[0]];
     expect(request.table).toBe('prices');
     expect(request.target).toEqual(['ws://bridge.test/tables', 'tok', undefined]);
+    // Held to the socket's frame limit, line by line.
+    expect(request.maxMessageBytes).toBe(64 * 1024 * 1024);
     resolve(body({ a: 1, b: 2 }, 7));
     await vi.waitFor(() => expect(subscribes(socket)).toHaveLength(1));
     expect(subscribes(socket)[0]).toMatchObject({ table: 'prices', position: at(7) });

@@ -95,6 +95,7 @@ export class FirstSnapshots {
         table: entry.table,
         target: await socketTarget(this.#options),
         values: this.#options.wireValues,
+        maxMessageBytes: this.#options.maxMessageBytes,
         signal: abort.signal,
         progress,
       });

@@ -17,6 +17,8 @@ export interface SnapshotRequest {
   /** This attempt's `url()`, `token()` and `headers()`, as the socket would use them. */
   readonly target: SocketTarget;
   readonly values: WireValues;
+  /** The client's `maxMessageBytes`: no message of the snapshot may be longer, as on a socket. */
+  readonly maxMessageBytes: number;
   /** Aborted when the handle is released, the client closed, or the source went silent. */
   readonly signal: AbortSignal;
   /** To call for every piece received: a source silent for `welcomeTimeoutMs` is aborted. */

@@ -10,6 +10,7 @@ function requestFor(target: SnapshotRequest['target']): SnapshotRequest {
     table: 'flags',
     target,
     values: jsonValues,
+    maxMessageBytes: 1 << 20,
     signal: new AbortController().signal,
     progress: () => {},
   };

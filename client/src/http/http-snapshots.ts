@@ -29,7 +29,9 @@ export function httpSnapshots(options: HttpSnapshotsOptions = {}): SnapshotSourc
   if (fetchFunction !== undefined && typeof fetchFunction !== 'function') {
     throw new TypeError('httpSnapshots: `fetch` must be a function');
   }
-  return async ({ table, target: [socketUrl, token, headers], values, signal, progress }) => {
+  return async (request) => {
+    const { table, target, values, signal, progress, maxMessageBytes } = request;
+    const [socketUrl, token, headers] = target;
     const url = snapshotUrl(socketUrl, base, table, token);
     const response = await (fetchFunction ?? globalThis.fetch)(url, {
       signal,
@@ -41,7 +43,7 @@ export function httpSnapshots(options: HttpSnapshotsOptions = {}): SnapshotSourc
       void response.body?.cancel().catch(() => {});
       throw new Error(`GET ${url} answered HTTP ${response.status}`);
     }
-    return readSnapshotBody(response.body, table, values, progress);
+    return readSnapshotBody(response.body, table, values, progress, maxMessageBytes);
   };
 }
 

@@ -44,12 +44,13 @@ function streamOf(bytes: Uint8Array, cuts: number[] = []): ReadableStream<Uint8A
   });
 }
 
-const read = (text: string, cuts?: number[], next?: (run: () => void) => void) =>
+const read = (text: string, cuts?: number[], next?: (run: () => void) => void, max?: number) =>
   readSnapshotBody<unknown>(
     streamOf(new TextEncoder().encode(text), cuts),
     'prices',
     jsonValues,
     () => {},
+    max,
     next,
   );
 
@@ -137,6 +138,31 @@ describe('readSnapshotBody (PROTOCOL.md §19)', () => {
       ],
     ];
     for (const [text, message] of cases) expect((await failure(text)).message).toContain(message);
+  });
+
+  it('refuses a line longer than maxMessageBytes, ended or not, and stops reading the body', async () => {
+    const text = bodyText([['a', 'x'.repeat(500)]]);
+    await expect(read(text, [], undefined, 400)).rejects.toThrow(
+      'a line is longer than maxMessageBytes (400)',
+    );
+    // A line that never ends, read by small pieces: refused once its pieces pass the bound.
+    let pulled = 0;
+    let cancelled = false;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new TextEncoder().encode('x'.repeat(100)));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    await expect(readSnapshotBody(endless, 'prices', jsonValues, () => {}, 1_000)).rejects.toThrow(
+      'a line is longer than maxMessageBytes (1000)',
+    );
+    expect(pulled).toBeLessThan(15);
+    expect(cancelled).toBe(true);
+    expect((await read(text, [], undefined, 600)).map.size).toBe(1);
   });
 
   it('refuses bytes that are not UTF-8', async () => {

@@ -16,14 +16,17 @@ export const HTTP_SNAPSHOT_SUB = 'http';
  * of body ready at once), into a chunked map that nobody sees before the end.
  *
  * Resolves only with a complete snapshot: a body that ends, is cut, or holds anything else
- * rejects with a `PROTOCOL` error, and nothing of it is kept (I16). `chunk` is called for every
- * piece of body received (the client's stall timer).
+ * rejects with a `PROTOCOL` error, and nothing of it is kept (I16); so does a line longer than
+ * `maxLineChars` (the client's `maxMessageBytes`: a character is at least a byte), so a body
+ * that never ends its line cannot grow without bound. `chunk` is called for every piece of body
+ * received (the client's stall timer).
  */
 export async function readSnapshotBody<V>(
   body: ReadableStream<Uint8Array>,
   table: string,
   values: WireValues,
   chunk: () => void,
+  maxLineChars: number = Number.POSITIVE_INFINITY,
   next: NextTask = nextTask,
 ): Promise<SnapshotBody<V>> {
   const reader = body.getReader();
@@ -32,6 +35,7 @@ export async function readSnapshotBody<V>(
   // Pieces of a line not ended yet: joined once its newline arrives, so a line that spans many
   // reads is copied once.
   let pieces: string[] = [];
+  let pending = 0;
   let spent = 0;
   try {
     for (;;) {
@@ -43,7 +47,9 @@ export async function readSnapshotBody<V>(
         pieces.push(text.slice(start, end));
         const line = pieces.length === 1 ? pieces[0]! : pieces.join('');
         pieces = [];
+        pending = 0;
         start = end + 1;
+        if (line.length > maxLineChars) throw failure(table, tooLong(maxLineChars));
         lines.take(line);
         spent += line.length;
         // One read may hold megabytes: the budget counts lines, not reads.
@@ -52,10 +58,16 @@ export async function readSnapshotBody<V>(
           await new Promise<void>((resolve) => next(resolve));
         }
       }
-      if (start < text.length) pieces.push(text.slice(start));
+      if (start < text.length) {
+        pieces.push(text.slice(start));
+        pending += text.length - start;
+        if (pending > maxLineChars) throw failure(table, tooLong(maxLineChars));
+      }
       if (done) break;
     }
   } catch (cause) {
+    // The rest of the body is not wanted: stop the download too.
+    reader.cancel(cause).catch(() => {});
     throw cause instanceof TablecastClientError
       ? cause
       : failure(table, `its body could not be read: ${String(cause)}`, cause);
@@ -134,6 +146,8 @@ class SnapshotLines<V> {
     return this.#map;
   }
 }
+
+const tooLong = (max: number) => `a line is longer than maxMessageBytes (${max})`;
 
 function failure(table: string, what: string, cause?: unknown): TablecastClientError {
   return new TablecastClientError('PROTOCOL', `The HTTP snapshot of table "${table}": ${what}`, {
