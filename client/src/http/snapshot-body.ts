@@ -1,12 +1,10 @@
+import { HTTP_SNAPSHOT_SUB } from '../../../shared/src/protocol/messages.js';
 import { parseServerMessage } from '../../../shared/src/protocol/parse-server-message.js';
 import { ChunkedMap } from '../chunked-map.js';
 import { TablecastClientError } from '../errors.js';
 import { FRAME_BUDGET_CHARS, type NextTask, nextTask } from '../frame-pump.js';
 import type { SnapshotBody } from '../snapshot-source.js';
 import type { WireValues } from '../wire-values.js';
-
-/** The `sub` every line of an HTTP snapshot names (PROTOCOL.md §19). */
-export const HTTP_SNAPSHOT_SUB = 'http';
 
 /**
  * Reads the body of `GET /tables/:name?format=snapshot` (PROTOCOL.md §19): lines of bridge

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Position } from '../../../shared/src/protocol/index.js';
+import { HTTP_SNAPSHOT_SUB, type Position } from '../../../shared/src/protocol/index.js';
 import type { Logger, Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
 import type { BridgeMetrics } from './bridge-metrics.js';
@@ -7,9 +7,6 @@ import type { ResolvedBridgeOptions } from './bridge-options.js';
 import type { ConnectionCaps } from './connection-caps.js';
 import type { SliceScheduler, SliceTask } from './slice-scheduler.js';
 import { SnapshotProducer, type Subscription } from './snapshot-producer.js';
-
-/** The `sub` every line of an HTTP snapshot names (PROTOCOL.md §19). */
-export const HTTP_SNAPSHOT_SUB = 'http';
 
 /** What an HTTP snapshot needs from its bridge. */
 export interface HttpSnapshotHost {

@@ -4,6 +4,7 @@ import * as protocol from './index.js';
 describe('protocol index', () => {
   it('exports the public functions and constants, and nothing internal', () => {
     expect(Object.keys(protocol).sort()).toEqual([
+      'HTTP_SNAPSHOT_SUB',
       'PROTOCOL_VERSION',
       'ProtocolError',
       'SUBPROTOCOL',
@@ -19,5 +20,6 @@ describe('protocol index', () => {
     ]);
     expect(protocol.PROTOCOL_VERSION).toBe(1);
     expect(protocol.SUBPROTOCOL).toBe('tablecast.v1');
+    expect(protocol.HTTP_SNAPSHOT_SUB).toBe('http');
   });
 });

@@ -24,7 +24,7 @@ export type {
   WriteMessage,
   WriteResultMessage,
 } from './messages.js';
-export { PROTOCOL_VERSION, SUBPROTOCOL } from './messages.js';
+export { HTTP_SNAPSHOT_SUB, PROTOCOL_VERSION, SUBPROTOCOL } from './messages.js';
 export { type ParseLimits, parseClientMessage } from './parse-client-message.js';
 export { parseServerMessage } from './parse-server-message.js';
 export { positionCovers, samePosition, tablePosition } from './position.js';

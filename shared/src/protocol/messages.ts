@@ -12,6 +12,9 @@ export const PROTOCOL_VERSION = 1;
 /** The WebSocket subprotocol that carries version 1; a bridge refuses other versions at upgrade. */
 export const SUBPROTOCOL = 'tablecast.v1';
 
+/** The `sub` that every line of a snapshot read over HTTP names (PROTOCOL.md §19). */
+export const HTTP_SNAPSHOT_SUB = 'http';
+
 /**
  * Where a client is in a table's topic: the next offset per partition (index = partition) and
  * the topic's identity, so a position from a deleted and recreated topic is never trusted.
