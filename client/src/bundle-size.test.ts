@@ -14,12 +14,13 @@ import { describe, expect, it } from 'vitest';
 // of maps with its changes worked out on demand) added ~0.5 kB to every client; the chunked map
 // (no rehash of a whole 1M-key map in one task, copy-on-write by chunk) ~0.4 kB more. A
 // `snapshotSource` (a first snapshot loaded apart from the socket, holding the first subscribe,
-// with a stall bound and a fallback) ~0.5 kB to every client; the HTTP source itself is its own
-// entry, and most of its 4 kB (the protocol's parser, the chunked map) is shared with the client.
+// with a stall bound, a check of what the source resolves and a fallback) ~0.6 kB to every
+// client; the HTTP source itself is its own entry, and most of its 4.1 kB (the protocol's parser,
+// the chunked map) is shared with the client.
 const PEERS = ['react', 'react-dom', 'preact', 'preact/hooks', '@preact/signals-core', 'rxjs'];
 
 const ENTRIES = {
-  'tablecast/client': { file: 'index.ts', budget: 16_800 },
+  'tablecast/client': { file: 'index.ts', budget: 16_900 },
   'tablecast/superjson': { file: 'superjson-values.ts', budget: 6_000 },
   'tablecast/http': { file: 'http/index.ts', budget: 4_200 },
   'tablecast/rx': { file: 'rx/index.ts', budget: 600 },
@@ -66,12 +67,12 @@ describe('bundle size (minified + gzip, peers external)', () => {
     }, 30_000);
   }
 
-  it('a JSON-only app (createClient and handles) stays within 13.9 kB, without superjson', async () => {
+  it('a JSON-only app (createClient and handles) stays within 14.5 kB, without superjson', async () => {
     const { gzip, inputs } = await bundle(
       "import { createClient } from './index.js'; createClient({ url: '/t' }).table('x');",
     );
-    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 14400)`);
-    expect(gzip).toBeLessThanOrEqual(14_400);
+    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 14500)`);
+    expect(gzip).toBeLessThanOrEqual(14_500);
     expect(inputs.filter((input) => input.includes('superjson'))).toEqual([]);
     expect(inputs.filter((input) => input.includes('stream/'))).toEqual([]);
   }, 30_000);

@@ -90,6 +90,26 @@ describe('a first snapshot from a snapshotSource', () => {
     client.close();
   });
 
+  it('checks what a source resolves, and falls back on a malformed snapshot', async () => {
+    const { client, errors } = setup({
+      snapshotSource: async () =>
+        ({
+          map: new Map(),
+          position: { topicId: 't', offsets: [-1] },
+          status: 'caught_up',
+        }) as never,
+    });
+    const prices = client.table('prices');
+    const socket = FakeWebSocket.last;
+    socket.open();
+    await vi.waitFor(() => expect(subscribes(socket)).toHaveLength(1));
+    expect(subscribes(socket)[0]).not.toHaveProperty('position');
+    expect(prices.position).toBeUndefined();
+    expect(errors.map((e) => e.code)).toEqual(['HTTP_SNAPSHOT']);
+    expect(errors[0]!.message).toContain('snapshot.position.offsets[0]');
+    client.close();
+  });
+
   it('gives up on a source silent for welcomeTimeoutMs, and aborts it', async () => {
     const { source, requests } = manualSource();
     const { client, errors } = setup({ snapshotSource: source, welcomeTimeoutMs: 1_000 });

@@ -1,3 +1,9 @@
+import {
+  expectObject,
+  expectPosition,
+  expectStatus,
+  invalid,
+} from '../../shared/src/protocol/validate.js';
 import type { ResolvedClientOptions } from './client-options.js';
 import { TablecastClientError } from './errors.js';
 import type { HandleEntry } from './handle-entry.js';
@@ -100,8 +106,15 @@ export class FirstSnapshots {
         progress,
       });
       if (abort.signal.aborted) return;
+      // Any function may be a source: what it resolves is checked like a bootstrap.
+      const checked = expectObject(body, 'snapshot');
+      const position = expectPosition(checked.position, 'snapshot.position');
+      const status = expectStatus(checked.status, 'snapshot.status');
+      if (typeof (body.map as Partial<Iterable<unknown>>)?.[Symbol.iterator] !== 'function') {
+        invalid('snapshot.map', 'a map', body.map);
+      }
       // A handle given a bootstrap meanwhile keeps it: hydrate only fills an empty store.
-      entry.store.hydrate(body.map, body.position, body.status === 'caught_up');
+      entry.store.hydrate(body.map, position, status === 'caught_up');
     } catch (cause) {
       // Released or closed: nothing went wrong.
       if ((abort.signal.aborted && !stalled) || this.#source === undefined) return;
