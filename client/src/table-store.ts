@@ -232,9 +232,8 @@ export class TableStore<V> {
     // The visible map changes under a first snapshot being received: compare at its end.
     this.#buffer.differs = true;
     // A ChunkedMap (a first snapshot, built part by part) becomes the map as it is: O(1).
-    this.#listeners.batch(
-      this.#map.replace(sets instanceof ChunkedMap ? sets : ChunkedMap.from(sets)),
-    );
+    const map = sets instanceof ChunkedMap ? sets : ChunkedMap.from(sets);
+    this.#listeners.batch(this.#map.replace(map));
     this.#updateStatus();
     return true;
   }

@@ -246,15 +246,7 @@ class BridgeServer implements Bridge, ConnectionHost {
       arrowSchemas: this.options.arrowSchemas,
       allowedOrigins: this.options.allowedOrigins,
       streamSnapshot: (req, res, name, table) =>
-        serveHttpSnapshot(req, res, name, table, {
-          scheduler: this.scheduler,
-          metrics: this.metrics,
-          timers: this.timers,
-          logger: this.logger,
-          options: this.options,
-          caps: this.#caps,
-          closing: this.#closing !== undefined,
-        }),
+        serveHttpSnapshot(req, res, name, table, this, this.#caps, this.#closing !== undefined),
     }).catch((error: unknown) => {
       this.logger.error('HTTP request failed.', { error: String(error) });
       if (!response.headersSent) response.writeHead(500).end();

@@ -23,9 +23,6 @@ export interface HttpSnapshotHost {
     ResolvedBridgeOptions,
     'snapshotPartSize' | 'slowClientBytes' | 'slowClientTimeoutMs'
   >;
-  /** An HTTP snapshot holds a connection slot while it streams, like a socket. */
-  readonly caps: ConnectionCaps;
-  readonly closing: boolean;
 }
 
 const JSON_HEADERS = {
@@ -33,21 +30,26 @@ const JSON_HEADERS = {
   'cache-control': 'no-store',
 };
 
-/** Answers `GET /tables/:name?format=snapshot` for a caller allowed to read `table`. */
+/**
+ * Answers `GET /tables/:name?format=snapshot` for a caller allowed to read `table`. The snapshot
+ * holds a connection slot in `caps` while it streams, like a socket.
+ */
 export function serveHttpSnapshot(
   request: IncomingMessage,
   response: ServerResponse,
   name: string,
   table: KafkaTable<unknown>,
   host: HttpSnapshotHost,
+  caps: ConnectionCaps,
+  closing: boolean,
 ): void {
-  if (host.closing) {
+  if (closing) {
     response.writeHead(503, JSON_HEADERS);
     response.end(JSON.stringify({ error: 'The bridge is shutting down.' }));
     return;
   }
   const address = request.socket.remoteAddress ?? '';
-  const refusal = host.caps.reserve(address);
+  const refusal = caps.reserve(address);
   if (refusal !== undefined) {
     host.metrics.refusedConnections++;
     response.writeHead(refusal.status, JSON_HEADERS);
@@ -60,11 +62,11 @@ export function serveHttpSnapshot(
     'x-content-type-options': 'nosniff',
   });
   if (request.method === 'HEAD') {
-    host.caps.release(address);
+    caps.release(address);
     response.end();
     return;
   }
-  const snapshot = new HttpSnapshot(response, name, table, host, () => host.caps.release(address));
+  const snapshot = new HttpSnapshot(response, name, table, host, () => caps.release(address));
   host.scheduler.add(snapshot);
 }
 
