@@ -28,6 +28,16 @@ describe('httpSnapshots', () => {
     expect(snapshotUrl('wss://h/bridge/ws?t=1', 'https://api.example/bridge/?v=2', 'f', 'k')).toBe(
       'https://api.example/bridge/tables/f?v=2&t=1&format=snapshot&token=k',
     );
+    // Relative to the page, as browsers take a socket URL: an https page asks over https.
+    const page = globalThis as { location?: { href: string } };
+    page.location = { href: 'https://app.example/dash/index.html' };
+    try {
+      expect(snapshotUrl('/tablecast', undefined, 'f', undefined)).toBe(
+        'https://app.example/tables/f?format=snapshot',
+      );
+    } finally {
+      delete page.location;
+    }
     expect(() => snapshotUrl(undefined, undefined, 'f', undefined)).toThrow(TypeError);
     expect(() => httpSnapshots({ url: '' })).toThrow(TypeError);
     expect(() => httpSnapshots({ fetch: 'no' as unknown as typeof fetch })).toThrow(TypeError);

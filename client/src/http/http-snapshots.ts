@@ -66,7 +66,8 @@ export function snapshotUrl(
   const socket = new URL(socketUrl, page);
   const url = new URL(base ?? socket.href, page);
   if (base === undefined) {
-    url.protocol = socket.protocol === 'wss:' ? 'https:' : 'http:';
+    // A relative socket URL resolved against the page is http(s) already.
+    url.protocol = socket.protocol === 'wss:' || socket.protocol === 'https:' ? 'https:' : 'http:';
     url.pathname = '';
   }
   url.pathname = `${url.pathname.replace(/\/$/, '')}/tables/${encodeURIComponent(table)}`;
