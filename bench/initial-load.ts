@@ -91,6 +91,9 @@ const log = (message: string): void => {
 };
 const cleanups = new Cleanups(log);
 
+/** A finite number from a run's JSON line, else null. */
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
 /** One Chromium run, shaped like a client process's result so both share the bookkeeping. */
 async function inBrowser(
   browser: BrowserLoader,
@@ -180,8 +183,6 @@ async function main(): Promise<number> {
     const child = await inBrowser(browser!, bare!.url, { page: 'bare' });
     const json = lastJsonLine(child.stdout);
     const ok = child.code === 0 && json?.ok === true && json.size === keys;
-    const num = (v: unknown): number | null =>
-      typeof v === 'number' && Number.isFinite(v) ? v : null;
     bareRuns.push({
       run,
       ok,
@@ -239,8 +240,6 @@ async function main(): Promise<number> {
         );
     const after = await bridge.request<Stats>({ type: 'stats' }, 'stats', 30_000);
     const json = lastJsonLine(child.stdout);
-    const num = (v: unknown): number | null =>
-      typeof v === 'number' && Number.isFinite(v) ? v : null;
     const seconds = num(json?.seconds) ?? Number.NaN;
     const size = num(json?.size);
     const httpBytes = after.httpSnapshotBytes - before.httpSnapshotBytes;

@@ -3,6 +3,7 @@ import type { ArrowSchemaSpec } from '../../../shared/src/arrow/arrow-columns.js
 import { tablePosition } from '../../../shared/src/protocol/index.js';
 import type { KafkaTable } from '../kafka-table.js';
 import { sendArrow } from './arrow-response.js';
+import { send, sendJson } from './json-response.js';
 import { requestUrl } from './request-url.js';
 import { bootstrapBody, plainJson } from './wire-frames.js';
 
@@ -166,27 +167,4 @@ async function sendOps(
       ? { ready }
       : { ready, tables: Object.fromEntries(shown.map(([name, t]) => [name, t.status])) };
   return send(response, ready ? 200 : 503, body);
-}
-
-function send(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  sendJson(response, status, JSON.stringify(body), headers);
-}
-
-function sendJson(
-  response: ServerResponse,
-  status: number,
-  text: string,
-  headers: Record<string, string> = {},
-): void {
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  response.end(response.req.method === 'HEAD' ? undefined : text);
 }

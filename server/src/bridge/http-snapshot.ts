@@ -5,6 +5,7 @@ import type { KafkaTable } from '../kafka-table.js';
 import type { BridgeMetrics } from './bridge-metrics.js';
 import type { ResolvedBridgeOptions } from './bridge-options.js';
 import type { ConnectionCaps } from './connection-caps.js';
+import { send } from './json-response.js';
 import type { SliceScheduler, SliceTask } from './slice-scheduler.js';
 import { SnapshotProducer, type Subscription } from './snapshot-producer.js';
 
@@ -25,11 +26,6 @@ export interface HttpSnapshotHost {
   >;
 }
 
-const JSON_HEADERS = {
-  'content-type': 'application/json; charset=utf-8',
-  'cache-control': 'no-store',
-};
-
 /**
  * Answers `GET /tables/:name?format=snapshot` for a caller allowed to read `table`. The snapshot
  * holds a connection slot in `caps` while it streams, like a socket.
@@ -44,16 +40,14 @@ export function serveHttpSnapshot(
   closing: boolean,
 ): void {
   if (closing) {
-    response.writeHead(503, JSON_HEADERS);
-    response.end(JSON.stringify({ error: 'The bridge is shutting down.' }));
+    send(response, 503, { error: 'The bridge is shutting down.' });
     return;
   }
   const address = request.socket.remoteAddress ?? '';
   const refusal = caps.reserve(address);
   if (refusal !== undefined) {
     host.metrics.refusedConnections++;
-    response.writeHead(refusal.status, JSON_HEADERS);
-    response.end(JSON.stringify({ error: refusal.reason }));
+    send(response, refusal.status, { error: refusal.reason });
     return;
   }
   response.writeHead(200, {
