@@ -23,6 +23,8 @@
  * --broker-heap-mb --topic --keep-topic --out --client node|chromium|raw
  * --slow-client-bytes --snapshot-part-size (bridge limits to try; 0 = the bridge's defaults)
  * --page-cpu-prof DIR (Chromium: the page's V8 CPU profile of each run, run-<n>.cpuprofile)
+ * --page-trace DIR (Chromium: Chrome's trace of each run, run-<n>.trace.json; read it with
+ *   `npx tsx bench/page-trace-report.ts FILE`)
  */
 import * as path from 'node:path';
 import {
@@ -73,6 +75,8 @@ const slowClientBytes = opts.int('slow-client-bytes', 0, 0);
 const snapshotPartSize = opts.int('snapshot-part-size', 0, 0);
 // Chromium only: a directory for the page's V8 CPU profile of every run (run-<n>.cpuprofile).
 const pageCpuProf = opts.string('page-cpu-prof', '');
+// Chromium only: a directory for Chrome's trace of every run (run-<n>[-http|-bare].trace.json).
+const pageTrace = opts.string('page-trace', '');
 if (!Object.hasOwn(CLIENT_KINDS, clientKindOption)) {
   throw new Error(
     `--client must be node, chromium or raw, got ${JSON.stringify(clientKindOption)}`,
@@ -95,10 +99,21 @@ const cleanups = new Cleanups(log);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** One Chromium run, shaped like a client process's result so both share the bookkeeping. */
+/** A file of one run's page in `dir` (none without a dir): run-<n>[-http|-bare]<ext>. */
+function runFile(dir: string, run: number, page: LoadPage, ext: string): string | undefined {
+  if (dir === '') return undefined;
+  const suffix = page === 'tablecast' ? '' : page === 'tablecast-http' ? '-http' : `-${page}`;
+  return path.resolve(dir, `run-${run}${suffix}${ext}`);
+}
+
 async function inBrowser(
   browser: BrowserLoader,
   url: string,
-  options: { readonly page?: LoadPage; readonly cpuProfile?: string | undefined },
+  options: {
+    readonly page?: LoadPage;
+    readonly cpuProfile?: string | undefined;
+    readonly trace?: string | undefined;
+  },
 ) {
   const t0 = performance.now();
   try {
@@ -180,7 +195,10 @@ async function main(): Promise<number> {
   const bareRuns: BareRun[] = [];
   const transportRuns: TransportRun[] = [];
   const bareRun = async (run: number): Promise<void> => {
-    const child = await inBrowser(browser!, bare!.url, { page: 'bare' });
+    const child = await inBrowser(browser!, bare!.url, {
+      page: 'bare',
+      trace: runFile(pageTrace, run, 'bare', '.trace.json'),
+    });
     const json = lastJsonLine(child.stdout);
     const ok = child.code === 0 && json?.ok === true && json.size === keys;
     bareRuns.push({
@@ -211,13 +229,8 @@ async function main(): Promise<number> {
     const child = browser
       ? await inBrowser(browser, ready.url, {
           page,
-          cpuProfile:
-            pageCpuProf === ''
-              ? undefined
-              : path.resolve(
-                  pageCpuProf,
-                  `run-${run}${page === 'tablecast' ? '' : '-http'}.cpuprofile`,
-                ),
+          cpuProfile: runFile(pageCpuProf, run, page, '.cpuprofile'),
+          trace: runFile(pageTrace, run, page, '.trace.json'),
         })
       : await runChild(
           process.execPath,

@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { launchBrowser } from '../../e2e/browser.js';
 import { servePage } from '../../e2e/page-server.js';
+import { startChromeTrace } from './chrome-trace.js';
 import { repoRoot } from './results.js';
 
 export interface BrowserLoadResult {
@@ -46,13 +47,18 @@ export interface BrowserLoader {
    * with its first snapshot over HTTP, `httpSnapshots()`), the bare floor
    * (`'bare'`, against bench/lib/bare-snapshot-server.ts), or that server's bytes only received
    * (`'ws'`, `'fetch'`). With `cpuProfile`, the page's V8 CPU profile of the run is written to
-   * that file.
+   * that file; with `trace`, Chrome's trace of the run (main-thread tasks and V8's collector
+   * phases, for bench/page-trace-report.ts).
    */
   run(
     wsUrl: string,
     table: string,
     timeoutMs: number,
-    options?: { readonly page?: LoadPage; readonly cpuProfile?: string | undefined },
+    options?: {
+      readonly page?: LoadPage;
+      readonly cpuProfile?: string | undefined;
+      readonly trace?: string | undefined;
+    },
   ): Promise<BrowserLoadResult>;
   close(): Promise<void>;
 }
@@ -66,7 +72,7 @@ export async function browserLoader(): Promise<BrowserLoader> {
   const pageUrl = pageServer.url;
   return {
     async run(wsUrl, table, timeoutMs, options = {}) {
-      const { cpuProfile } = options;
+      const { cpuProfile, trace } = options;
       const entry = ENTRIES[options.page ?? 'tablecast'];
       const browser = await launchBrowser();
       try {
@@ -85,6 +91,7 @@ export async function browserLoader(): Promise<BrowserLoader> {
           await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
           await cdp.send('Profiler.start');
         }
+        const stopTrace = trace === undefined ? undefined : await startChromeTrace(cdp);
         const before = await metrics();
         const result = await page.evaluate(
           ([fn, url, name, ms]) =>
@@ -105,6 +112,7 @@ export async function browserLoader(): Promise<BrowserLoader> {
           const { profile } = await cdp.send('Profiler.stop');
           await writeFile(cpuProfile, JSON.stringify(profile));
         }
+        if (stopTrace && trace !== undefined) await writeFile(trace, await stopTrace());
         return {
           ...result,
           mainThreadTaskMs: after.task - before.task,
