@@ -1,7 +1,9 @@
+import { type KeyBloom, keyBloom, keyHash } from './key-bloom.js';
+
 /**
  * The most entries in one chunk: V8 grows a Map by rehashing all of it in one go, ~50 ms past
  * 524,288 entries, and a copy-on-write copies a whole chunk; at 2^17 a chunk's rehash or copy is
- * a few ms, and a million keys are 8 chunks (a lookup tries at most 8 Maps).
+ * a few ms, and a million keys are 8 chunks.
  */
 const CHUNK = 1 << 17;
 
@@ -11,12 +13,20 @@ const CHUNK = 1 << 17;
  * insert rehashes more than a chunk, and `clone()` is O(chunks): the clone and the original
  * share chunks until one of them writes to a chunk, which it copies first (one chunk, not the
  * table). What the table store hands out as a snapshot is one of these, never mutated after.
+ *
+ * Every chunk but the last has a Bloom filter of its keys, so a lookup asks only the Maps that
+ * may hold the key: a new key, the common case while a snapshot loads, is looked up in the
+ * last chunk alone. A chunk's keys only change by deletes once it is not the last (new keys go
+ * to the last), so its filter, built when the next chunk opens, stays true: at worst it says
+ * "maybe" for a deleted key.
  */
 export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   readonly #chunk: number;
   #chunks: Map<string, V>[] = [];
   /** Per chunk, whether this map may write to it (false: shared with a clone). */
   #own: boolean[] = [];
+  /** Per chunk but the last, a Bloom filter of its keys; never mutated, so clones share them. */
+  #filters: (KeyBloom | undefined)[] = [];
   #size = 0;
 
   /** `chunk`: the most entries per chunk (tests make it small). */
@@ -48,17 +58,27 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   }
 
   set(key: string, value: V): this {
-    let chunk = this.#find(key);
+    const last = this.#chunks.length - 1;
+    let chunk = this.#findOlder(key);
     if (chunk === -1) {
-      chunk = this.#chunks.length - 1;
-      if (chunk === -1 || this.#chunks[chunk]!.size >= this.#chunk) {
-        this.#chunks.push(new Map());
+      // Not in an older chunk: it is in the last, or new. A new key goes to the last chunk
+      // unless that is full; one Map.set then both looks the key up and stores it, where a
+      // lookup first would search that Map twice for every new key.
+      const open = last === -1 ? undefined : this.#chunks[last]!;
+      if (open === undefined || (open.size >= this.#chunk && !open.has(key))) {
+        if (open !== undefined) this.#filters[last] = filterOf(open);
+        this.#chunks.push(new Map([[key, value]]));
         this.#own.push(true);
-        chunk++;
+        this.#filters.push(undefined);
+        this.#size++;
+        return this;
       }
-      this.#size++;
+      chunk = last;
     }
-    this.#writable(chunk).set(key, value);
+    const entries = this.#writable(chunk);
+    const before = entries.size;
+    entries.set(key, value);
+    this.#size += entries.size - before;
     return this;
   }
 
@@ -75,9 +95,13 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
     if (entries.size === 0) {
       this.#chunks.splice(chunk, 1);
       this.#own.splice(chunk, 1);
+      this.#filters.splice(chunk, 1);
     } else if (entries.size + next.size <= this.#chunk) {
-      this.#chunks.splice(chunk, 2, new Map([...entries, ...next]));
+      const merged = new Map([...entries, ...next]);
+      this.#chunks.splice(chunk, 2, merged);
       this.#own.splice(chunk, 2, true);
+      const isLast = chunk === this.#chunks.length - 1;
+      this.#filters.splice(chunk, 2, isLast ? undefined : filterOf(merged));
     }
     return true;
   }
@@ -87,6 +111,7 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
     const copy = new ChunkedMap<V>(this.#chunk);
     copy.#chunks = this.#chunks.slice();
     copy.#own = this.#chunks.map(() => false);
+    copy.#filters = this.#filters.slice();
     this.#own = copy.#own.slice();
     copy.#size = this.#size;
     return copy;
@@ -113,8 +138,22 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   }
 
   #find(key: string): number {
+    const chunk = this.#findOlder(key);
+    if (chunk !== -1) return chunk;
+    const last = this.#chunks.length - 1;
+    return last >= 0 && this.#chunks[last]!.has(key) ? last : -1;
+  }
+
+  /** The chunk before the last that holds `key`, asking only those whose filter may. */
+  #findOlder(key: string): number {
+    const last = this.#chunks.length - 1;
+    if (last <= 0) return -1;
     const chunks = this.#chunks;
-    for (let i = 0; i < chunks.length; i++) if (chunks[i]!.has(key)) return i;
+    const filters = this.#filters;
+    const hash = keyHash(key);
+    for (let i = 0; i < last; i++) {
+      if (filters[i]!(hash) && chunks[i]!.has(key)) return i;
+    }
     return -1;
   }
 
@@ -125,4 +164,8 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
     }
     return this.#chunks[chunk]!;
   }
+}
+
+function filterOf(chunk: Map<string, unknown>): KeyBloom {
+  return keyBloom(chunk.keys(), chunk.size);
 }
