@@ -14,10 +14,19 @@ import { type Browser, launchBrowser } from './browser.js';
 const ARTIFACTS = 'test-results';
 const WAIT = { timeout: 20_000, interval: 100 };
 
-// Bridge restarts and reconnects log on purpose; keep them out of the test output.
+/** What the demo server, its bridge and the Kafka readers logged, printed when a test fails. */
+const serverLines: string[] = [];
+const keep =
+  (level: string) =>
+  (message: string, details?: Record<string, unknown>): void => {
+    serverLines.push(
+      `${new Date().toISOString()} ${level}: ${message}${details ? ` ${JSON.stringify(details)}` : ''}`,
+    );
+  };
+// Bridge restarts and reconnects log on purpose: kept out of the output unless a test fails.
 const quiet: Logger = process.env.TABLECAST_E2E_DEBUG
   ? { warn: (m, d) => console.warn(m, d ?? ''), error: (m, d) => console.error(m, d ?? '') }
-  : { warn: () => {}, error: () => {} };
+  : { warn: keep('warn'), error: keep('error') };
 
 let demo: DemoServer;
 let browser: Browser;
@@ -74,8 +83,11 @@ function watch(page: Page): void {
 }
 
 afterEach((context) => {
-  if (context.task.result?.state === 'fail' && consoleLines.length > 0) {
-    console.error(`browser console:\n${consoleLines.join('\n')}`);
+  if (context.task.result?.state === 'fail') {
+    if (consoleLines.length > 0) console.error(`browser console:\n${consoleLines.join('\n')}`);
+    // Since the last failure: a table that failed while the suite started shows up here.
+    if (serverLines.length > 0) console.error(`server log:\n${serverLines.join('\n')}`);
+    serverLines.length = 0;
   }
   consoleLines.length = 0;
 });
