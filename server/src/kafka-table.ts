@@ -13,6 +13,7 @@ import {
 import { ensureTableTopic, tableSource } from './kafka-table-source.js';
 import { Listeners } from './listeners.js';
 import { PositionWaits } from './position-waits.js';
+import { ENSURED_TOPIC_WAIT_MS, readTopic } from './read-topic.js';
 import type { KafkaSource, RecordBatch, Subscription } from './source/kafka-source.js';
 import type { TableKind } from './table-kind.js';
 import { TableReads } from './table-reads.js';
@@ -56,6 +57,7 @@ export class KafkaTable<V> extends TableReads<V> {
   #subscription: Subscription | undefined;
   #gate: CatchUpGate | undefined;
   #stopped = false;
+  readonly #stopping = new AbortController();
   #timedOut = false;
   #failure: Error | undefined;
   #status: TableStatus = 'unstarted';
@@ -224,14 +226,15 @@ export class KafkaTable<V> extends TableReads<V> {
 
   async #open(): Promise<void> {
     const o = this.#options;
-    if (o.ensureTopic !== false && this.#kind?.compacted !== false) {
-      await ensureTableTopic(o, this.#logger);
-    }
+    const ensured = o.ensureTopic !== false && this.#kind?.compacted !== false;
+    if (ensured) await ensureTableTopic(o, this.#logger);
     if (this.#stopped || this.#failure) return;
-    const [offsets, topicId] = await Promise.all([
-      this.#source.offsets(this.topic),
-      this.#source.topicId?.(this.topic),
-    ]);
+    const [offsets, topicId] = await readTopic(this.#source, this.topic, {
+      timers: this.#timers,
+      logger: this.#logger,
+      signal: this.#stopping.signal,
+      waitMs: ensured ? ENSURED_TOPIC_WAIT_MS : 0,
+    });
     this.#topicId =
       this.#kind?.identity?.(topicId ?? this.topic, offsets.length) ?? topicId ?? this.topic;
     const startAt = this.#kind?.startAt
@@ -380,6 +383,7 @@ export class KafkaTable<V> extends TableReads<V> {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#stopping.abort();
     this.#waits.cancelAll();
     this.#catchUp.cancel();
     this.#settleStart?.();
