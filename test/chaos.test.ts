@@ -14,10 +14,21 @@ import { untilMap } from './client-fixtures.js';
 import { Cleanup, connectAdmin, createTopic, testKafka, until } from './fixtures.js';
 
 let cleanup: Cleanup;
+/** What the bridge processes and the clients said, printed when the test fails. */
+let said: string[];
+/** Each handle's state, added to `said` when the test fails. */
+let states: () => string[];
 beforeEach(() => {
   cleanup = new Cleanup();
+  said = [];
+  states = () => [];
 });
-afterEach(() => cleanup.dispose());
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail') {
+    process.stderr.write(`[chaos] what was said:\n${[...said, ...states()].join('\n')}\n`);
+  }
+  await cleanup.dispose();
+});
 
 const quiet = { warn: () => {}, error: () => {} };
 const step = (what: string) =>
@@ -45,8 +56,13 @@ async function bridgeProcess(brokers: string, topic: string, port: number): Prom
     '--port',
     `${port}`,
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   cleanup.add(child, (c) => c.kill('SIGKILL'));
+  const name = `bridge ${child.pid}`;
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (text: string) => {
+    for (const line of text.split('\n')) if (line !== '') said.push(`[${name}] ${line}`);
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`bridge exited with ${code}`)));
@@ -71,19 +87,27 @@ describe('chaos', () => {
     const port = await freePort();
     step('starting the bridge');
     let bridge = await bridgeProcess(brokers, topic, port);
-    const handles: Array<TableHandle<number>> = Array.from({ length: 3 }, () =>
+    const handles: Array<TableHandle<number>> = Array.from({ length: 3 }, (_, i) =>
       cleanup
         .add(
           createClient({
             url: `ws://127.0.0.1:${port}`,
             WebSocket: WebSocket as unknown as WebSocketLikeConstructor,
             backoff: { initialDelayMs: 50, maxDelayMs: 500 },
-            onError: () => {},
+            onError: (error) =>
+              said.push(
+                `[client ${i}] ${new Date().toISOString()} ${error.code}: ${error.message}`,
+              ),
           }),
           (c) => c.close(),
         )
         .table<number>('t'),
     );
+    states = () =>
+      handles.map(
+        (h, i) =>
+          `[client ${i}] at the end: ${h.status}${h.statusReason ? ` (${h.statusReason})` : ''}, ${h.size} keys`,
+      );
     let written = 0;
     let writing = true;
     const progress = new EventEmitter();

@@ -23,7 +23,7 @@ export interface LongTask {
   readonly durationMs: number;
   /** NaN when the trace has no thread times. */
   readonly cpuMs: number;
-  /** The events inside the task, summed by name, longest first. */
+  /** The events inside the task (instant ones count 0 ms), summed by name, longest first. */
   readonly inside: ReadonlyArray<{
     readonly name: string;
     readonly ms: number;
@@ -65,18 +65,39 @@ export function readPageTrace(events: readonly TraceEvent[], overMs = 50): PageT
   );
   const onMain = (e: TraceEvent) => mainThreads.has(`${e.pid}:${e.tid}`);
   const complete = events.filter((e) => e.ph === 'X' && e.dur !== undefined);
-  // Chrome nests ThreadControllerImpl::RunTask in RunTask; older builds have only the former.
-  const taskName = complete.some((e) => e.name === 'RunTask')
-    ? 'RunTask'
-    : 'ThreadControllerImpl::RunTask';
-  const tasks = complete.filter((e) => onMain(e) && e.name === taskName);
+  // What a task may hold: complete events, and instant ones (console.timeStamp, marks).
+  const marked = events.filter(
+    (e) => (e.ph === 'X' && e.dur !== undefined) || e.ph === 'I' || e.ph === 'i',
+  );
+  // A task is a RunTask or ThreadControllerImpl::RunTask not inside another: Chrome nests the
+  // second in the first, and some tasks have only one of them.
+  const byThread = new Map<string, TraceEvent[]>();
+  for (const e of complete) {
+    if (!onMain(e) || (e.name !== 'RunTask' && e.name !== 'ThreadControllerImpl::RunTask'))
+      continue;
+    const key = `${e.pid}:${e.tid}`;
+    const list = byThread.get(key);
+    if (list) list.push(e);
+    else byThread.set(key, [e]);
+  }
+  const tasks: TraceEvent[] = [];
+  for (const list of byThread.values()) {
+    list.sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+    let end = Number.NEGATIVE_INFINITY;
+    for (const e of list) {
+      if (e.ts < end) continue;
+      tasks.push(e);
+      end = e.ts + (e.dur ?? 0);
+    }
+  }
+  tasks.sort((a, b) => a.ts - b.ts);
   const first = tasks[0]?.ts ?? 0;
   const longTasks = tasks
     .filter((t) => (t.dur ?? 0) > overMs * 1000)
     .map((task): LongTask => {
       const end = task.ts + (task.dur ?? 0);
       const byName = new Map<string, { ms: number; count: number }>();
-      for (const e of complete) {
+      for (const e of marked) {
         if (e === task || e.pid !== task.pid || e.tid !== task.tid) continue;
         if (e.ts < task.ts || e.ts + (e.dur ?? 0) > end) continue;
         const row = byName.get(e.name) ?? { ms: 0, count: 0 };
