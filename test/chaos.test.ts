@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from '../client/src/create-client.js';
@@ -12,6 +11,7 @@ import { KafkaTableWriter } from '../server/src/kafka-table-writer.js';
 import { codecs } from '../shared/src/codecs/index.js';
 import { untilMap } from './client-fixtures.js';
 import { Cleanup, connectAdmin, createTopic, testKafka, until } from './fixtures.js';
+import { freePort } from './free-port.js';
 
 let cleanup: Cleanup;
 /** What the bridge processes and the clients said, printed when the test fails. */
@@ -33,14 +33,6 @@ afterEach(async (context) => {
 const quiet = { warn: () => {}, error: () => {} };
 const step = (what: string) =>
   process.stderr.write(`[chaos] ${new Date().toISOString()} ${what}\n`);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A bridge child process on `port`; resolves once it listens. */
 async function bridgeProcess(brokers: string, topic: string, port: number): Promise<ChildProcess> {
