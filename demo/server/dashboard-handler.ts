@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
+import { send } from '../../server/src/bridge/json-response.js';
 import type { KafkaTable } from '../../server/src/index.js';
 import { tablePosition, toWireValue } from '../../shared/src/protocol/index.js';
 import { FLAGS_TABLE, SERVICES_TABLE } from '../data.js';
@@ -76,12 +77,12 @@ export function dashboardHandler(
 
   async function asset(response: ServerResponse, path: string): Promise<void> {
     const file = resolve(assetsDir, `.${decodeURIComponent(path)}`);
-    if (!file.startsWith(assetsDir + sep)) return json(response, 404, { error: 'Not found.' });
+    if (!file.startsWith(assetsDir + sep)) return send(response, 404, { error: 'Not found.' });
     let body: Buffer;
     try {
       body = await readFile(file);
     } catch {
-      return json(response, 404, { error: 'Not found.' });
+      return send(response, 404, { error: 'Not found.' });
     }
     response.writeHead(200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
@@ -103,11 +104,11 @@ export function dashboardHandler(
       path.startsWith('/tables/')
     ) {
       const live = options.live();
-      if (!live) return json(response, 503, { error: 'The bridge is restarting.' });
+      if (!live) return send(response, 503, { error: 'The bridge is restarting.' });
       return live.bridge.handleRequest(request, response);
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      return json(response, 405, { error: 'Only GET is supported here.' });
+      return send(response, 405, { error: 'Only GET is supported here.' });
     }
     if (path === '/' || path === '/index.html') return page(response, url);
     return asset(response, path);
@@ -122,18 +123,4 @@ function bootstrapOf<V>(name: string, table: KafkaTable<V>) {
     position: tablePosition(table),
     sets: [...table.entries()].map(([key, value]) => [key, toWireValue(value)] as const),
   };
-}
-
-function json(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  response.end(JSON.stringify(body));
 }

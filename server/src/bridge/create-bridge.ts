@@ -20,6 +20,7 @@ import { ConnectionCaps } from './connection-caps.js';
 import type { ConnectionHost } from './connection-host.js';
 import { handleHttp } from './http-routes.js';
 import { serveHttpSnapshot } from './http-snapshot.js';
+import { originAllowed } from './origin-allowed.js';
 import { SliceScheduler } from './slice-scheduler.js';
 import { type FanoutMember, TableFanout } from './table-fanout.js';
 import { authorizeRequest, refuse } from './upgrade-request.js';
@@ -258,12 +259,7 @@ class BridgeServer implements Bridge, ConnectionHost {
       refuse(socket, 503, 'Service Unavailable');
       return;
     }
-    const origin = request.headers.origin;
-    if (
-      this.options.allowedOrigins &&
-      origin !== undefined &&
-      !this.options.allowedOrigins.includes(origin)
-    ) {
+    if (!originAllowed(this.options.allowedOrigins, request.headers.origin)) {
       refuse(socket, 403, 'Forbidden');
       return;
     }

@@ -4,6 +4,7 @@ import { tablePosition } from '../../../shared/src/protocol/index.js';
 import type { KafkaTable } from '../kafka-table.js';
 import { sendArrow } from './arrow-response.js';
 import { send, sendJson } from './json-response.js';
+import { originAllowed } from './origin-allowed.js';
 import { requestUrl } from './request-url.js';
 import { bootstrapBody, plainJson } from './wire-frames.js';
 
@@ -78,10 +79,10 @@ export async function handleHttp(
   }
   if (name === undefined) return send(response, 404, { error: 'Not found.' });
   const origin = request.headers.origin;
+  if (!originAllowed(context.allowedOrigins, origin)) {
+    return send(response, 403, { error: `Origin ${origin} may not read tables.` });
+  }
   if (origin !== undefined) {
-    if (context.allowedOrigins !== undefined && !context.allowedOrigins.includes(origin)) {
-      return send(response, 403, { error: `Origin ${origin} may not read tables.` });
-    }
     response.setHeader('access-control-allow-origin', origin);
     response.setHeader('access-control-allow-credentials', 'true');
     response.setHeader('vary', 'Origin');
