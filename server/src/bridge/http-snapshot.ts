@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HTTP_SNAPSHOT_SUB, type Position } from '../../../shared/src/protocol/index.js';
+import { HTTP_SNAPSHOT_SUB } from '../../../shared/src/protocol/index.js';
 import type { Logger, Timers } from '../environment.js';
 import type { KafkaTable } from '../kafka-table.js';
 import type { BridgeMetrics } from './bridge-metrics.js';
@@ -106,9 +106,7 @@ export class HttpSnapshot implements SliceTask {
       {
         table: () => table,
         sendFrame: (frame) => this.#write(frame),
-        ended: (_sub: Subscription, _position: Position) => {
-          this.#response.end();
-        },
+        ended: () => this.#response.end(),
       },
       host.options.snapshotPartSize,
       () => {},
