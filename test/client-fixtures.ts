@@ -36,7 +36,8 @@ export function untilMap<V>(
   return until(
     (listener) => handle.subscribe(listener),
     () => predicate(handle.getSnapshot()),
-    `the map of table "${handle.name}" (now ${JSON.stringify([...handle.getSnapshot()])})`,
+    () =>
+      `the map of table "${handle.name}" (${handle.status}, now ${JSON.stringify([...handle.getSnapshot()])})`,
     timeoutMs,
   );
 }

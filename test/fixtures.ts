@@ -147,18 +147,26 @@ export function holdableSource(inner: KafkaSource) {
   };
 }
 
-/** Resolves when `predicate` holds after some status or change event of the table. */
+/**
+ * Resolves when `predicate` holds after some status or change event of the table. `what` names
+ * the awaited state in the timeout's error; a function is asked at the timeout, so the error
+ * tells the state then, not at the start.
+ */
 export function until(
   subscribe: (listener: () => void) => () => void,
   predicate: () => boolean,
-  what: string,
+  what: string | (() => string),
   timeoutMs = 30_000,
 ): Promise<void> {
   if (predicate()) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       unsubscribe();
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+      reject(
+        new Error(
+          `timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
+        ),
+      );
     }, timeoutMs);
     const unsubscribe = subscribe(() => {
       if (!predicate()) return;
