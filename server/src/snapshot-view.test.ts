@@ -29,19 +29,30 @@ function table() {
   return { state, write, now };
 }
 
-/** Reads a view to the end, applying one of `batches` between slices of `slice` keys. */
+/**
+ * Reads a view to the end, applying one of `batches` between slices of `slice` keys and at most
+ * `maxChars` characters (checked: a slice passes it by its last entry at most).
+ */
 function readWhileWriting(
   t: ReturnType<typeof table>,
   view: ReturnType<TableState<unknown>['openView']>,
   slice: number,
   batches: Array<[number, Array<[string, unknown]>]>,
+  maxChars?: number,
 ) {
   const sets: Array<readonly [string, StoredEntry]> = [];
   const deletes: string[] = [];
   let i = 0;
   for (;;) {
     const part: Array<readonly [string, StoredEntry]> = [];
-    const done = view.read(slice, slice * 4, part, deletes);
+    const deletesBefore = deletes.length;
+    const done = view.read(slice, slice * 4, part, deletes, maxChars);
+    const sizes = [
+      ...part.map(([key, entry]) => key.length + entry.text.length),
+      ...deletes.slice(deletesBefore).map((key) => key.length),
+    ];
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (maxChars !== undefined) expect(total - (sizes.at(-1) ?? 0)).toBeLessThan(maxChars);
     // Entries are only valid until the table changes: copy, as a frame encoder would.
     for (const [key, entry] of part) sets.push([key, { ...entry }]);
     if (done) break;
@@ -62,18 +73,19 @@ const batchArb = fc.tuple(
 );
 
 describe('SnapshotView', () => {
-  it('I10, I11: reads the table exactly as it was at its position while batches keep landing', () => {
+  it('I10, I11: reads the table exactly as it was at its position while batches keep landing, in parts of at most maxChars', () => {
     fc.assert(
       fc.property(
         fc.array(batchArb, { maxLength: 8 }),
         fc.array(batchArb, { maxLength: 12 }),
         fc.integer({ min: 1, max: 3 }),
-        (before, during, slice) => {
+        fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+        (before, during, slice, maxChars) => {
           const t = table();
           for (const b of before) t.write(...b);
           const expected = t.now();
           const view = t.state.openView(t.state.positions);
-          const { sets, deletes } = readWhileWriting(t, view, slice, during);
+          const { sets, deletes } = readWhileWriting(t, view, slice, during, maxChars);
           const keys = sets.map(([k]) => k);
           expect(new Set(keys).size).toBe(keys.length);
           expect(deletes).toEqual([]);
@@ -90,7 +102,8 @@ describe('SnapshotView', () => {
         fc.array(batchArb, { maxLength: 6 }),
         fc.array(batchArb, { maxLength: 6 }),
         fc.array(batchArb, { maxLength: 10 }),
-        (first, second, during) => {
+        fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+        (first, second, during, maxChars) => {
           const t = table();
           for (const b of first) t.write(...b);
           const old = t.now();
@@ -100,7 +113,7 @@ describe('SnapshotView', () => {
           const expected = new Map([...t.now()].filter(([k]) => matches(k)));
           const view = t.state.openView(t.state.positions, { since, matches });
           expect(view.mode).toBe('resume');
-          const { sets, deletes } = readWhileWriting(t, view, 2, during);
+          const { sets, deletes } = readWhileWriting(t, view, 2, during, maxChars);
           const client = new Map([...old].filter(([k]) => matches(k)));
           for (const key of deletes) client.delete(key);
           for (const [key, entry] of sets) client.set(key, decoded(entry));

@@ -79,18 +79,26 @@ export class SnapshotView {
 
   /**
    * Appends up to `max` entries to `sets` and deletes to `deletes`, looking at no more than
-   * `scanLimit` slots. Returns true once everything has been read.
+   * `scanLimit` slots, and stopping once the keys and texts appended reach `maxChars` (so one
+   * entry larger than that is still read, alone). Returns true once everything has been read.
    */
   read(
     max: number,
     scanLimit: number,
     sets: Array<readonly [string, StoredEntry]>,
     deletes: string[],
+    maxChars = Number.POSITIVE_INFINITY,
   ): boolean {
     let scanned = 0;
+    let chars = 0;
     const limit = sets.length + deletes.length + max;
     const store = this.#store;
-    while (!this.#done && sets.length + deletes.length < limit && scanned < scanLimit) {
+    while (
+      !this.#done &&
+      sets.length + deletes.length < limit &&
+      scanned < scanLimit &&
+      chars < maxChars
+    ) {
       scanned++;
       if (this.#sweep === undefined) {
         if (this.#cursor >= store.capacity) {
@@ -105,24 +113,27 @@ export class SnapshotView {
         if (kept !== undefined) {
           // Reported now (or skipped); a later change of this key sees it as already reported.
           this.#kept.delete(key);
-          if (kept !== null) this.#take(key, kept, sets);
+          if (kept !== null) chars += this.#take(key, kept, sets);
           continue;
         }
-        this.#take(key, entryOf(store, slot), sets);
+        chars += this.#take(key, entryOf(store, slot), sets);
         continue;
       }
       const next = this.#sweep.next();
       if (!next.done) {
         // Deleted before the walk reached them: still part of the table at `position`.
         const [key, at] = next.value;
-        if (at !== null) this.#take(key, at, sets);
+        if (at !== null) chars += this.#take(key, at, sets);
         continue;
       }
       if (this.#deletesRead < this.#deletes.length) {
         const room = limit - sets.length - deletes.length;
         const end = Math.min(this.#deletes.length, this.#deletesRead + room);
-        deletes.push(...this.#deletes.slice(this.#deletesRead, end));
-        this.#deletesRead = end;
+        while (this.#deletesRead < end && chars < maxChars) {
+          const key = this.#deletes[this.#deletesRead++]!;
+          deletes.push(key);
+          chars += key.length;
+        }
         continue;
       }
       this.#done = true;
@@ -131,10 +142,12 @@ export class SnapshotView {
     return this.#done;
   }
 
-  #take(key: string, entry: StoredEntry, sets: Array<readonly [string, StoredEntry]>): void {
-    if (this.#matches !== undefined && !this.#matches(key)) return;
-    if (this.#since !== undefined && entry.offset < (this.#since[entry.partition] ?? 0)) return;
+  /** Appends the entry if the view reads it; returns the characters it added. */
+  #take(key: string, entry: StoredEntry, sets: Array<readonly [string, StoredEntry]>): number {
+    if (this.#matches !== undefined && !this.#matches(key)) return 0;
+    if (this.#since !== undefined && entry.offset < (this.#since[entry.partition] ?? 0)) return 0;
     sets.push([key, entry]);
+    return key.length + entry.text.length;
   }
 
   /**

@@ -66,7 +66,7 @@ export interface BridgeOptions {
   readonly maxSubscriptionsPerConnection?: number;
   /** Ping interval; a peer that misses a pong by the next ping is terminated. Default 30000. */
   readonly heartbeatIntervalMs?: number;
-  /** Entries per snapshot-part frame. Default 1000. */
+  /** Entries per snapshot-part frame. Default 1000; a part also stops at 1 MiB of keys and values. */
   readonly snapshotPartSize?: number;
   /** Past this many buffered bytes a socket stops getting deltas until it drains. Default 4 MiB. */
   readonly slowClientBytes?: number;

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Codec } from '../../../shared/src/codecs/codec.js';
 import { codecs } from '../../../shared/src/codecs/index.js';
 import { serve as bridgeAt, quiet, rawClient } from '../../../test/bridge-fixtures.js';
+import { testClient, untilMap } from '../../../test/client-fixtures.js';
 import {
   Cleanup,
   connectProducer,
@@ -15,6 +16,7 @@ import { RawClient, replay } from '../../../test/raw-client.js';
 import { KafkaTable } from '../kafka-table.js';
 import type { BridgeOptions } from './bridge-options.js';
 import { createBridge } from './create-bridge.js';
+import { SNAPSHOT_PART_CHARS } from './snapshot-producer.js';
 
 let cleanup: Cleanup;
 beforeEach(() => {
@@ -188,6 +190,30 @@ describe('bridge: documented errors', () => {
     });
     expect(await c.next('error')).toMatchObject({ code: 'OVERLOADED', sub: 's' });
     held.release();
+  });
+});
+
+describe('bridge: large values', () => {
+  it('splits a snapshot of large values into parts of at most SNAPSHOT_PART_CHARS, so a client with a small frame limit loads it', async () => {
+    const { table, writer } = await liveTopic(cleanup, 'large');
+    // 40 values of ~100 KB: one part by count (snapshotPartSize 1,000), 4 MB of text.
+    for (let i = 0; i < 40; i++) await writer.set(`k${i}`, { i, pad: 'x'.repeat(100_000) });
+    expect(await table.barrier(10_000)).toBe(true);
+    const { url } = await serve({ t: table });
+    const c = await client(url);
+    c.send({ type: 'subscribe', sub: 's', table: 't' });
+    await c.next('snapshot-end', (m) => m.sub === 's');
+    const parts = c.frames.filter((f) => f.startsWith('{"type":"snapshot-part"'));
+    expect(parts.length).toBeGreaterThanOrEqual(4);
+    // A part stops at the entry that reaches the limit: at most one entry's size past it.
+    for (const part of parts) expect(part.length).toBeLessThan(SNAPSHOT_PART_CHARS + 110_000);
+    expect(replay(c.messages, 's', 't').size).toBe(40);
+    // The client refuses frames over 2 MiB; the table still loads, with no error.
+    const { client: tc, errors } = testClient(cleanup, url, { maxMessageBytes: 2 * 1024 * 1024 });
+    const handle = tc.table<{ i: number; pad: string }>('t');
+    await untilMap(handle, (m) => m.size === 40);
+    expect(handle.status).toBe('caught_up');
+    expect(errors).toEqual([]);
   });
 });
 

@@ -8,6 +8,14 @@ import type { KafkaTable } from '../kafka-table.js';
 import type { SnapshotView, StoredEntry } from '../snapshot-view.js';
 import { snapshotPartFrame } from './wire-frames.js';
 
+/**
+ * The characters of keys and stored values one snapshot part holds at most, besides its entry
+ * count (`snapshotPartSize`): parts of large values stay far below any client's frame limit
+ * (the TypeScript client refuses frames over 64 MiB by default) and under half the default send
+ * budget. An entry larger than this travels alone in its part.
+ */
+export const SNAPSHOT_PART_CHARS = 1024 * 1024;
+
 /** One subscription on one socket. */
 export interface Subscription {
   readonly id: string;
@@ -100,7 +108,13 @@ export class SnapshotProducer {
     }
     const sets: Array<readonly [string, StoredEntry]> = [];
     const deletes: string[] = [];
-    const done = job.view.read(this.#partSize, this.#partSize * 4, sets, deletes);
+    const done = job.view.read(
+      this.#partSize,
+      this.#partSize * 4,
+      sets,
+      deletes,
+      SNAPSHOT_PART_CHARS,
+    );
     if (sets.length > 0 || deletes.length > 0) {
       // The stored wire text is spliced into the frame: no value is decoded or encoded again.
       const frame = snapshotPartFrame(job.sub.id, sets, deletes);
