@@ -1,9 +1,17 @@
+import { CompressionTypes } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KafkaTable } from '../server/src/kafka-table.js';
 import { KafkaTableWriter } from '../server/src/kafka-table-writer.js';
 import type { TableStatus } from '../server/src/table-types.js';
 import { codecs } from '../shared/src/codecs/index.js';
-import { Cleanup, connectAdmin, createTopic, testKafka, until } from './fixtures.js';
+import {
+  Cleanup,
+  connectAdmin,
+  connectProducer,
+  createTopic,
+  testKafka,
+  until,
+} from './fixtures.js';
 import { brokers, uniqueTopic } from './kafka.js';
 import { type Expected, expectedFrom, keyedRecords, tombstones } from './producers/dataset.js';
 import {
@@ -235,6 +243,37 @@ describe('compression chosen by the broker or arriving live', () => {
     expect(t.snapshot()).toEqual(expected);
     expect(t.status).toBe('caught_up');
     expect(statuses).toEqual([]);
+  });
+});
+
+describe('a record a small compressed batch inflates', () => {
+  it('is refused past maxValueBytes before it is decoded; the rest of its batch applies', async () => {
+    const topic = uniqueTopic('inflated');
+    const kafka = testKafka(brokers());
+    await createTopic(await connectAdmin(kafka, cleanup), topic, 1);
+    const producer = await connectProducer(kafka, cleanup);
+    // 24 MiB of one byte: kafkajs gzips the batch to ~25 KB, which the broker accepts.
+    await producer.send({
+      topic,
+      acks: -1,
+      compression: CompressionTypes.GZIP,
+      messages: [
+        { key: 'big', value: 'was small' },
+        { key: 'big', value: Buffer.alloc(24 * 1024 * 1024, 0x30) },
+        { key: 'next', value: 'fine' },
+      ],
+    });
+    const t = table(topic);
+    await t.start();
+    expect(t.status).toBe('caught_up');
+    expect(t.snapshot()).toEqual(
+      new Map([
+        ['big', 'was small'],
+        ['next', 'fine'],
+      ]),
+    );
+    expect(t.stats.valueTooLargeErrors).toBe(1);
+    expect(t.stats.valueDecodeErrors).toBe(0);
   });
 });
 

@@ -41,7 +41,8 @@ Config file (JSON):
   "tables" (required): table name (as clients ask for it) → { "topic" (required),
     "value": "json" | "superjson" | "utf8" | "bytes" (default "json"), "numPartitions",
     "ensureTopic" (default true), "onPolicyMismatch": "warn" | "raise" | "reconcile",
-    "catchupTimeoutMs" (default 30000), "writable" (default false: clients may write it) }
+    "catchupTimeoutMs" (default 30000), "maxValueBytes" (default 16777216: longer values are
+    rejected and counted), "writable" (default false: clients may write it) }
   A stream table (any topic, never created or checked: its last records as rows keyed
     "<partition>:<offset>"): { "topic", "kind": "stream", "value", "limit" (rows, default
     1000), "retainMs" (rows older than the newest record time minus this leave), "start":

@@ -2,6 +2,7 @@ import { utf8 } from '../../shared/src/codecs/utf8.js';
 import type { Logger } from './environment.js';
 import type { KafkaTableOptions } from './kafka-table-options.js';
 import { RejectedValueLog } from './rejected-value-log.js';
+import { DEFAULT_MAX_VALUE_BYTES } from './stored-value.js';
 import type { TableKind, TableStateContext } from './table-kind.js';
 import { TableState } from './table-state.js';
 
@@ -19,6 +20,7 @@ export function createTableState<V>(
     keyCodec: options.keyCodec ?? utf8(),
     valueCodec: options.valueCodec,
     tombstoneHistory: options.tombstoneHistory ?? 100_000,
+    maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
     onRejected: (value) => rejected.report(value),
   };
   return kind
@@ -28,5 +30,6 @@ export function createTableState<V>(
         context.valueCodec,
         context.tombstoneHistory,
         context.onRejected,
+        context.maxValueBytes,
       );
 }

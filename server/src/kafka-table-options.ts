@@ -44,6 +44,12 @@ export interface KafkaTableOptions<V> extends KafkaConnectionOptions {
    * Default 100000.
    */
   readonly tombstoneHistory?: number;
+  /**
+   * The longest value the table stores, in bytes as read from Kafka (after decompression). A
+   * longer one is rejected before it is decoded, like a value that does not decode: counted in
+   * `stats.valueTooLargeErrors`, logged, and the key keeps its previous value. Default 16 MiB.
+   */
+  readonly maxValueBytes?: number;
   readonly logger?: Logger;
   readonly timers?: Timers;
 }
@@ -80,6 +86,9 @@ export function validateTableOptions(options: KafkaTableOptions<unknown>): void 
   }
   if (options.tombstoneHistory !== undefined) {
     validatePositiveInteger('tombstoneHistory', options.tombstoneHistory);
+  }
+  if (options.maxValueBytes !== undefined) {
+    validatePositiveInteger('maxValueBytes', options.maxValueBytes);
   }
   if (options.onPolicyMismatch !== undefined && !POLICY_MODES.includes(options.onPolicyMismatch)) {
     throw new RangeError(

@@ -41,7 +41,8 @@ export type StatusListener = (status: TableStatus, failure: Error | undefined) =
  * Values are stored as the JSON text of their wire form and decoded on every read, so a value
  * must survive that round trip (JSON, or what superjson carries: Date, Map, Set, BigInt, ...);
  * reads return fresh copies. A value the wire cannot carry is rejected when applied, counted in
- * `stats.valueEncodeErrors`, and the key keeps its previous value.
+ * `stats.valueEncodeErrors`, and the key keeps its previous value; so is one longer than
+ * `maxValueBytes` (`stats.valueTooLargeErrors`), before it is decoded.
  */
 export class KafkaTable<V> extends TableReads<V> {
   readonly #options: KafkaTableOptions<V>;
@@ -132,6 +133,7 @@ export class KafkaTable<V> extends TableReads<V> {
       keyDecodeErrors: s.keyDecodeErrors,
       valueDecodeErrors: s.valueDecodeErrors,
       valueEncodeErrors: s.valueEncodeErrors,
+      valueTooLargeErrors: s.valueTooLargeErrors,
       catchUpSeconds: this.#catchUp.seconds,
       replayedAtCatchUp: this.#catchUp.replayed,
     });

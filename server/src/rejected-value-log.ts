@@ -30,9 +30,11 @@ export class RejectedValueLog {
     const why =
       rejected.failure === 'decode'
         ? 'its value does not decode'
-        : 'its value has no wire form, so clients could not receive it';
+        : rejected.failure === 'encode'
+          ? 'its value has no wire form, so clients could not receive it'
+          : 'its value is too large';
     this.logger.warn(
-      `Table "${this.topic}" kept the previous value of key ${JSON.stringify(shorten(rejected.key))}: ${why} (${describe(rejected.error)}). Fix the producer; the table's stats count every such record.`,
+      `Table "${this.topic}" kept the previous value of key ${JSON.stringify(shorten(rejected.key))}: ${why} (${describe(rejected.error)}). ${rejected.failure === 'size' ? "Raise the table's maxValueBytes or fix" : 'Fix'} the producer; the table's stats count every such record.`,
       {
         partition: rejected.partition,
         offset: rejected.offset,

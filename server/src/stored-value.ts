@@ -4,8 +4,17 @@ import { decodeUtf8 } from '../../shared/src/codecs/utf8-decoder.js';
 import { fromWireValue, toWireValue } from '../../shared/src/protocol/wire-value.js';
 import { jsonErrorAt } from './json-bytes.js';
 
-/** Why a record's value was not stored: it did not decode, or its wire form cannot be made. */
-export type ValueFailure = 'decode' | 'encode';
+/**
+ * Why a record's value was not stored: it did not decode, its wire form cannot be made, or it is
+ * longer than the table's `maxValueBytes`.
+ */
+export type ValueFailure = 'decode' | 'encode' | 'size';
+
+/**
+ * The default `maxValueBytes`: 16 times Kafka's default largest record, and a quarter of the
+ * TypeScript client's default frame limit, so a stored value always fits a frame it accepts.
+ */
+export const DEFAULT_MAX_VALUE_BYTES = 16 * 1024 * 1024;
 
 /**
  * Turns a record's value bytes into the form a table stores, and back.
@@ -34,9 +43,11 @@ export class StoredValueCodec<V> {
   error: unknown;
 
   readonly #codec: Codec<V>;
+  readonly #maxBytes: number;
 
-  constructor(codec: Codec<V>) {
+  constructor(codec: Codec<V>, maxBytes = DEFAULT_MAX_VALUE_BYTES) {
     this.#codec = codec;
+    this.#maxBytes = maxBytes;
   }
 
   /**
@@ -45,6 +56,14 @@ export class StoredValueCodec<V> {
    * and an allocation per record shows in the replay's cost.
    */
   encode(bytes: Uint8Array): ValueFailure | undefined {
+    // Before decoding: a record a small compressed batch inflates to hundreds of megabytes is
+    // refused without building its text, and no client is sent a frame it would refuse.
+    if (bytes.length > this.#maxBytes) {
+      this.error = new RangeError(
+        `${bytes.length} bytes, over the table's maxValueBytes of ${this.#maxBytes}`,
+      );
+      return 'size';
+    }
     const codec = this.#codec;
     if (codec.jsonText === true) {
       // Validated on the bytes: JSON.parse would build the whole value only to drop it.

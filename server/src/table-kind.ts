@@ -7,6 +7,8 @@ export interface TableStateContext<V> {
   readonly keyCodec: Codec<string>;
   readonly valueCodec: Codec<V>;
   readonly tombstoneHistory: number;
+  /** Longer values are rejected (`'size'`) before they are decoded. */
+  readonly maxValueBytes: number;
   readonly onRejected: (rejected: RejectedValue) => void;
 }
 

@@ -269,6 +269,23 @@ describe('TableState storage: values kept as wire text', () => {
     ]);
   });
 
+  it('rejects a value longer than maxValueBytes before decoding it: counted, previous kept, one at the limit stored', () => {
+    const rejected: RejectedValue[] = [];
+    const state = new TableState(utf8(), json<unknown>(), 100, (r) => rejected.push(r), 10);
+    state.positions[0] = 0;
+    state.apply(batch(0, [rec(0, 'k', 'small')]), undefined);
+    const changes: TableChange<unknown>[] = [];
+    // 11 bytes of valid JSON, then exactly 10.
+    state.apply(batch(0, [rec(1, 'k', 'elevenchr'), rec(2, 'at', 'ten-chrs')]), changes);
+    expect(map(state)).toEqual({ k: 'small', at: 'ten-chrs' });
+    expect(state.valueTooLargeErrors).toBe(1);
+    expect(state.valueDecodeErrors).toBe(0);
+    expect(rejected.map((r) => [r.failure, r.key, r.offset, String(r.error)])).toEqual([
+      ['size', 'k', 1, "RangeError: 11 bytes, over the table's maxValueBytes of 10"],
+    ]);
+    expect(changes.map((c) => c.key)).toEqual(['at']);
+  });
+
   it('falls back to the previous record of the batch when the last one has no wire form', () => {
     const state = new TableState(utf8(), passThrough);
     state.positions[0] = 0;

@@ -34,6 +34,7 @@ export class TableState<V> {
   keyDecodeErrors = 0;
   valueDecodeErrors = 0;
   valueEncodeErrors = 0;
+  valueTooLargeErrors = 0;
 
   readonly tombstones: TombstoneLog;
   /** Open snapshot views: each hears about a key before it changes. */
@@ -44,8 +45,9 @@ export class TableState<V> {
     valueCodec: Codec<V>,
     tombstoneCapacity = 100_000,
     protected readonly onRejected: (rejected: RejectedValue) => void = () => {},
+    maxValueBytes?: number,
   ) {
-    this.#values = new StoredValueCodec(valueCodec);
+    this.#values = new StoredValueCodec(valueCodec, maxValueBytes);
     this.tombstones = new TombstoneLog(tombstoneCapacity);
   }
 
@@ -55,9 +57,9 @@ export class TableState<V> {
    *
    * Rules, in order: records before the partition's position are duplicates (a refetch after a
    * rebalance) and are skipped; no key → counted, skipped; key fails to decode → counted,
-   * skipped, tombstones too; null value → delete; value fails to decode, or decodes to a value
-   * that has no wire form → counted (valueDecodeErrors, valueEncodeErrors), reported to
-   * `onRejected`, and the previous value stays; anything else, including zero bytes, is stored.
+   * skipped, tombstones too; null value → delete; value longer than maxValueBytes, fails to
+   * decode, or decodes to a value that has no wire form → counted (valueTooLargeErrors,
+   * valueDecodeErrors, valueEncodeErrors), reported to `onRejected`, and the previous value stays; anything else, including zero bytes, is stored.
    *
    * A value superseded by a later record of the same key in the same batch cannot affect the
    * map, so it is never decoded: during a replay most records are superseded, and decoding is
@@ -218,7 +220,8 @@ export class TableState<V> {
     error: unknown,
   ) {
     if (failure === 'decode') this.valueDecodeErrors++;
-    else this.valueEncodeErrors++;
+    else if (failure === 'encode') this.valueEncodeErrors++;
+    else this.valueTooLargeErrors++;
     try {
       this.onRejected({ failure, key, partition, offset, error });
     } catch {

@@ -47,6 +47,8 @@ export interface TableStats {
    * function...). Like a decode error, the key keeps its previous value.
    */
   readonly valueEncodeErrors: number;
+  /** Values longer than the table's `maxValueBytes`. Like a decode error, the key keeps its previous value. */
+  readonly valueTooLargeErrors: number;
   /** Seconds from start() to the first catch-up; null until then. */
   readonly catchUpSeconds: number | null;
   /** Records read when the table first caught up; null until then. */

@@ -19,6 +19,7 @@ const context = <V>(): TableStateContext<V> => ({
   keyCodec: utf8(),
   valueCodec: json<V>(),
   tombstoneHistory: 10_000,
+  maxValueBytes: 1024,
   onRejected: () => {},
 });
 const aggregates = namedAggregates<Row>({

@@ -54,6 +54,8 @@ export interface TableConfig {
   readonly ensureTopic?: boolean;
   readonly onPolicyMismatch?: PolicyMismatchMode;
   readonly catchupTimeoutMs?: number;
+  /** The longest value stored, in bytes; longer ones are rejected. Default 16 MiB. */
+  readonly maxValueBytes?: number;
   /** Clients may write it through the bridge (`handle.set`), with the same codec. Default false. */
   readonly writable?: boolean;
 }
@@ -78,6 +80,7 @@ const TABLE_FIELDS = [
   'ensureTopic',
   'onPolicyMismatch',
   'catchupTimeoutMs',
+  'maxValueBytes',
   'writable',
 ];
 const POLICY_MODES: readonly string[] = [
@@ -154,7 +157,7 @@ export function parseBridgeConfig(raw: unknown, source = 'config'): BridgeConfig
     if (t.value !== undefined && !(String(t.value) in VALUE_CODECS)) {
       fail(`tables.${name}.value must be one of ${Object.keys(VALUE_CODECS).join(', ')}.`);
     }
-    for (const key of ['numPartitions', 'catchupTimeoutMs']) {
+    for (const key of ['numPartitions', 'catchupTimeoutMs', 'maxValueBytes']) {
       if (t[key] !== undefined && !isPositiveInteger(t[key]))
         fail(`tables.${name}.${key} must be a positive integer.`);
     }
@@ -243,6 +246,7 @@ export function tablesFromConfig(
               ...(t.ensureTopic !== undefined ? { ensureTopic: t.ensureTopic } : {}),
               ...(t.onPolicyMismatch !== undefined ? { onPolicyMismatch: t.onPolicyMismatch } : {}),
               ...(t.catchupTimeoutMs !== undefined ? { catchupTimeoutMs: t.catchupTimeoutMs } : {}),
+              ...(t.maxValueBytes !== undefined ? { maxValueBytes: t.maxValueBytes } : {}),
               ...(logger ? { logger } : {}),
             }),
     ]),

@@ -156,6 +156,12 @@ export class BridgeMetrics {
       perTable((t) => t.stats.valueDecodeErrors),
     );
     metric(
+      'tablecast_table_value_too_large_total',
+      'counter',
+      "Records whose value was longer than the table's maxValueBytes.",
+      perTable((t) => t.stats.valueTooLargeErrors),
+    );
+    metric(
       'tablecast_table_keyless_records_total',
       'counter',
       'Records without a key.',

@@ -47,6 +47,7 @@ describe('KafkaTable rejects bad options at construction', () => {
     ['a zero catch-up timeout', { catchupTimeoutMs: 0 }, /catchupTimeoutMs/],
     ['a fractional partition count', { numPartitions: 1.5 }, /numPartitions/],
     ['a zero tombstone history', { tombstoneHistory: 0 }, /tombstoneHistory/],
+    ['a fractional value limit', { maxValueBytes: 0.5 }, /maxValueBytes/],
     ['an unknown mismatch mode', { onPolicyMismatch: 'ignore' as never }, /onPolicyMismatch/],
   ])('%s', (_, extra, message) => {
     expect(kafkaTable(extra)).toThrow(message);

@@ -32,6 +32,7 @@ function fresh(options: Partial<StreamStateOptions<unknown>> = {}) {
       keyCodec: utf8(),
       valueCodec: json<StreamRow<unknown>>(),
       tombstoneHistory: 10,
+      maxValueBytes: 1024,
       onRejected: () => {},
     },
     { valueCodec: json(), limit: 3, ...options },
@@ -68,7 +69,13 @@ describe('StreamState', () => {
 
   it('keeps keyless records with a null key and carries superjson values', () => {
     const state = new StreamState<unknown>(
-      { keyCodec: utf8(), valueCodec: json(), tombstoneHistory: 10, onRejected: () => {} },
+      {
+        keyCodec: utf8(),
+        valueCodec: json(),
+        tombstoneHistory: 10,
+        maxValueBytes: 1024,
+        onRejected: () => {},
+      },
       { valueCodec: superjsonCodec(), limit: 3 },
     );
     const when = new Date(5);

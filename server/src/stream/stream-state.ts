@@ -47,7 +47,7 @@ export class StreamState<T> extends TableState<StreamRow<T>> {
       Math.max(context.tombstoneHistory, options.limit),
       context.onRejected,
     );
-    this.#values = new StoredValueCodec(options.valueCodec);
+    this.#values = new StoredValueCodec(options.valueCodec, context.maxValueBytes);
     this.#ring = new RowRing(options.limit);
     this.#retainMs = options.retainMs;
     this.#headers = options.headers === true;
