@@ -33,6 +33,12 @@ interface Pending {
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
+/**
+ * The largest response accepted: far above any fetch response the read path asks for (32 MiB by
+ * default, or one batch past it), and far below what a peer could make the process allocate.
+ */
+const MAX_RESPONSE_BYTES = 1024 * 1024 * 1024;
+
 /** Certificate and handshake failures that a retry cannot fix. */
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_)/;
 
@@ -181,6 +187,7 @@ export class Connection {
         // A whole frame inside this chunk needs no copy at all.
         if (this.#sizeHave === 0 && chunk.length - at >= 4) {
           const size = chunk.readInt32BE(at);
+          if (!this.#sizeOk(size)) return;
           if (chunk.length - at - 4 >= size) {
             this.#dispatch(chunk.subarray(at + 4, at + 4 + size));
             at += 4 + size;
@@ -191,9 +198,9 @@ export class Connection {
         if (this.#sizeHave < 4) continue;
         this.#sizeHave = 0;
         const size = Buffer.from(this.#size.buffer).readInt32BE(0);
+        if (!this.#sizeOk(size)) return;
         this.#frame = Buffer.allocUnsafe(size);
         this.#frameHave = 0;
-        if (size === 0) this.#finishFrame();
         continue;
       }
       const n = Math.min(frame.length - this.#frameHave, chunk.length - at);
@@ -202,6 +209,21 @@ export class Connection {
       at += n;
       if (this.#frameHave === frame.length) this.#finishFrame();
     }
+  }
+
+  /**
+   * A response holds at least its correlation id. A size the peer cannot mean (negative, too
+   * small, past MAX_RESPONSE_BYTES) ends the connection with KAFKA_PROTOCOL_ERROR.
+   */
+  #sizeOk(size: number): boolean {
+    if (size >= 4 && size <= MAX_RESPONSE_BYTES) return true;
+    this.#fail(
+      new TablecastError(
+        'KAFKA_PROTOCOL_ERROR',
+        `${this.#where} announced a response of ${size} bytes (a response has 4 to ${MAX_RESPONSE_BYTES}); it is not a Kafka broker, or the connection is corrupt.`,
+      ),
+    );
+    return false;
   }
 
   #finishFrame(): void {

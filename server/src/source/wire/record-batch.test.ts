@@ -298,6 +298,64 @@ describe('decodeRecordBatches', () => {
     ).toThrow(expect.objectContaining({ code: 'KAFKA_PROTOCOL_ERROR' }));
   });
 
+  it('skips a batch that goes back before what the response already gave', () => {
+    const { records, nextOffset } = decode([
+      { baseOffset: 10, records: [{ key: 'x', value: 'new' }] },
+      { baseOffset: 5, records: [{ key: 'x', value: 'stale' }] },
+    ]);
+    expect(view(records)).toEqual([[10, 'x', 'new']]);
+    expect(nextOffset).toBe(11);
+  });
+
+  describe('rejects a corrupt batch with KAFKA_PROTOCOL_ERROR, never a loop or a runtime error', () => {
+    const protocolError = expect.objectContaining({ code: 'KAFKA_PROTOCOL_ERROR' });
+    const one: BatchSpec = {
+      baseOffset: 0,
+      records: [{ key: 'a', value: '1', headers: [['h', 'x']] }],
+    };
+    /** The batch with its header patched. */
+    const patched = (patch: (batch: Buffer) => void) => {
+      const batch = recordBatch(one);
+      patch(batch);
+      return batch;
+    };
+    /**
+     * The batch with its records' bytes patched: [length, attributes, time delta, offset delta,
+     * key length, 'a', value length, '1', header count, header key length, 'h', ...].
+     */
+    const record = (at: number, ...bytes: number[]) =>
+      recordBatch({
+        ...one,
+        compression: {
+          codec: 0,
+          compress: (body) => {
+            body.set(bytes, at);
+            return body;
+          },
+        },
+      });
+    it.each([
+      [
+        'a batch length shorter than its header, with no records',
+        patched((b) => {
+          b.writeInt32BE(-12, 8);
+          b.writeInt32BE(0, 57);
+        }),
+      ],
+      ['a negative last offset delta', patched((b) => b.writeInt32BE(-1, 23))],
+      ['a negative record count', patched((b) => b.writeInt32BE(-1, 57))],
+      ['a record offset past the batch', record(3, 10)],
+      ['a key running past its record', record(4, 80)],
+      ['a key length below -1', record(4, 9)],
+      ['a value length below -1', record(6, 9)],
+      ['a varint longer than 5 bytes', record(3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)],
+      ['more headers than the record holds', record(8, 120)],
+      ['a negative header key length', record(9, 3)],
+    ])('%s', (_, data) => {
+      expect(() => decodeRecordBatches(data, 0, [], true)).toThrow(protocolError);
+    });
+  });
+
   it('rejects a corrupt compressed batch with KAFKA_PROTOCOL_ERROR', () => {
     const garbage = { codec: Compression.lz4, compress: () => Buffer.from('not lz4 at all') };
     expect(() =>

@@ -105,6 +105,31 @@ export function decodeRecordBatches(
   aborted: readonly AbortedTransaction[] | null,
   withHeaders = false,
 ): DecodedRecords {
+  try {
+    return decode(data, fetchOffset, aborted, withHeaders);
+  } catch (error) {
+    // A corrupt batch fails the same way however it is corrupt: reading it again gives the
+    // same bytes, so an error the runtime threw (a varint too long, an offset out of range)
+    // must not look transient and be fetched forever.
+    if (error instanceof TablecastError) throw error;
+    throw corrupt(`A record batch of the response could not be read (${String(error)})`, error);
+  }
+}
+
+function corrupt(what: string, cause?: unknown): TablecastError {
+  return new TablecastError(
+    'KAFKA_PROTOCOL_ERROR',
+    `${what}; the log or the response is corrupt.`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+function decode(
+  data: Buffer,
+  fetchOffset: number,
+  aborted: readonly AbortedTransaction[] | null,
+  withHeaders: boolean,
+): DecodedRecords {
   const records: RawRecord[] = [];
   let nextOffset = fetchOffset;
   const pending = aborted ? [...aborted].sort((a, b) => a.firstOffset - b.firstOffset) : [];
@@ -113,7 +138,13 @@ export function decodeRecordBatches(
   let at = 0;
   while (data.length - at >= HEADER_SIZE) {
     const baseOffset = int64(data, at);
-    const end = at + 12 + data.readInt32BE(at + 8);
+    const length = data.readInt32BE(at + 8);
+    if (length < HEADER_SIZE - 12) {
+      throw corrupt(
+        `The record batch at offset ${baseOffset} claims ${length} bytes, less than its header`,
+      );
+    }
+    const end = at + 12 + length;
     if (end > data.length) break;
     if (data[at + MAGIC] !== 2) {
       throw new TablecastError(
@@ -122,13 +153,22 @@ export function decodeRecordBatches(
       );
     }
     const attributes = data.readInt16BE(at + ATTRIBUTES);
-    const lastOffset = baseOffset + data.readInt32BE(at + LAST_OFFSET_DELTA);
+    const lastOffsetDelta = data.readInt32BE(at + LAST_OFFSET_DELTA);
+    const lastOffset = baseOffset + lastOffsetDelta;
     const producerId = int64(data, at + PRODUCER_ID);
     const count = data.readInt32BE(at + RECORD_COUNT);
+    if (lastOffsetDelta < 0 || count < 0) {
+      throw corrupt(
+        `The record batch at offset ${baseOffset} has a last offset delta of ${lastOffsetDelta} and ${count} records`,
+      );
+    }
     const batchStart = at;
     at = end;
+    // Records before what this response already gave (a batch repeated, or one that goes back
+    // in the log) are skipped like records before the fetch offset: a log only moves forward.
+    const from = nextOffset;
     if (lastOffset + 1 > nextOffset) nextOffset = lastOffset + 1;
-    if (count === 0 || lastOffset < fetchOffset) continue;
+    if (count === 0 || lastOffset < from) continue;
     let body = data.subarray(batchStart + HEADER_SIZE, end);
     const codec = attributes & COMPRESSION_MASK;
     if (codec !== 0) body = decompress(codec, body);
@@ -152,7 +192,8 @@ export function decodeRecordBatches(
       baseOffset,
       firstTimestamp,
       appendTime,
-      fetchOffset,
+      lastOffset,
+      from,
       withHeaders,
       records,
     );
@@ -166,33 +207,37 @@ function readRecords(
   baseOffset: number,
   firstTimestamp: number,
   appendTime: number | undefined,
-  fetchOffset: number,
+  lastOffset: number,
+  from: number,
   withHeaders: boolean,
   into: RawRecord[],
 ): void {
   pos = 0;
+  const past = () => corrupt(`A record in the batch at offset ${baseOffset} runs past its batch`);
   for (let i = 0; i < count; i++) {
     const length = varint(body);
     const end = pos + length;
-    if (length < 0 || end > body.length) {
-      throw new TablecastError(
-        'KAFKA_PROTOCOL_ERROR',
-        `A record in the batch at offset ${baseOffset} runs past its batch; the log or the response is corrupt.`,
-      );
-    }
+    if (length < 0 || end > body.length) throw past();
     pos++; // attributes
     const timestamp = appendTime ?? firstTimestamp + varlong(body);
     if (appendTime !== undefined) skipVarint(body);
     const offset = baseOffset + varint(body);
+    if (offset < baseOffset || offset > lastOffset) {
+      throw corrupt(
+        `A record of the batch at offsets ${baseOffset}–${lastOffset} says it is at offset ${offset}`,
+      );
+    }
     const keyLength = varint(body);
     let key: Buffer | null = null;
+    if (keyLength < -1 || pos + keyLength > end) throw past();
     if (keyLength >= 0) {
       key = body.subarray(pos, pos + keyLength);
       pos += keyLength;
     }
     const valueLength = varint(body);
+    if (valueLength < -1 || pos + valueLength > end) throw past();
     const value = valueLength < 0 ? null : body.subarray(pos, pos + valueLength);
-    if (offset >= fetchOffset) {
+    if (offset >= from) {
       if (withHeaders) {
         if (value !== null) pos += valueLength;
         into.push({ key, value, offset, timestamp, headers: readHeaders(body, end) });
@@ -207,11 +252,20 @@ function readRecords(
 /** A record's headers: a count, then per header a string key and nullable bytes, as views. */
 function readHeaders(body: Buffer, end: number): RecordHeader[] {
   const headers: RecordHeader[] = [];
-  for (let n = varint(body); n > 0 && pos < end; n--) {
+  const count = varint(body);
+  // Each header takes at least two bytes (its two lengths), so a count the record cannot hold
+  // is refused before anything is built for it.
+  if (count < 0 || count * 2 > end - pos) throw corrupt(`A record says it has ${count} headers`);
+  for (let n = count; n > 0; n--) {
     const keyLength = varint(body);
+    if (keyLength < 0 || pos + keyLength > end)
+      throw corrupt('A record header runs past its record');
     const key = body.toString('utf8', pos, pos + keyLength);
     pos += keyLength;
     const valueLength = varint(body);
+    if (valueLength < -1 || pos + valueLength > end) {
+      throw corrupt('A record header runs past its record');
+    }
     headers.push({ key, value: valueLength < 0 ? null : body.subarray(pos, pos + valueLength) });
     if (valueLength > 0) pos += valueLength;
   }
