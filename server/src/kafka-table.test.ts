@@ -105,6 +105,35 @@ describe('KafkaTable lifecycle', () => {
     await table.stop();
   });
 
+  it('resolves start as degraded at the catch-up timeout while the offsets are still being asked for, and reads on once they come', async () => {
+    const fake = fakeSource();
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const slow: KafkaSource = {
+      ...fake.source,
+      offsets: async (topic) => {
+        await answered;
+        return fake.source.offsets(topic);
+      },
+    };
+    const { table, timers } = tableOver({ ...fake, source: slow });
+    const started = table.start();
+    timers.advance(1_000);
+    await started;
+    expect(table.status).toBe('degraded');
+    const caughtUp = table.whenCaughtUp(5_000);
+    answer();
+    // The rest of the start (offsets, then consume) runs on the next turns of the loop.
+    await new Promise((resolve) => setImmediate(resolve));
+    await fake.deliver(0, 'a', 1);
+    expect(await caughtUp).toBe(true);
+    expect(table.get('a')).toBe(1);
+    await table.stop();
+    expect(timers.pending).toBe(0);
+  });
+
   it('whenCaughtUp resolves false on timeout, on stop, and at once after stop', async () => {
     const fake = fakeSource();
     const { table, timers } = tableOver(fake);

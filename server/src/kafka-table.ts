@@ -204,11 +204,13 @@ export class KafkaTable<V> extends TableReads<V> {
       this.#updateStatus();
       this.#settleStart?.();
     }, this.#catchupTimeoutMs);
+    // Not awaited here: the catch-up timeout settles start() while the topic's offsets are
+    // still being asked for (a broker that does not answer), and a failure settles it too.
+    void this.#open().catch((error: unknown) =>
+      this.#fail(error, 'KAFKA_ERROR', 'could not start reading'),
+    );
     try {
-      await this.#open();
       await settled;
-    } catch (error) {
-      this.#fail(error, 'KAFKA_ERROR', 'could not start reading');
     } finally {
       this.#timers.clearTimeout(timeout);
       this.#settleStart = undefined;

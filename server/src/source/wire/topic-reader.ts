@@ -235,28 +235,49 @@ export class TopicReader {
       return { batches, outcome: this.#onError(response.error, 'Fetch') };
     }
     let outcome: Outcome = 'ok';
+    let stuck: number | undefined;
     for (const fetched of response.partitions) {
       // Asked at an offset the partition has since left (a reset while this was in flight).
       if (this.#positions.get(fetched.partition) !== inflight.offsets.get(fetched.partition)) {
         continue;
       }
       const result = await this.#onPartition(fetched, node, batches);
-      if (result === 'refresh' || (result === 'retry' && outcome === 'ok')) outcome = result;
+      if (result === 'stuck') stuck ??= fetched.partition;
+      else if (result === 'refresh' || (result === 'retry' && outcome === 'ok')) outcome = result;
       if (this.#closed) break;
+    }
+    // Data but not one whole batch anywhere: a broker gives at least one (KIP-74), so asking
+    // again at once would only get the same bytes as fast as it answers.
+    if (stuck !== undefined && batches.length === 0 && outcome === 'ok') {
+      this.#transient(
+        `Fetch of partition ${stuck}`,
+        new Error('the broker answered part of a record batch and nothing whole'),
+      );
+      outcome = 'retry';
     }
     return { batches, outcome };
   }
 
+  /** `stuck`: the partition's data held no whole batch, so its position did not move. */
   async #onPartition(
     fetched: FetchedPartition,
     node: number,
     batches: RecordBatch[],
-  ): Promise<Outcome> {
+  ): Promise<Outcome | 'stuck'> {
     const partition = fetched.partition;
     const offset = this.#positions.get(partition);
     if (offset === undefined) return 'ok';
     if (fetched.error === ErrorCode.OFFSET_OUT_OF_RANGE) {
       const earliest = await this.#earliest(node, partition);
+      if (earliest === offset) {
+        // Out of range at the very offset the broker lists as its earliest: reading on from
+        // there at once would ask the same question in a loop.
+        this.#transient(
+          `Fetch of partition ${partition}`,
+          new Error(`offset ${offset} is out of range, yet it is the earliest the broker lists`),
+        );
+        return 'retry';
+      }
       this.#positions.set(partition, earliest);
       this.#o.logger.warn(
         `Partition ${partition} of "${this.#topic}" has no offset ${offset} any more; reading on from ${earliest}.`,
@@ -274,7 +295,7 @@ export class TopicReader {
       fetched.aborted ?? [],
       this.#o.consume.headers === true,
     );
-    if (nextOffset === offset && records.length === 0) return 'ok';
+    if (nextOffset === offset && records.length === 0) return 'stuck';
     this.#positions.set(partition, nextOffset);
     batches.push({ partition, fetchOffset: offset, records, nextOffset });
     return 'ok';
@@ -307,6 +328,11 @@ export class TopicReader {
     if (listed === undefined || listed.error !== ErrorCode.NONE) {
       throw new Error(
         `Listing the earliest offset of partition ${partition} failed: ${errorName(listed?.error ?? -1)}.`,
+      );
+    }
+    if (listed.offset < 0) {
+      throw new Error(
+        `The broker listed ${listed.offset} as the earliest offset of partition ${partition}.`,
       );
     }
     return listed.offset;

@@ -103,7 +103,7 @@ export function wireSource(options: WireSourceOptions): KafkaSource {
         metadataRefreshMs: options.metadataRefreshMs ?? 30_000,
       });
       try {
-        await reader.start();
+        await withRetries(() => reader.start());
       } catch (error) {
         await reader.close();
         cluster.release('admin');
@@ -118,8 +118,9 @@ export function wireSource(options: WireSourceOptions): KafkaSource {
       };
     },
 
-    async topicId(topic: string): Promise<string | undefined> {
-      return (await cluster.metadata(topic)).topicId;
+    topicId(topic: string): Promise<string | undefined> {
+      // Asked beside offsets() at start: one dropped connection must not fail the table.
+      return withRetries(async () => (await cluster.metadata(topic)).topicId);
     },
 
     async close(): Promise<void> {
