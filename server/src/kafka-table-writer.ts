@@ -60,6 +60,11 @@ export class KafkaTableWriter<V> {
   }
 
   /** The codec values are written with; the bridge validates client writes with it. */
+  /** Encodes keys (UTF-8 unless given); a key it refuses is the caller's error, not Kafka's. */
+  get keyCodec(): Codec<string> {
+    return this.#keyCodec;
+  }
+
   get valueCodec(): Codec<V> {
     return this.#options.valueCodec;
   }

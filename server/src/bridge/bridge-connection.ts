@@ -48,6 +48,14 @@ export class BridgeConnection implements SliceTask, FanoutMember {
   #closed = false;
   alive = true;
 
+  /**
+   * Waiting for its send buffer to drain. Its pong may be queued behind what it has not read,
+   * so a missed heartbeat says nothing: the stall limit (4008) decides for such a socket.
+   */
+  get stalled(): boolean {
+    return this.#drain.waiting;
+  }
+
   constructor(
     socket: WebSocket,
     host: ConnectionHost,

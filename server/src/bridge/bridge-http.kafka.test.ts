@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { codecs } from '../../../shared/src/codecs/index.js';
 import { bridgeTestBed } from '../../../test/bridge-fixtures.js';
@@ -36,6 +37,42 @@ describe('bridge: HTTP', () => {
     expect(metrics).toMatch(/^tablecast_connections\{bridge="[^"]+"\} 1$/m);
     expect(metrics).toMatch(/^tablecast_table_keys\{table="flags"\} 1$/m);
     expect(metrics).toMatch(/^tablecast_table_status\{table="flags",status="caught_up"\} 1$/m);
+  });
+
+  it('answers a request that offers another upgrade (h2c) over HTTP/1.1, as if it offered none', async () => {
+    const { writer, table } = await fixture();
+    await writer.set('flag', { on: true });
+    await table.barrier(10_000);
+    const { port } = await serve({ flags: table });
+    // What `curl --http2` sends over plain HTTP; fetch may not set these headers.
+    const get = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpGet(
+          {
+            host: '127.0.0.1',
+            port,
+            path,
+            headers: {
+              connection: 'Upgrade, HTTP2-Settings',
+              upgrade: 'h2c',
+              'http2-settings': '',
+            },
+          },
+          (response) => {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => {
+              body += chunk;
+            });
+            response.on('end', () => resolve({ status: response.statusCode!, body }));
+          },
+        );
+        request.on('error', reject);
+      });
+    expect((await get('/healthz')).status).toBe(200);
+    const flags = await get('/tables/flags/flag');
+    expect(flags.status).toBe(200);
+    expect(JSON.parse(flags.body)).toMatchObject({ value: { on: true } });
   });
 
   it('reports not ready while a table is still loading', async () => {

@@ -21,6 +21,7 @@ import type { ConnectionHost } from './connection-host.js';
 import { handleHttp } from './http-routes.js';
 import { serveHttpSnapshot } from './http-snapshot.js';
 import { originAllowed } from './origin-allowed.js';
+import { isWebSocketUpgrade, responseOnSocket } from './plain-request.js';
 import { SliceScheduler } from './slice-scheduler.js';
 import { type FanoutMember, TableFanout } from './table-fanout.js';
 import { authorizeRequest, refuse } from './upgrade-request.js';
@@ -164,7 +165,7 @@ class BridgeServer implements Bridge, ConnectionHost {
   #startHeartbeat(): void {
     const beat = () => {
       for (const [socket, { connection }] of this.#connections) {
-        if (!connection.alive) {
+        if (!connection.alive && !connection.stalled) {
           socket.terminate();
           continue;
         }
@@ -255,6 +256,10 @@ class BridgeServer implements Bridge, ConnectionHost {
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!isWebSocketUpgrade(request)) {
+      this.handleRequest(request, responseOnSocket(request, socket));
+      return;
+    }
     if (this.#closing) {
       refuse(socket, 503, 'Service Unavailable');
       return;

@@ -47,6 +47,11 @@ export class DrainWatch {
     }, POLL_MS);
   }
 
+  /** Whether a wait is on: the socket has work and no room, and its stall clock runs. */
+  get waiting(): boolean {
+    return this.#deadline !== undefined;
+  }
+
   /** A frame sent while waiting left the process: maybe there is room now. */
   flushed(): void {
     if (this.#deadline !== undefined && this.#on.hasRoom()) this.#on.room();

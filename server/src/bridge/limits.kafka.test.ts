@@ -48,7 +48,7 @@ async function bigTable(keys: number, pad = 200) {
 }
 
 describe('bridge: one memory budget per socket', () => {
-  it('I9: a socket that never reads, with 20 subscriptions to a big table, costs its budget and is closed with 4008', async () => {
+  it('I9: a socket that never reads, with 20 subscriptions to a big table, costs its budget and is closed with 4008, not cut for the heartbeats it misses meanwhile', async () => {
     const table = await bigTable(20_000); // ~4.5 MB per full snapshot
     let gaveUp!: () => void;
     const closing = new Promise<void>((resolve) => {
@@ -57,7 +57,8 @@ describe('bridge: one memory budget per socket', () => {
     const logger = { error: () => {}, warn: (m: string) => m.includes('stalled') && gaveUp() };
     const { url, bridge } = await serve(
       { t: table },
-      { slowClientBytes: 256 * 1024, slowClientTimeoutMs: 1_000, logger },
+      // Its pongs wait behind what it does not read: heartbeats every 200 ms would cut it first.
+      { slowClientBytes: 256 * 1024, slowClientTimeoutMs: 1_000, heartbeatIntervalMs: 200, logger },
     );
     const c = await RawClient.connect(url);
     cleanup.add(c, (x) => x.close());

@@ -9,12 +9,14 @@ export type MessageVerdict = 'admit' | 'honour' | 'refuse' | 'close';
 
 /**
  * The per-socket rate limit on client messages: a token bucket of `burst` refilled at
- * `perSecond`. A socket that goes on past `burst` refusals in a row is to be closed.
+ * `perSecond`. A socket that sends more than `burst` messages in a row past the limit is to be
+ * closed, honoured unsubscribes included: each costs the bridge a reply, so a flood of them is a
+ * flood like any other.
  */
 export class MessageLimit {
   readonly #bucket: TokenBucket;
   readonly #burst: number;
-  #refusedInARow = 0;
+  #overInARow = 0;
 
   constructor(burst: number, perSecond: number) {
     this.#burst = burst;
@@ -23,10 +25,10 @@ export class MessageLimit {
 
   verdict(message: ClientMessage | undefined): MessageVerdict {
     if (this.#bucket.take()) {
-      this.#refusedInARow = 0;
+      this.#overInARow = 0;
       return 'admit';
     }
-    if (++this.#refusedInARow > this.#burst) return 'close';
+    if (++this.#overInARow > this.#burst) return 'close';
     return message?.type === 'unsubscribe' ? 'honour' : 'refuse';
   }
 }

@@ -94,6 +94,11 @@ export class WriteService {
     if (writer === undefined || !readable) {
       return refuse('NOT_WRITABLE', `Table "${table}" does not take writes on this bridge.`);
     }
+    try {
+      writer.keyCodec.encode(key);
+    } catch (error) {
+      return refuse('INVALID', `The key is not valid for table "${table}": ${describe(error)}`);
+    }
     const isDelete = 'delete' in message;
     let value: unknown;
     if (!isDelete) {

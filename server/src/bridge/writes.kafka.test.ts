@@ -68,6 +68,11 @@ describe('writes through the bridge', () => {
       code: 'INVALID',
       message: expect.stringContaining('superjsonValues'),
     });
+    // A key the table's key codec cannot encode is the caller's mistake, not Kafka's.
+    await expect(flags.set('\udc00', { on: true })).rejects.toMatchObject({
+      code: 'INVALID',
+      message: expect.stringContaining('key'),
+    });
     // And Kafka has it: the bridge's own table, read from the topic, agrees.
     expect(table.get('flag-1')).toEqual({ on: true, at: new Date(1) });
     expect(table.has('flag-0')).toBe(false);

@@ -32,7 +32,7 @@ async function peer(reply: (correlationId: number) => Buffer[]): Promise<number>
 
 const int32 = (...values: number[]) => {
   const b = Buffer.alloc(4 * values.length);
-  values.forEach((v, i) => b.writeInt32BE(v, 4 * i));
+  for (const [i, v] of values.entries()) b.writeInt32BE(v, 4 * i);
   return b;
 };
 
