@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { consoleLogger, type Logger } from './environment.js';
 import { TopicPolicyError } from './errors.js';
-import { leaseKafka } from './kafka-client.js';
+import { isUnknownTopicError, leaseKafka } from './kafka-client.js';
 import {
   type KafkaConnectionOptions,
   validateConnection,
@@ -10,6 +11,7 @@ import {
 import { type Admin, ConfigResourceTypes } from './kafkajs.js';
 import { kafkaConnectionError } from './kafkajs-errors.js';
 import type { PolicyMismatchMode } from './policy-mismatch-mode.js';
+import { ENSURED_TOPIC_WAIT_MS } from './read-topic.js';
 
 export type { PolicyMismatchMode } from './policy-mismatch-mode.js';
 
@@ -84,7 +86,7 @@ export async function ensureWithAdmin(
     if (created) return { topic, action: 'created', cleanupPolicy: configs['cleanup.policy'] };
   }
 
-  const { overrides, policy } = await topicConfigs(admin, topic);
+  const { overrides, policy } = await existingTopicConfigs(admin, topic);
   if (policy.split(',').includes('compact'))
     return { topic, action: 'exists', cleanupPolicy: policy };
 
@@ -110,6 +112,27 @@ export async function ensureWithAdmin(
       });
       logger.warn(`Topic "${topic}" had cleanup.policy=${policy}; set it to compact.`, { topic });
       return { topic, action: 'reconciled', cleanupPolicy: 'compact' };
+    }
+  }
+}
+
+/**
+ * The configs of a topic known to exist: listed, or created by another process a moment ago
+ * (ours found it there). The broker that describes it may not have applied its creation yet and
+ * answer "unknown topic" meanwhile, so that answer is asked again with backoff for up to
+ * ENSURED_TOPIC_WAIT_MS.
+ */
+async function existingTopicConfigs(
+  admin: Admin,
+  topic: string,
+): Promise<{ overrides: Map<string, string>; policy: string }> {
+  const deadline = performance.now() + ENSURED_TOPIC_WAIT_MS;
+  for (let pause = 100; ; pause = Math.min(1_000, pause * 2)) {
+    try {
+      return await topicConfigs(admin, topic);
+    } catch (error) {
+      if (!isUnknownTopicError(error) || performance.now() + pause > deadline) throw error;
+      await sleep(pause);
     }
   }
 }
