@@ -28,6 +28,8 @@ export interface ConnectionHandlers {
    */
   readonly open: (handover: boolean) => void;
   readonly message: (text: string) => void;
+  /** A frame after the welcome was not text (not UTF-8): what it said is lost. */
+  readonly unreadable: (error: TablecastClientError) => void;
   /** The socket is gone; a reconnect is scheduled unless the connection was closed. */
   readonly lost: () => void;
   /** The peer failed the handshake: the connection stopped and will not reconnect. */
@@ -235,8 +237,10 @@ export class Connection {
       try {
         text = frameText(event.data);
       } catch (cause) {
-        if (welcomed) this.#report(toClientError(cause, 'PROTOCOL'));
-        else this.#fail(toClientError(cause, 'PROTOCOL'));
+        if (!welcomed) this.#fail(toClientError(cause, 'PROTOCOL'));
+        else if (socket === this.#socket)
+          this.#handlers.unreadable(toClientError(cause, 'PROTOCOL'));
+        else this.#report(toClientError(cause, 'PROTOCOL'));
         return;
       }
       if (!welcomed) {

@@ -74,6 +74,7 @@ class Client implements TablecastClient {
         this.#writes.opened();
       },
       message: (text) => this.#frames.push(text),
+      unreadable: (error) => this.#router.unreadable(error),
       lost: () => {
         this.#frames.clear();
         this.#subscriptions.lost();

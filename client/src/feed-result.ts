@@ -8,6 +8,8 @@ export type FeedResult = 'applied' | 'ignored' | 'resync';
  * Whether data at `next` may replace a map at `current` (I5): a position behind ours is
  * `ignored` (a lagging bridge: its later messages apply once they pass us), one in another
  * topic is `resync` unless `acrossTopics` (a recreated topic only arrives as a reset snapshot).
+ * One ahead in a partition and behind in another is `resync`: applied, it would move a partition
+ * back; ignored, its changes ahead would be lost while the table says it is caught up.
  */
 export function positionVerdict(
   current: Position | undefined,
@@ -16,5 +18,6 @@ export function positionVerdict(
 ): FeedResult {
   if (current === undefined) return 'applied';
   if (current.topicId !== next.topicId) return acrossTopics ? 'applied' : 'resync';
-  return positionCovers(next, current) ? 'applied' : 'ignored';
+  if (positionCovers(next, current)) return 'applied';
+  return positionCovers(current, next) ? 'ignored' : 'resync';
 }

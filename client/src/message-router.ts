@@ -170,6 +170,9 @@ export class MessageRouter {
       return;
     }
     this.#host.report(error);
+    // The one error that ends nothing: it refused a second subscribe with a live sub's id or
+    // filter, and that live subscription carries on (§10).
+    if (message.code === 'DUPLICATE_SUBSCRIPTION') return;
     if (this.#subs.ended(message.sub) === undefined || entry === undefined) return;
     if (RETRYABLE_SUB_ERRORS.has(message.code)) {
       this.#subs.retry(entry, false);
@@ -184,6 +187,11 @@ export class MessageRouter {
     } else entry.store.fail(reason);
     // No longer served or no longer allowed: the saved copy must not paint on the next visit.
     this.#host.forget(entry);
+  }
+
+  /** A frame that is not even text (not UTF-8) was dropped: it names nothing, resync all. */
+  unreadable(error: TablecastClientError): void {
+    this.#onBadFrame('', error);
   }
 
   /**
@@ -299,8 +307,10 @@ function readHint(text: string): { sub?: string; table?: string; harmless: boole
   }
   if (typeof value !== 'object' || value === null) return { harmless: false };
   const { sub, table, type } = value as Record<string, unknown>;
-  // Messages that carry no table data cannot leave a map behind.
-  const harmless = type === 'welcome' || type === 'goaway' || type === 'error';
+  // Messages that carry no table data cannot leave a map behind; an error about a sub may have
+  // ended it (I12), so that one is resynced.
+  const harmless =
+    type === 'welcome' || type === 'goaway' || (type === 'error' && typeof sub !== 'string');
   return {
     ...(typeof sub === 'string' ? { sub } : {}),
     ...(typeof table === 'string' ? { table } : {}),

@@ -84,6 +84,40 @@ describe('messages are checked against the subscription they name', () => {
     client.close();
   });
 
+  it('DUPLICATE_SUBSCRIPTION naming a live sub ends nothing: the subscription carries on (§10)', () => {
+    const { client, prices, socket, errors } = live();
+    const sub = lastSub(socket);
+    socket.receive({ type: 'error', code: 'DUPLICATE_SUBSCRIPTION', message: 'dup', sub });
+    socket.receive(delta({ a: 2 }, at(2), { table: 'prices' }));
+    expect(prices.get('a')).toBe(2);
+    expect(prices.status).toBe('caught_up');
+    expect(errors.map((error) => error.code)).toEqual(['DUPLICATE_SUBSCRIPTION']);
+    expect(sentOf(socket, 'unsubscribe')).toEqual([]);
+    client.close();
+  });
+
+  it('an error it cannot parse that names a sub resyncs that sub, which it may have ended (I12)', () => {
+    const { client, socket, errors } = live();
+    const sub = lastSub(socket);
+    socket.receiveRaw(
+      JSON.stringify({ type: 'error', code: 'OVERLOADED', message: 'busy', sub, retryInMs: 5 }),
+    );
+    expect(errors.map((error) => error.code)).toEqual(['PROTOCOL']);
+    expect(sentOf(socket, 'unsubscribe')).toEqual([{ type: 'unsubscribe', sub }]);
+    vi.advanceTimersByTime(125);
+    expect(sentOf(socket, 'subscribe')).toHaveLength(2);
+    client.close();
+  });
+
+  it('a frame that is not UTF-8 resyncs every subscription: what it said is lost (§1)', () => {
+    const { client, socket, errors } = live();
+    const sub = lastSub(socket);
+    socket.receiveRaw(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]).buffer);
+    expect(errors.map((error) => error.code)).toEqual(['PROTOCOL']);
+    expect(sentOf(socket, 'unsubscribe')).toEqual([{ type: 'unsubscribe', sub }]);
+    client.close();
+  });
+
   it('late messages for a sub this client unsubscribed are dropped quietly until unsubscribed', () => {
     const { client, prices, socket, errors } = live();
     const sub = lastSub(socket);

@@ -171,10 +171,27 @@ describe('TableStore deltas', () => {
     expect(store.position).toEqual(at(6));
   });
 
-  it('I5: ignores a delta whose position does not cover the current one', () => {
+  it('I5: ignores a delta behind the current position (a lagging bridge)', () => {
     const store = liveStore([['a', 1]], at(5, 5));
-    expect(store.delta([['a', 99]], [], at(6, 4))).toBe('ignored');
+    expect(store.delta([['a', 99]], [], at(5, 4))).toBe('ignored');
     expect(store.get('a')).toBe(1);
+    expect(store.position).toEqual(at(5, 5));
+  });
+
+  it('I5: resyncs on a delta ahead in one partition and behind in another, applying nothing', () => {
+    const store = liveStore([['a', 1]], at(5, 5));
+    expect(store.delta([['a', 99]], [], at(6, 4))).toBe('resync');
+    expect(store.get('a')).toBe(1);
+    expect(store.position).toEqual(at(5, 5));
+  });
+
+  it('resyncs on a resume when it asked for a reset, keeping none of it', () => {
+    const store = liveStore([['a', 1]], at(5, 5));
+    store.requireReset();
+    store.snapshotBegin('resume');
+    store.snapshotPart([['b', 2]], []);
+    expect(store.snapshotEnd(at(6, 6), 'caught_up')).toBe('resync');
+    expect(store.get('b')).toBeUndefined();
     expect(store.position).toEqual(at(5, 5));
   });
 

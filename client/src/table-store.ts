@@ -303,7 +303,9 @@ export class TableStore<V> {
     if (this.#phase !== 'snapshotting') return this.#phase === 'idle' ? 'ignored' : 'resync';
     const buffer = this.#buffer;
     const reset = buffer.mode === 'reset';
-    // A reset we asked for replaces the map whatever its position.
+    // A reset we asked for replaces the map whatever its position; a resume in its place would
+    // keep the data we no longer trust (a subscribe without a position always gets a reset, §6).
+    if (this.#forceReset && !reset) return 'resync';
     const result =
       reset && this.#forceReset ? 'applied' : positionVerdict(this.#position, position, reset);
     if (result === 'resync') return result;
