@@ -128,6 +128,18 @@ describe('the read path against a hostile broker', () => {
     expect(t.status).toBe('degraded');
   });
 
+  it('warns once, not once per cycle, about a broker that drops the connection after every fetch', async () => {
+    const { brokers, fetches } = await hostileBroker('close-after-fetch');
+    warnings.length = 0;
+    let count = 0;
+    fetches.on('fetch', () => count++);
+    const t = table(brokers);
+    await t.start();
+    expect(t.size).toBe(5);
+    while (count < 6) await once(fetches, 'fetch');
+    expect(warnings.filter((w) => w.includes('retrying with backoff'))).toHaveLength(1);
+  });
+
   it('resolves start() as degraded at its catch-up timeout while a silent broker holds the offsets', async () => {
     const { brokers } = await hostileBroker('silent');
     const t = table(brokers, 300);

@@ -259,6 +259,11 @@ async def handle(reader, writer):
                 if all(not recs for _, _, recs in answer):
                     await asyncio.sleep(min(max_wait, 500) / 1000)
                 writer.write(frame(fetch_response(answer)))
+                if MODE == 'close-after-fetch':
+                    # Every fetch answered, then the connection dropped.
+                    await writer.drain()
+                    writer.transport.abort()
+                    return
             await writer.drain()
     except (asyncio.IncompleteReadError, ConnectionResetError, BrokenPipeError):
         pass

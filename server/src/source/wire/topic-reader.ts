@@ -30,6 +30,8 @@ export interface TopicReaderOptions {
 
 type Outcome = 'ok' | 'refresh' | 'retry';
 
+const WARNING_INTERVAL_MS = 60_000;
+
 /** A fetch on its way: the offsets it asked for, and the answer to come. */
 interface InFlight {
   readonly offsets: ReadonlyMap<number, number>;
@@ -55,6 +57,8 @@ export class TopicReader {
   #rotation = 0;
   /** Whether a failure was logged since the last successful fetch. */
   #warned = false;
+  /** When a failure was last logged. */
+  #warnedAt = Number.NEGATIVE_INFINITY;
   /** Whether every onBatch so far returned nothing, so fetching ahead is safe. */
   #synchronous = true;
 
@@ -362,9 +366,12 @@ export class TopicReader {
       this.#fatal(error);
       return;
     }
-    // One warning per outage, not one per retry.
-    if (this.#warned) return;
+    // One warning per outage, not one per retry; and a broker that fails every other request
+    // (each success ending an "outage") gets at most one a minute.
+    const now = performance.now();
+    if (this.#warned || now - this.#warnedAt < WARNING_INTERVAL_MS) return;
     this.#warned = true;
+    this.#warnedAt = now;
     this.#o.logger.warn(`${what}; retrying with backoff until it works.`, {
       topic: this.#topic,
       error: String(error),
