@@ -17,11 +17,13 @@ import { describe, expect, it } from 'vitest';
 // with a stall bound, a check of what the source resolves and a fallback) ~0.6 kB to every
 // client; the HTTP source itself is its own entry, and most of its 4.1 kB (the protocol's parser,
 // the chunked map) is shared with the client. A Bloom filter per full chunk of the chunked map
-// (so a new key is looked up in one Map, not in all of them) ~0.4 kB to every client.
+// (so a new key is looked up in one Map, not in all of them) ~0.4 kB to every client. Checks
+// against a broken bridge (a mixed position, a resume for a wanted reset, an unreadable frame,
+// retry backoff kept across snapshots that break at once) ~0.1 kB.
 const PEERS = ['react', 'react-dom', 'preact', 'preact/hooks', '@preact/signals-core', 'rxjs'];
 
 const ENTRIES = {
-  'tablecast/client': { file: 'index.ts', budget: 17_300 },
+  'tablecast/client': { file: 'index.ts', budget: 17_400 },
   'tablecast/superjson': { file: 'superjson-values.ts', budget: 6_000 },
   'tablecast/http': { file: 'http/index.ts', budget: 4_600 },
   'tablecast/rx': { file: 'rx/index.ts', budget: 600 },
@@ -68,12 +70,12 @@ describe('bundle size (minified + gzip, peers external)', () => {
     }, 30_000);
   }
 
-  it('a JSON-only app (createClient and handles) stays within 14.9 kB, without superjson', async () => {
+  it('a JSON-only app (createClient and handles) stays within 15.0 kB, without superjson', async () => {
     const { gzip, inputs } = await bundle(
       "import { createClient } from './index.js'; createClient({ url: '/t' }).table('x');",
     );
-    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 14900)`);
-    expect(gzip).toBeLessThanOrEqual(14_900);
+    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 15000)`);
+    expect(gzip).toBeLessThanOrEqual(15_000);
     expect(inputs.filter((input) => input.includes('superjson'))).toEqual([]);
     expect(inputs.filter((input) => input.includes('stream/'))).toEqual([]);
   }, 30_000);

@@ -118,6 +118,28 @@ describe('messages are checked against the subscription they name', () => {
     client.close();
   });
 
+  it('keeps its retry backoff across snapshots that break at once; a sub live for healthyAfterMs starts over', () => {
+    const { client, socket } = live();
+    const subscribes = () => sentOf(socket, 'subscribe').length;
+    const breakSequence = () =>
+      socket.receive({ type: 'snapshot-part', sub: lastSub(socket), sets: [], deletes: [] });
+    breakSequence();
+    vi.advanceTimersByTime(125); // 250 ms window, jitter 0.5
+    expect(subscribes()).toBe(2);
+    snapshot(socket, lastSub(socket), { a: 1 }, at(2));
+    breakSequence();
+    vi.advanceTimersByTime(125);
+    expect(subscribes()).toBe(2); // the window doubled: 250 ms
+    vi.advanceTimersByTime(125);
+    expect(subscribes()).toBe(3);
+    snapshot(socket, lastSub(socket), { a: 1 }, at(3));
+    vi.advanceTimersByTime(10_000);
+    breakSequence();
+    vi.advanceTimersByTime(125);
+    expect(subscribes()).toBe(4);
+    client.close();
+  });
+
   it('late messages for a sub this client unsubscribed are dropped quietly until unsubscribed', () => {
     const { client, prices, socket, errors } = live();
     const sub = lastSub(socket);

@@ -147,6 +147,14 @@ export class Subscriptions {
   /** Resubscribes after a delay from the entry's own backoff, e.g. after a broken sequence. */
   retry(entry: HandleEntry, reset: boolean): void {
     this.#clearRetry(entry);
+    // A subscription that stayed live for `healthyAfterMs` starts its backoff over; one that
+    // breaks right after each snapshot (a bridge that breaks the sequence every time) does not,
+    // or it would ask for a full reset at the shortest delay forever.
+    const since = entry.liveSince;
+    entry.liveSince = undefined;
+    if (since !== undefined && Date.now() - since >= this.#options.backoff.healthyAfterMs) {
+      entry.retry.reset();
+    }
     entry.store.suspend();
     entry.retryTimer = this.#options.timers.setTimeout(() => {
       entry.retryTimer = undefined;
