@@ -84,6 +84,11 @@ export class RawClient {
     this.#socket.send(data, { binary: true });
   }
 
+  /** Sends `data` as a text frame as it is, valid UTF-8 or not. */
+  sendTextBytes(data: Uint8Array): void {
+    this.#socket.send(data, { binary: false });
+  }
+
   /** The next message (after those already taken) that matches, waiting for it if needed. */
   next<T extends ServerMessage['type']>(
     type: T,

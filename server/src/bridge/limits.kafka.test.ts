@@ -136,6 +136,17 @@ describe('bridge: documented errors', () => {
     expect(c.closeCode).toBe(1009);
   });
 
+  it('I8: closes with 1007, as RFC 6455 requires, on a text frame that is not UTF-8', async () => {
+    const table = await bigTable(1, 1);
+    const { url } = await serve({ t: table });
+    const c = await RawClient.connect(url);
+    cleanup.add(c, (x) => x.close());
+    await c.next('welcome');
+    c.sendTextBytes(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]));
+    await c.closed();
+    expect(c.closeCode).toBe(1007);
+  });
+
   it('rejects a value the wire cannot carry when it is applied, counts it, and serves every subscription', async () => {
     // A codec that yields a value superjson refuses to carry (a `constructor` key beside a Date).
     const odd: Codec<unknown> = {
