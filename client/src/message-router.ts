@@ -191,16 +191,18 @@ export class MessageRouter {
 
   /** A frame that is not even text (not UTF-8) was dropped: it names nothing, resync all. */
   unreadable(error: TablecastClientError): void {
-    this.#onBadFrame('', error);
+    this.#dropped(error, { harmless: false });
+  }
+
+  #onBadFrame(text: string, cause: unknown): void {
+    this.#dropped(toClientError(cause, 'PROTOCOL'), readHint(text));
   }
 
   /**
-   * A frame we could not parse was dropped: whatever table it was about may now miss a change,
-   * so resync what it names, or every subscription when it names nothing readable.
+   * A frame was dropped: whatever table it was about may now miss a change, so resync what its
+   * `hint` names, or every subscription when it names nothing readable.
    */
-  #onBadFrame(text: string, cause: unknown): void {
-    const error = toClientError(cause, 'PROTOCOL');
-    const hint = readHint(text);
+  #dropped(error: TablecastClientError, hint: FrameHint): void {
     let targets: HandleEntry[];
     if (hint.sub !== undefined) {
       const entry = this.#subs.bySub(hint.sub);
@@ -297,8 +299,16 @@ export class MessageRouter {
   }
 }
 
+/** What a dropped frame concerned, as far as it could be read. */
+interface FrameHint {
+  readonly sub?: string;
+  readonly table?: string;
+  /** It carried no table data (or none a map could miss). */
+  readonly harmless: boolean;
+}
+
 /** Best-effort reading of an unparseable frame: which sub or table it concerns, if any. */
-function readHint(text: string): { sub?: string; table?: string; harmless: boolean } {
+function readHint(text: string): FrameHint {
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -59,12 +59,12 @@ export class KafkaTableWriter<V> {
     return this.#state;
   }
 
-  /** The codec values are written with; the bridge validates client writes with it. */
   /** Encodes keys (UTF-8 unless given); a key it refuses is the caller's error, not Kafka's. */
   get keyCodec(): Codec<string> {
     return this.#keyCodec;
   }
 
+  /** The codec values are written with; the bridge validates client writes with it. */
   get valueCodec(): Codec<V> {
     return this.#options.valueCodec;
   }

@@ -57,7 +57,7 @@ export class KafkaTable<V> extends TableReads<V> {
   readonly #catchUp: CatchUp;
   #subscription: Subscription | undefined;
   #gate: CatchUpGate | undefined;
-  #stopped = false;
+  /** Aborted by stop(): a wait of the start (readTopic) ends at once. */
   readonly #stopping = new AbortController();
   #timedOut = false;
   #failure: Error | undefined;
@@ -224,6 +224,10 @@ export class KafkaTable<V> extends TableReads<V> {
     }
   }
 
+  get #stopped(): boolean {
+    return this.#stopping.signal.aborted;
+  }
+
   get #catchupTimeoutMs(): number {
     return this.#options.catchupTimeoutMs ?? 30_000;
   }
@@ -386,7 +390,6 @@ export class KafkaTable<V> extends TableReads<V> {
   /** Stops reading and releases the consumer, timers and listeners. Reads keep serving the last state. Idempotent. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
-    this.#stopped = true;
     this.#stopping.abort();
     this.#waits.cancelAll();
     this.#catchUp.cancel();

@@ -1,8 +1,22 @@
 import type { Logger } from './environment.js';
+import type { ValueFailure } from './stored-value.js';
 import type { RejectedValue } from './table-state.js';
 
 const DEFAULT_INTERVAL_MS = 10_000;
 const MAX_LOGGED_KEY = 100;
+
+/** What each failure means, and what to do about it. */
+const EXPLAINED: Record<ValueFailure, { readonly why: string; readonly fix: string }> = {
+  decode: { why: 'its value does not decode', fix: 'Fix the producer' },
+  encode: {
+    why: 'its value has no wire form, so clients could not receive it',
+    fix: 'Fix the producer',
+  },
+  size: {
+    why: 'its value is too large',
+    fix: "Raise the table's maxValueBytes or fix the producer",
+  },
+};
 
 /**
  * Logs rejected values at a bounded rate: one line, then at most one every `intervalMs`, saying
@@ -27,14 +41,9 @@ export class RejectedValueLog {
       return;
     }
     this.#lastAt = at;
-    const why =
-      rejected.failure === 'decode'
-        ? 'its value does not decode'
-        : rejected.failure === 'encode'
-          ? 'its value has no wire form, so clients could not receive it'
-          : 'its value is too large';
+    const { why, fix } = EXPLAINED[rejected.failure];
     this.logger.warn(
-      `Table "${this.topic}" kept the previous value of key ${JSON.stringify(shorten(rejected.key))}: ${why} (${describe(rejected.error)}). ${rejected.failure === 'size' ? "Raise the table's maxValueBytes or fix" : 'Fix'} the producer; the table's stats count every such record.`,
+      `Table "${this.topic}" kept the previous value of key ${JSON.stringify(shorten(rejected.key))}: ${why} (${describe(rejected.error)}). ${fix}; the table's stats count every such record.`,
       {
         partition: rejected.partition,
         offset: rejected.offset,

@@ -59,7 +59,8 @@ export class TableState<V> {
    * rebalance) and are skipped; no key → counted, skipped; key fails to decode → counted,
    * skipped, tombstones too; null value → delete; value longer than maxValueBytes, fails to
    * decode, or decodes to a value that has no wire form → counted (valueTooLargeErrors,
-   * valueDecodeErrors, valueEncodeErrors), reported to `onRejected`, and the previous value stays; anything else, including zero bytes, is stored.
+   * valueDecodeErrors, valueEncodeErrors), reported to `onRejected`, and the previous value
+   * stays; anything else, including zero bytes, is stored.
    *
    * A value superseded by a later record of the same key in the same batch cannot affect the
    * map, so it is never decoded: during a replay most records are superseded, and decoding is
