@@ -23,8 +23,21 @@ export function partitionDir(logDir: string, topic: string, partition: number): 
   return join(logDir, `${topic}-${partition}`);
 }
 
-/** Every batch of every segment of a partition, in offset order, as the broker's tool reads them. */
+/**
+ * Every batch of every segment of a partition, in offset order, as the broker's tool reads them.
+ * The cleaner goes on while the tool runs, and may replace a segment between the listing and
+ * the read: then the partition is listed and read again (a few times at most), so the batches
+ * returned always come from one listing whose files all existed.
+ */
 export async function dumpLogSegments(dir: string): Promise<DumpedBatch[]> {
+  for (let attempt = 1; ; attempt++) {
+    const dumped = await dumpOnce(dir);
+    if (dumped !== 'segment-replaced') return dumped;
+    if (attempt === 5) throw new Error(`the segments of ${dir} kept changing under 5 reads`);
+  }
+}
+
+async function dumpOnce(dir: string): Promise<DumpedBatch[] | 'segment-replaced'> {
   const segments = (await readdir(dir)).filter((name) => name.endsWith('.log')).sort();
   if (segments.length === 0) return [];
   const libs = await ensureKafkaJars();
@@ -48,6 +61,7 @@ export async function dumpLogSegments(dir: string): Promise<DumpedBatch[]> {
     output += chunk;
   });
   const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0 && output.includes('java.nio.file.NoSuchFileException')) return 'segment-replaced';
   if (code !== 0) throw new Error(`DumpLogSegments failed (exit ${code}):\n${output}`);
   return parseBatches(output);
 }
