@@ -2,7 +2,7 @@
  * One tablecast catch-up, in its own process (spawned by bench/catchup.ts):
  *
  *   node --expose-gc --import tsx bench/catchup-tablecast.ts --brokers 127.0.0.1:9092 --topic T
- *     [--value-codec json|bytes] [--source wire|kafkajs]
+ *     [--value-codec json|bytes] [--source wire|wire-no-crc|kafkajs]
  *
  * Materializes the topic with `codecs.json()` and times `start()` until caught up. Memory is V8
  * heap used plus ArrayBuffers (the table's typed-array columns live outside the heap), after
@@ -14,7 +14,7 @@
  * Prints one JSON line on stdout.
  */
 import { performance } from 'node:perf_hooks';
-import { codecs, KafkaTable, kafkajsSource } from '../server/src/index.js';
+import { codecs, KafkaTable, kafkajsSource, wireSource } from '../server/src/index.js';
 import { Options } from './lib/args.js';
 
 const opts = new Options();
@@ -26,7 +26,9 @@ const valueCodec = opts.string('value-codec', 'json');
 const sourceName = opts.string('source', 'wire');
 opts.assertNoUnknown();
 if (valueCodec !== 'json' && valueCodec !== 'bytes') throw new Error('--value-codec json|bytes');
-if (sourceName !== 'wire' && sourceName !== 'kafkajs') throw new Error('--source wire|kafkajs');
+if (!['wire', 'wire-no-crc', 'kafkajs'].includes(sourceName)) {
+  throw new Error('--source wire|wire-no-crc|kafkajs');
+}
 if (!brokers || !topic)
   throw new Error('usage: catchup-tablecast.ts --brokers HOST:PORT --topic NAME');
 
@@ -60,9 +62,15 @@ const table = new KafkaTable({
   catchupTimeoutMs: timeoutMs,
   clientId: 'tablecast-bench-catchup',
   logger: quietLogger,
-  // The kafkajs adapter with the fetch sizes it was tuned with, for comparisons.
+  // The kafkajs adapter with the fetch sizes it was tuned with, or the read path without its
+  // CRC checks, for comparisons.
   ...(sourceName === 'kafkajs'
     ? { source: kafkajsSource({ brokers: brokers.split(','), logger: quietLogger }) }
+    : {}),
+  ...(sourceName === 'wire-no-crc'
+    ? {
+        source: wireSource({ brokers: brokers.split(','), checkCrcs: false, logger: quietLogger }),
+      }
     : {}),
 });
 

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KafkaTable } from '../server/src/kafka-table.js';
+import { wireSource } from '../server/src/source/wire/wire-source.js';
 import { StreamTable } from '../server/src/stream/stream-table.js';
 import { codecs } from '../shared/src/codecs/index.js';
 import { Cleanup } from './fixtures.js';
@@ -82,12 +83,31 @@ describe('the read path against a hostile broker', () => {
   it.each([
     ['a negative response size, split over two reads', 'negative-size'],
     ['a record batch shorter than its own header', 'negative-batch-length'],
+    ['a record batch whose CRC-32C does not match its bytes', 'bad-crc'],
   ])('fails with KAFKA_PROTOCOL_ERROR on %s, the process unharmed', async (_, mode) => {
     const { brokers } = await hostileBroker(mode);
     const t = table(brokers);
     const error = await t.start().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'KAFKA_PROTOCOL_ERROR' });
     expect(t.status).toBe('failed');
+  });
+
+  it('reads a batch whose CRC does not match, as it is, from a source built with checkCrcs: false', async () => {
+    const { brokers } = await hostileBroker('bad-crc');
+    const t = cleanup.add(
+      new KafkaTable({
+        source: wireSource({ brokers, checkCrcs: false, logger }),
+        topic: 't',
+        valueCodec: codecs.json(),
+        ensureTopic: false,
+        catchupTimeoutMs: 10_000,
+        logger,
+      }),
+      (s) => s.stop(),
+    );
+    await t.start();
+    expect(t.status).toBe('caught_up');
+    expect(t.get('k2')).toBe('v0');
   });
 
   it('fails a stream table with KAFKA_PROTOCOL_ERROR on a record claiming more headers than it holds', async () => {

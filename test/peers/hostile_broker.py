@@ -61,11 +61,21 @@ def record(offset_delta, key, value):
     return varint(len(body)) + body
 
 
+def crc32c(data):
+    """CRC-32C (Castagnoli), bit by bit: Python's zlib has only the other CRC-32."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
+    return crc ^ 0xFFFFFFFF
+
+
 def batch(base, body, count, last_delta, length=None):
-    """A v2 batch; the CRC is left zero (a reader need not check it, librdkafka does not)."""
+    """A v2 batch with its CRC-32C over the bytes from the attributes on, as producers write it."""
     after_crc = (i16(0) + i32(last_delta) + i64(0) + i64(0) + i64(-1) + i16(-1) + i32(-1)
                  + i32(count) + body)
-    inner = i32(0) + i8(2) + u32(0) + after_crc
+    inner = i32(0) + i8(2) + u32(crc32c(after_crc)) + after_crc
     return i64(base) + i32(len(inner) if length is None else length) + inner
 
 
@@ -84,6 +94,13 @@ def fetch_records(offset):
         # Part of a batch and nothing whole, every time.
         whole = records_from(offset)
         return whole[:len(whole) - 3]
+    if MODE == 'bad-crc':
+        # One bit of a value flipped after the CRC was computed: "v2" becomes "v0".
+        whole = bytearray(records_from(offset))
+        at = whole.find(b'"v2"')
+        if at >= 0:
+            whole[at + 2] ^= 0x02
+        return bytes(whole)
     if MODE == 'negative-batch-length':
         return batch(offset, b'', 0, 0, length=-12)
     if MODE == 'header-count-past-record':

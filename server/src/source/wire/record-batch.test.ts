@@ -1,7 +1,13 @@
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { type BatchSpec, recordBatch, recordsBody } from '../../../../test/record-batches.js';
+import {
+  type BatchSpec,
+  crc32cBitwise,
+  recordBatch,
+  recordsBody,
+  withCrc,
+} from '../../../../test/record-batches.js';
 import type { RawRecord } from '../kafka-source.js';
 import { Compression } from './compression.js';
 import { type AbortedTransaction, decodeRecordBatches } from './record-batch.js';
@@ -115,7 +121,7 @@ describe('decodeRecordBatches', () => {
       ],
     });
     expect(decodeRecordBatches(batch, 0, []).records[0]!.headers).toBeUndefined();
-    const { records } = decodeRecordBatches(batch, 0, [], true);
+    const { records } = decodeRecordBatches(batch, 0, [], { headers: true });
     expect(view(records)).toEqual([
       [0, 'a', '1'],
       [1, 'b', null],
@@ -313,11 +319,11 @@ describe('decodeRecordBatches', () => {
       baseOffset: 0,
       records: [{ key: 'a', value: '1', headers: [['h', 'x']] }],
     };
-    /** The batch with its header patched. */
+    /** The batch with its header patched, and a CRC that matches: a broker may send those. */
     const patched = (patch: (batch: Buffer) => void) => {
       const batch = recordBatch(one);
       patch(batch);
-      return batch;
+      return withCrc(batch);
     };
     /**
      * The batch with its records' bytes patched: [length, attributes, time delta, offset delta,
@@ -352,7 +358,57 @@ describe('decodeRecordBatches', () => {
       ['more headers than the record holds', record(8, 120)],
       ['a negative header key length', record(9, 3)],
     ])('%s', (_, data) => {
-      expect(() => decodeRecordBatches(data, 0, [], true)).toThrow(protocolError);
+      expect(() => decodeRecordBatches(data, 0, [], { headers: true })).toThrow(protocolError);
+    });
+  });
+
+  describe('CRC-32C', () => {
+    const batches = () =>
+      Buffer.concat([
+        recordBatch({ baseOffset: 0, records: [{ key: 'a', value: '"one"' }] }),
+        recordBatch({
+          baseOffset: 1,
+          records: [{ key: 'b', value: '"two"' }],
+          compression: { codec: Compression.gzip, compress: (body) => gzipSync(body) },
+        }),
+      ]);
+
+    it('computes the check value of the standard test vector', () => {
+      // The test helper's bit-by-bit CRC, against the published check value of CRC-32C.
+      expect(crc32cBitwise(Buffer.from('123456789'))).toBe(0xe3069283);
+    });
+
+    it('reads batches whose CRC matches, compressed or not', () => {
+      expect(view(decodeRecordBatches(batches(), 0, []).records)).toEqual([
+        [0, 'a', '"one"'],
+        [1, 'b', '"two"'],
+      ]);
+    });
+
+    it.each([
+      ['a byte of a value', (b: Buffer) => b.indexOf('"one"') + 1],
+      ['a byte of the compressed batch', (b: Buffer) => b.length - 10],
+      ['the last offset delta', () => 23 + 3],
+      ['the stored CRC itself', () => 17],
+    ])('rejects a batch when %s changed, with KAFKA_PROTOCOL_ERROR naming the CRC', (_, at) => {
+      const data = batches();
+      data[at(data)]! ^= 0x20;
+      expect(() => decodeRecordBatches(data, 0, [])).toThrow(
+        expect.objectContaining({
+          code: 'KAFKA_PROTOCOL_ERROR',
+          message: expect.stringMatching(/fails its CRC check/),
+        }),
+      );
+    });
+
+    it('reads the changed bytes as they are with checkCrcs: false', () => {
+      const data = batches();
+      data[data.indexOf('"one"') + 1]! ^= 0x20;
+      const { records } = decodeRecordBatches(data, 0, [], { checkCrcs: false });
+      expect(view(records)).toEqual([
+        [0, 'a', '"One"'],
+        [1, 'b', '"two"'],
+      ]);
     });
   });
 

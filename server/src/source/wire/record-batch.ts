@@ -1,11 +1,23 @@
 import { TablecastError } from '../../errors.js';
 import type { RawRecord, RecordHeader } from '../kafka-source.js';
 import { decompress } from './compression.js';
+import { crc32c } from './crc32c.js';
 
 /** One entry of a fetch response's aborted_transactions list. */
 export interface AbortedTransaction {
   readonly producerId: number;
   readonly firstOffset: number;
+}
+
+export interface DecodeOptions {
+  /** Read each record's headers. Default false: most tables never look at them. */
+  readonly headers?: boolean;
+  /**
+   * Check each batch's CRC-32C before reading it. Default true, as the Java consumer does
+   * (librdkafka does not): the broker checked it on produce, but a log damaged on disk or a
+   * proxy that mangles bytes would otherwise become wrong values with nothing said.
+   */
+  readonly checkCrcs?: boolean;
 }
 
 export interface DecodedRecords {
@@ -17,6 +29,8 @@ export interface DecodedRecords {
 // Record batch v2 header (KIP-98): offsets of the fields this decoder reads.
 const HEADER_SIZE = 61;
 const MAGIC = 16;
+const CRC = 17;
+/** The CRC covers the batch from its attributes to its end. */
 const ATTRIBUTES = 21;
 const LAST_OFFSET_DELTA = 23;
 const FIRST_TIMESTAMP = 27;
@@ -103,10 +117,10 @@ export function decodeRecordBatches(
   data: Buffer,
   fetchOffset: number,
   aborted: readonly AbortedTransaction[] | null,
-  withHeaders = false,
+  options: DecodeOptions = {},
 ): DecodedRecords {
   try {
-    return decode(data, fetchOffset, aborted, withHeaders);
+    return decode(data, fetchOffset, aborted, options);
   } catch (error) {
     // A corrupt batch fails the same way however it is corrupt: reading it again gives the
     // same bytes, so an error the runtime threw (a varint too long, an offset out of range)
@@ -128,8 +142,10 @@ function decode(
   data: Buffer,
   fetchOffset: number,
   aborted: readonly AbortedTransaction[] | null,
-  withHeaders: boolean,
+  options: DecodeOptions,
 ): DecodedRecords {
+  const withHeaders = options.headers === true;
+  const checkCrcs = options.checkCrcs !== false;
   const records: RawRecord[] = [];
   let nextOffset = fetchOffset;
   const pending = aborted ? [...aborted].sort((a, b) => a.firstOffset - b.firstOffset) : [];
@@ -152,6 +168,8 @@ function decode(
         `The log holds a message set in format v${data[at + MAGIC]} at offset ${baseOffset}; tablecast reads format v2 (Kafka 0.11+) only. Rewrite the topic with a current producer.`,
       );
     }
+    // Checked before any field it covers is believed, compressed bytes before they inflate.
+    if (checkCrcs) checkCrc(data, at, end, baseOffset);
     const attributes = data.readInt16BE(at + ATTRIBUTES);
     const lastOffsetDelta = data.readInt32BE(at + LAST_OFFSET_DELTA);
     const lastOffset = baseOffset + lastOffsetDelta;
@@ -199,6 +217,17 @@ function decode(
     );
   }
   return { records, nextOffset };
+}
+
+function checkCrc(data: Buffer, at: number, end: number, baseOffset: number): void {
+  const stored = data.readUInt32BE(at + CRC);
+  const computed = crc32c(data.subarray(at + ATTRIBUTES, end));
+  if (computed !== stored) {
+    const hex = (crc: number) => `0x${crc.toString(16).padStart(8, '0')}`;
+    throw corrupt(
+      `The record batch at offset ${baseOffset} fails its CRC check (it says ${hex(stored)}, its bytes give ${hex(computed)})`,
+    );
+  }
 }
 
 function readRecords(

@@ -18,6 +18,8 @@ export interface TopicReaderOptions {
   readonly cluster: Cluster;
   readonly consume: ConsumeOptions;
   readonly limits: FetchLimits;
+  /** Check each record batch's CRC-32C (see `DecodeOptions.checkCrcs`). */
+  readonly checkCrcs: boolean;
   readonly logger: Logger;
   /** Backoff after a failure: doubles from `retryMs` up to `maxRetryMs`, with jitter. */
   readonly retryMs: number;
@@ -297,7 +299,7 @@ export class TopicReader {
       fetched.records,
       offset,
       fetched.aborted ?? [],
-      this.#o.consume.headers === true,
+      { headers: this.#o.consume.headers === true, checkCrcs: this.#o.checkCrcs },
     );
     if (nextOffset === offset && records.length === 0) return 'stuck';
     this.#positions.set(partition, nextOffset);
