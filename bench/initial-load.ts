@@ -25,6 +25,8 @@
  * --page-cpu-prof DIR (Chromium: the page's V8 CPU profile of each run, run-<n>.cpuprofile)
  * --page-trace DIR (Chromium: Chrome's trace of each run, run-<n>.trace.json; read it with
  *   `npx tsx bench/page-trace-report.ts FILE`)
+ * --bridge-nice N (default 0): the bridge's nice level; at 10 it gives way to the browser on
+ *   this shared machine, as a bridge on a machine of its own would
  */
 import * as path from 'node:path';
 import {
@@ -77,6 +79,7 @@ const snapshotPartSize = opts.int('snapshot-part-size', 0, 0);
 const pageCpuProf = opts.string('page-cpu-prof', '');
 // Chromium only: a directory for Chrome's trace of every run (run-<n>[-http|-bare].trace.json).
 const pageTrace = opts.string('page-trace', '');
+const bridgeNice = opts.int('bridge-nice', 0, 0);
 if (!Object.hasOwn(CLIENT_KINDS, clientKindOption)) {
   throw new Error(
     `--client must be node, chromium or raw, got ${JSON.stringify(clientKindOption)}`,
@@ -165,7 +168,12 @@ async function main(): Promise<number> {
       ...['--slow-client-bytes', String(slowClientBytes)],
       ...['--snapshot-part-size', String(snapshotPartSize)],
     ],
-    { timeoutMs: timeoutMs * (runs + 5), nodeFlags: ['--expose-gc'], label: '[bridge] ' },
+    {
+      timeoutMs: timeoutMs * (runs + 5),
+      nodeFlags: ['--expose-gc'],
+      label: '[bridge] ',
+      ...(bridgeNice > 0 ? { nice: bridgeNice } : {}),
+    },
   );
   cleanups.add('stop bridge', () => bridge.stop());
   const ready = await bridge.next<

@@ -4,6 +4,7 @@ import { TablecastError } from '../../errors.js';
 import type { KafkaSecurityOptions } from '../../kafka-security.js';
 import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';
+import { ResponseFrames } from './response-frames.js';
 
 /** One request: how to write its body and read its response. */
 export interface ApiRequest<T> {
@@ -59,8 +60,8 @@ export function connectionError(error: Error & { code?: string }, where: string)
  * One TCP or TLS connection to a broker: frames requests with correlation ids, matches
  * responses, times requests out. Requests may be pipelined; Kafka answers in order.
  *
- * A response is copied once, into a buffer of its announced size, as its chunks arrive, so a
- * large fetch response is never re-scanned or concatenated twice.
+ * A response lands in a buffer of its announced size, over TCP straight from the socket (see
+ * {@link ResponseFrames}), so a large fetch response is never re-scanned or concatenated.
  */
 export class Connection {
   readonly #socket: Socket;
@@ -68,25 +69,29 @@ export class Connection {
   readonly #where: string;
   readonly #pending = new Map<number, Pending>();
   readonly #closeListeners = new Set<(error: Error | undefined) => void>();
+  readonly #frames: ResponseFrames;
   #correlationId = 0;
   #closed = false;
-  #size = new Uint8Array(4);
-  #sizeHave = 0;
-  #frame: Buffer | undefined;
-  #frameHave = 0;
 
-  private constructor(socket: Socket, options: ConnectionOptions) {
+  private constructor(socket: Socket, frames: ResponseFrames, options: ConnectionOptions) {
     this.#socket = socket;
+    this.#frames = frames;
     this.#options = options;
     this.#where = `${options.host}:${options.port}`;
+    frames.listen({
+      frame: (frame) => this.#dispatch(frame),
+      sizeOk: (size) => this.#sizeOk(size),
+    });
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    // A TLS socket has no onread: it hands over chunks.
+    if (options.ssl) socket.on('data', (chunk: Buffer) => frames.chunk(chunk));
     socket.on('error', (error) => this.#fail(connectionError(error, this.#where)));
     socket.on('close', () => this.#fail(new Error(`Connection to ${this.#where} closed.`)));
   }
 
   static open(options: ConnectionOptions): Promise<Connection> {
     const where = `${options.host}:${options.port}`;
+    const frames = new ResponseFrames();
     return new Promise((resolve, reject) => {
       const socket = options.ssl
         ? tlsConnect({
@@ -95,7 +100,18 @@ export class Connection {
             ...(isIP(options.host) ? {} : { servername: options.host }),
             ...(typeof options.ssl === 'object' ? options.ssl : {}),
           })
-        : netConnect({ host: options.host, port: options.port });
+        : netConnect({
+            host: options.host,
+            port: options.port,
+            onread: {
+              buffer: () => frames.target(),
+              // Always true: the socket keeps reading, as a 'data' listener would have it.
+              callback: (n, buffer) => {
+                frames.read(n, buffer as Buffer);
+                return true;
+              },
+            },
+          });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new Error(`Connecting to ${where} timed out after ${options.connectTimeoutMs} ms.`));
@@ -109,7 +125,7 @@ export class Connection {
       socket.once(options.ssl ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         socket.off('error', onError);
-        resolve(new Connection(socket, options));
+        resolve(new Connection(socket, frames, options));
       });
     });
   }
@@ -168,6 +184,7 @@ export class Connection {
   #fail(error: Error | undefined): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#frames.stop();
     this.#socket.destroy();
     const reason = error ?? new Error(`Connection to ${this.#where} was closed.`);
     for (const pending of this.#pending.values()) {
@@ -177,38 +194,6 @@ export class Connection {
     this.#pending.clear();
     for (const listener of [...this.#closeListeners]) listener(error);
     this.#closeListeners.clear();
-  }
-
-  #onData(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length && !this.#closed) {
-      const frame = this.#frame;
-      if (frame === undefined) {
-        // A whole frame inside this chunk needs no copy at all.
-        if (this.#sizeHave === 0 && chunk.length - at >= 4) {
-          const size = chunk.readInt32BE(at);
-          if (!this.#sizeOk(size)) return;
-          if (chunk.length - at - 4 >= size) {
-            this.#dispatch(chunk.subarray(at + 4, at + 4 + size));
-            at += 4 + size;
-            continue;
-          }
-        }
-        this.#size[this.#sizeHave++] = chunk[at++]!;
-        if (this.#sizeHave < 4) continue;
-        this.#sizeHave = 0;
-        const size = Buffer.from(this.#size.buffer).readInt32BE(0);
-        if (!this.#sizeOk(size)) return;
-        this.#frame = Buffer.allocUnsafe(size);
-        this.#frameHave = 0;
-        continue;
-      }
-      const n = Math.min(frame.length - this.#frameHave, chunk.length - at);
-      chunk.copy(frame, this.#frameHave, at, at + n);
-      this.#frameHave += n;
-      at += n;
-      if (this.#frameHave === frame.length) this.#finishFrame();
-    }
   }
 
   /**
@@ -224,12 +209,6 @@ export class Connection {
       ),
     );
     return false;
-  }
-
-  #finishFrame(): void {
-    const frame = this.#frame!;
-    this.#frame = undefined;
-    this.#dispatch(frame);
   }
 
   #dispatch(frame: Buffer): void {
