@@ -115,54 +115,66 @@ function push(kind: number): void {
 }
 
 function skipSpace(): void {
+  const b = buf;
+  let i = at;
   for (;;) {
-    const c = buf[at];
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return;
-    at++;
+    const c = b[i];
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+    i++;
   }
+  at = i;
 }
 
 /** A string, from its opening quote: no raw control characters, only JSON's escapes. */
 function string(): boolean {
-  at++;
+  // Locals, not the module's state, in the loop that most bytes of a value go through.
+  const b = buf;
+  const n = end;
+  let i = at + 1;
   for (;;) {
-    if (at >= end) return false;
-    const c = buf[at]!;
+    if (i >= n) break;
+    const c = b[i]!;
     if (c === 0x22) {
-      at++;
+      at = i + 1;
       return true;
     }
-    if (c < 0x20) return false;
+    if (c < 0x20) break;
     if (c !== 0x5c) {
-      at++;
+      i++;
       continue;
     }
-    const e = buf[at + 1];
+    const e = b[i + 1];
     if (e === 0x75) {
       for (let k = 2; k < 6; k++) {
-        const h = buf[at + k];
+        const h = b[i + k];
         if (h === undefined || HEX[h] !== 1) {
-          at += k;
+          at = i + k;
           return false;
         }
       }
-      at += 6;
+      i += 6;
     } else if (e !== undefined && ESCAPE[e] === 1) {
-      at += 2;
+      i += 2;
     } else {
-      at++;
-      return false;
+      i++;
+      break;
     }
   }
+  at = i;
+  return false;
 }
 
 function digits(): number {
+  const b = buf;
   const from = at;
+  let i = from;
   for (;;) {
-    const c = buf[at];
-    if (c === undefined || c < 0x30 || c > 0x39) return at - from;
-    at++;
+    const c = b[i];
+    if (c === undefined || c < 0x30 || c > 0x39) break;
+    i++;
   }
+  at = i;
+  return i - from;
 }
 
 /** -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
