@@ -1,4 +1,4 @@
-import { CompressionTypes } from 'kafkajs';
+import { CompressionTypes, type Message } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KafkaTable } from '../server/src/kafka-table.js';
 import { KafkaTableWriter } from '../server/src/kafka-table-writer.js';
@@ -247,25 +247,26 @@ describe('compression chosen by the broker or arriving live', () => {
 });
 
 describe('a record a small compressed batch inflates', () => {
-  it('is refused past maxValueBytes before it is decoded; the rest of its batch applies', async () => {
-    const topic = uniqueTopic('inflated');
+  /** A one-partition topic holding `messages`, in one batch kafkajs gzips, read by a table. */
+  async function inflatedTable(name: string, messages: Message[]) {
+    const topic = uniqueTopic(name);
     const kafka = testKafka(brokers());
     await createTopic(await connectAdmin(kafka, cleanup), topic, 1);
     const producer = await connectProducer(kafka, cleanup);
-    // 24 MiB of one byte: kafkajs gzips the batch to ~25 KB, which the broker accepts.
-    await producer.send({
-      topic,
-      acks: -1,
-      compression: CompressionTypes.GZIP,
-      messages: [
-        { key: 'big', value: 'was small' },
-        { key: 'big', value: Buffer.alloc(24 * 1024 * 1024, 0x30) },
-        { key: 'next', value: 'fine' },
-      ],
-    });
+    await producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages });
     const t = table(topic);
     await t.start();
     expect(t.status).toBe('caught_up');
+    return t;
+  }
+
+  it('is refused past maxValueBytes before it is decoded; the rest of its batch applies', async () => {
+    // 24 MiB of one byte: kafkajs gzips the batch to ~25 KB, which the broker accepts.
+    const t = await inflatedTable('inflated', [
+      { key: 'big', value: 'was small' },
+      { key: 'big', value: Buffer.alloc(24 * 1024 * 1024, 0x30) },
+      { key: 'next', value: 'fine' },
+    ]);
     expect(t.snapshot()).toEqual(
       new Map([
         ['big', 'was small'],
@@ -274,6 +275,27 @@ describe('a record a small compressed batch inflates', () => {
     );
     expect(t.stats.valueTooLargeErrors).toBe(1);
     expect(t.stats.valueDecodeErrors).toBe(0);
+  });
+
+  it('is skipped past maxKeyBytes when it is the key that inflates, tombstone or not', async () => {
+    // A 4 MiB key: past the default 1 MiB, it would otherwise be in every snapshot and delta
+    // that names it. The partition is given: kafkajs's default partitioner spins for minutes
+    // hashing a key of megabytes.
+    const huge = Buffer.alloc(4 * 1024 * 1024, 0x6b);
+    const t = await inflatedTable('inflated-key', [
+      { key: 'before', value: 'fine', partition: 0 },
+      { key: huge, value: 'too long a key', partition: 0 },
+      { key: huge, value: null, partition: 0 },
+      { key: 'after', value: 'fine too', partition: 0 },
+    ]);
+    expect(t.snapshot()).toEqual(
+      new Map([
+        ['before', 'fine'],
+        ['after', 'fine too'],
+      ]),
+    );
+    expect(t.stats.keyDecodeErrors).toBe(2);
+    expect(t.stats.tombstonesApplied).toBe(0);
   });
 });
 

@@ -42,7 +42,8 @@ Config file (JSON):
     "value": "json" | "superjson" | "utf8" | "bytes" (default "json"), "numPartitions",
     "ensureTopic" (default true), "onPolicyMismatch": "warn" | "raise" | "reconcile",
     "catchupTimeoutMs" (default 30000), "maxValueBytes" (default 16777216: longer values are
-    rejected and counted), "writable" (default false: clients may write it) }
+    rejected and counted), "maxKeyBytes" (default 1048576: records with longer keys are skipped
+    and counted), "writable" (default false: clients may write it) }
   A stream table (any topic, never created or checked: its last records as rows keyed
     "<partition>:<offset>"): { "topic", "kind": "stream", "value", "limit" (rows, default
     1000), "retainMs" (rows older than the newest record time minus this leave), "start":

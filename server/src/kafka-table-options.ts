@@ -50,6 +50,12 @@ export interface KafkaTableOptions<V> extends KafkaConnectionOptions {
    * `stats.valueTooLargeErrors`, logged, and the key keeps its previous value. Default 16 MiB.
    */
   readonly maxValueBytes?: number;
+  /**
+   * The longest key the table accepts, in bytes as read from Kafka (after decompression). A
+   * longer one counts as a key that does not decode: `stats.keyDecodeErrors`, and the record is
+   * skipped, tombstones too. Default 1 MiB.
+   */
+  readonly maxKeyBytes?: number;
   readonly logger?: Logger;
   readonly timers?: Timers;
 }
@@ -89,6 +95,9 @@ export function validateTableOptions(options: KafkaTableOptions<unknown>): void 
   }
   if (options.maxValueBytes !== undefined) {
     validatePositiveInteger('maxValueBytes', options.maxValueBytes);
+  }
+  if (options.maxKeyBytes !== undefined) {
+    validatePositiveInteger('maxKeyBytes', options.maxKeyBytes);
   }
   if (options.onPolicyMismatch !== undefined && !POLICY_MODES.includes(options.onPolicyMismatch)) {
     throw new RangeError(

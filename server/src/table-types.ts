@@ -39,6 +39,7 @@ export interface TableStats {
   readonly recordsApplied: number;
   readonly tombstonesApplied: number;
   readonly keylessRecords: number;
+  /** Keys that did not decode, or were longer than the table's `maxKeyBytes`. */
   readonly keyDecodeErrors: number;
   readonly valueDecodeErrors: number;
   /**

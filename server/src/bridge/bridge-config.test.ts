@@ -98,5 +98,8 @@ describe('the tablecast serve config file', () => {
     expect(() => parseBridgeConfig(table({ onPolicyMismatch: 'fix' }))).toThrow(
       /tables\.t\.onPolicyMismatch must be one of warn, raise, reconcile/,
     );
+    expect(() => parseBridgeConfig(table({ maxKeyBytes: 1.5 }))).toThrow(
+      /tables\.t\.maxKeyBytes must be a positive integer/,
+    );
   });
 });

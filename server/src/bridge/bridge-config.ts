@@ -56,6 +56,8 @@ export interface TableConfig {
   readonly catchupTimeoutMs?: number;
   /** The longest value stored, in bytes; longer ones are rejected. Default 16 MiB. */
   readonly maxValueBytes?: number;
+  /** The longest key accepted, in bytes; records with longer ones are skipped. Default 1 MiB. */
+  readonly maxKeyBytes?: number;
   /** Clients may write it through the bridge (`handle.set`), with the same codec. Default false. */
   readonly writable?: boolean;
 }
@@ -81,6 +83,7 @@ const TABLE_FIELDS = [
   'onPolicyMismatch',
   'catchupTimeoutMs',
   'maxValueBytes',
+  'maxKeyBytes',
   'writable',
 ];
 const POLICY_MODES: readonly string[] = [
@@ -157,7 +160,7 @@ export function parseBridgeConfig(raw: unknown, source = 'config'): BridgeConfig
     if (t.value !== undefined && !(String(t.value) in VALUE_CODECS)) {
       fail(`tables.${name}.value must be one of ${Object.keys(VALUE_CODECS).join(', ')}.`);
     }
-    for (const key of ['numPartitions', 'catchupTimeoutMs', 'maxValueBytes']) {
+    for (const key of ['numPartitions', 'catchupTimeoutMs', 'maxValueBytes', 'maxKeyBytes']) {
       if (t[key] !== undefined && !isPositiveInteger(t[key]))
         fail(`tables.${name}.${key} must be a positive integer.`);
     }
@@ -247,6 +250,7 @@ export function tablesFromConfig(
               ...(t.onPolicyMismatch !== undefined ? { onPolicyMismatch: t.onPolicyMismatch } : {}),
               ...(t.catchupTimeoutMs !== undefined ? { catchupTimeoutMs: t.catchupTimeoutMs } : {}),
               ...(t.maxValueBytes !== undefined ? { maxValueBytes: t.maxValueBytes } : {}),
+              ...(t.maxKeyBytes !== undefined ? { maxKeyBytes: t.maxKeyBytes } : {}),
               ...(logger ? { logger } : {}),
             }),
     ]),

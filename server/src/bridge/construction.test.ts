@@ -48,6 +48,7 @@ describe('KafkaTable rejects bad options at construction', () => {
     ['a fractional partition count', { numPartitions: 1.5 }, /numPartitions/],
     ['a zero tombstone history', { tombstoneHistory: 0 }, /tombstoneHistory/],
     ['a fractional value limit', { maxValueBytes: 0.5 }, /maxValueBytes/],
+    ['a zero key limit', { maxKeyBytes: 0 }, /maxKeyBytes/],
     ['an unknown mismatch mode', { onPolicyMismatch: 'ignore' as never }, /onPolicyMismatch/],
   ])('%s', (_, extra, message) => {
     expect(kafkaTable(extra)).toThrow(message);
