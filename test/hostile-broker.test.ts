@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KafkaTable } from '../server/src/kafka-table.js';
+import { CRC_REFETCHES } from '../server/src/source/wire/crc-refetches.js';
 import { wireSource } from '../server/src/source/wire/wire-source.js';
 import { StreamTable } from '../server/src/stream/stream-table.js';
 import { codecs } from '../shared/src/codecs/index.js';
@@ -57,6 +58,21 @@ function table(brokers: string[], catchupTimeoutMs = 10_000) {
   );
 }
 
+/**
+ * A table over the hostile broker in `mode`, warnings cleared, and a wait for the broker to have
+ * logged `n` fetches (its log of requests may trail its answers).
+ */
+async function watchedTable(mode: string) {
+  const { brokers, fetches } = await hostileBroker(mode);
+  warnings.length = 0;
+  let seen = 0;
+  fetches.on('fetch', () => seen++);
+  const fetched = async (n: number) => {
+    while (seen < n) await once(fetches, 'fetch');
+  };
+  return { t: table(brokers), fetched };
+}
+
 describe('the read path against a hostile broker', () => {
   it('reads the well-behaved broker to the end (the peer itself is sound)', async () => {
     const { brokers } = await hostileBroker('normal');
@@ -83,13 +99,36 @@ describe('the read path against a hostile broker', () => {
   it.each([
     ['a negative response size, split over two reads', 'negative-size'],
     ['a record batch shorter than its own header', 'negative-batch-length'],
-    ['a record batch whose CRC-32C does not match its bytes', 'bad-crc'],
   ])('fails with KAFKA_PROTOCOL_ERROR on %s, the process unharmed', async (_, mode) => {
     const { brokers } = await hostileBroker(mode);
     const t = table(brokers);
     const error = await t.start().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'KAFKA_PROTOCOL_ERROR' });
     expect(t.status).toBe('failed');
+  });
+
+  it('fetches a batch that failed its CRC again, and reads it when it comes right', async () => {
+    const { t, fetched } = await watchedTable('bad-crc-once');
+    await t.start();
+    expect(t.status).toBe('caught_up');
+    expect(t.get('k2')).toBe('v2');
+    await fetched(2);
+    expect(warnings.filter((w) => w.includes('fails its CRC'))).toEqual([
+      `Partition 0 of "t" answered a batch that fails its CRC; fetching it again (1 of ${CRC_REFETCHES}).`,
+    ]);
+  });
+
+  it('fails the table once a batch has failed its CRC on every refetch', async () => {
+    const { t, fetched } = await watchedTable('bad-crc');
+    const error = await t.start().catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'KAFKA_PROTOCOL_ERROR',
+      message: expect.stringMatching(/offset 0 fails its CRC check/),
+    });
+    // One warning per refetch, then the failure: the bound, whatever the broker's log shows yet.
+    expect(warnings.filter((w) => w.includes('fails its CRC'))).toHaveLength(CRC_REFETCHES);
+    expect(t.status).toBe('failed');
+    await fetched(1 + CRC_REFETCHES);
   });
 
   it('reads a batch whose CRC does not match, as it is, from a source built with checkCrcs: false', async () => {
@@ -149,14 +188,10 @@ describe('the read path against a hostile broker', () => {
   });
 
   it('warns once, not once per cycle, about a broker that drops the connection after every fetch', async () => {
-    const { brokers, fetches } = await hostileBroker('close-after-fetch');
-    warnings.length = 0;
-    let count = 0;
-    fetches.on('fetch', () => count++);
-    const t = table(brokers);
+    const { t, fetched } = await watchedTable('close-after-fetch');
     await t.start();
     expect(t.size).toBe(5);
-    while (count < 6) await once(fetches, 'fetch');
+    await fetched(6);
     expect(warnings.filter((w) => w.includes('retrying with backoff'))).toHaveLength(1);
   });
 

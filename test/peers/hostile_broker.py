@@ -15,7 +15,7 @@ MODE = sys.argv[1]
 TOPIC = 't'
 RECORDS = 5
 PORT = 0
-requests = {'metadata': 0}
+requests = {'metadata': 0, 'fetch': 0}
 
 
 def uvarint(n):
@@ -94,8 +94,9 @@ def fetch_records(offset):
         # Part of a batch and nothing whole, every time.
         whole = records_from(offset)
         return whole[:len(whole) - 3]
-    if MODE == 'bad-crc':
-        # One bit of a value flipped after the CRC was computed: "v2" becomes "v0".
+    if MODE == 'bad-crc' or (MODE == 'bad-crc-once' and requests['fetch'] == 1):
+        # One bit of a value flipped after the CRC was computed: "v2" becomes "v0". In
+        # bad-crc-once, in the first fetch only, as bytes damaged on the way would be.
         whole = bytearray(records_from(offset))
         at = whole.find(b'"v2"')
         if at >= 0:
@@ -258,6 +259,7 @@ async def handle(reader, writer):
                 writer.write(frame(list_offsets(version, parse_list_offsets(r, version))))
             elif api == 1:
                 max_wait, asked = parse_fetch(r, version)
+                requests['fetch'] += 1
                 if MODE == 'negative-size':
                     # Split, so the size arrives over two reads.
                     writer.write(i32(-5)[:2])

@@ -20,6 +20,16 @@ export interface DecodeOptions {
   readonly checkCrcs?: boolean;
 }
 
+/**
+ * A batch whose bytes do not give the CRC it carries. Unlike a batch that is malformed, it may
+ * have been damaged on the way, so the reader fetches it again before it gives up.
+ */
+export class CrcMismatchError extends TablecastError {
+  constructor(message: string) {
+    super('KAFKA_PROTOCOL_ERROR', message);
+  }
+}
+
 export interface DecodedRecords {
   readonly records: RawRecord[];
   /** One past the last offset of the last complete batch, or the fetch offset if none. */
@@ -224,8 +234,8 @@ function checkCrc(data: Buffer, at: number, end: number, baseOffset: number): vo
   const computed = crc32c(data.subarray(at + ATTRIBUTES, end));
   if (computed !== stored) {
     const hex = (crc: number) => `0x${crc.toString(16).padStart(8, '0')}`;
-    throw corrupt(
-      `The record batch at offset ${baseOffset} fails its CRC check (it says ${hex(stored)}, its bytes give ${hex(computed)})`,
+    throw new CrcMismatchError(
+      `The record batch at offset ${baseOffset} fails its CRC check (it says ${hex(stored)}, its bytes give ${hex(computed)}); the log or the response is corrupt.`,
     );
   }
 }

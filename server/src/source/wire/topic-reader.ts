@@ -2,6 +2,8 @@ import type { Logger } from '../../environment.js';
 import { TablecastError } from '../../errors.js';
 import type { ConsumeOptions, RecordBatch } from '../kafka-source.js';
 import { type Cluster, isFatalError } from './cluster.js';
+import { CRC_REFETCHES, CrcRefetches } from './crc-refetches.js';
+import { earliestOffset } from './earliest-offset.js';
 import { ErrorCode, errorName, fatalError, isFatal, needsMetadataRefresh } from './error-codes.js';
 import {
   type FetchedPartition,
@@ -9,10 +11,9 @@ import {
   type FetchResponse,
   fetchRequest,
 } from './fetch.js';
-import { EARLIEST, listOffsetsRequest } from './list-offsets.js';
 import type { PartitionLeader } from './metadata.js';
 import { leaderError } from './read-offsets.js';
-import { decodeRecordBatches } from './record-batch.js';
+import { CrcMismatchError, type DecodedRecords, decodeRecordBatches } from './record-batch.js';
 
 export interface TopicReaderOptions {
   readonly cluster: Cluster;
@@ -49,6 +50,7 @@ export class TopicReader {
   readonly #o: TopicReaderOptions;
   readonly #topic: string;
   readonly #positions = new Map<number, number>();
+  readonly #crcRefetches = new CrcRefetches();
   readonly #leaders = new Map<number, PartitionLeader>();
   readonly #loops = new Map<number, Promise<void>>();
   readonly #sleeps = new Set<() => void>();
@@ -274,7 +276,8 @@ export class TopicReader {
     const offset = this.#positions.get(partition);
     if (offset === undefined) return 'ok';
     if (fetched.error === ErrorCode.OFFSET_OUT_OF_RANGE) {
-      const earliest = await this.#earliest(node, partition);
+      const epoch = this.#leaders.get(partition)?.leaderEpoch ?? -1;
+      const earliest = await earliestOffset(this.#o.cluster, node, this.#topic, partition, epoch);
       if (earliest === offset) {
         // Out of range at the very offset the broker lists as its earliest: reading on from
         // there at once would ask the same question in a loop.
@@ -295,12 +298,26 @@ export class TopicReader {
       return this.#onError(fetched.error, `Fetch of partition ${partition}`);
     }
     if (fetched.records === null || fetched.records.length === 0) return 'ok';
-    const { records, nextOffset } = decodeRecordBatches(
-      fetched.records,
-      offset,
-      fetched.aborted ?? [],
-      { headers: this.#o.consume.headers === true, checkCrcs: this.#o.checkCrcs },
-    );
+    let decoded: DecodedRecords;
+    try {
+      decoded = decodeRecordBatches(fetched.records, offset, fetched.aborted ?? [], {
+        headers: this.#o.consume.headers === true,
+        checkCrcs: this.#o.checkCrcs,
+      });
+    } catch (error) {
+      const refetch =
+        error instanceof CrcMismatchError
+          ? this.#crcRefetches.failed(partition, offset)
+          : undefined;
+      if (refetch === undefined) throw error;
+      this.#o.logger.warn(
+        `Partition ${partition} of "${this.#topic}" answered a batch that fails its CRC; fetching it again (${refetch} of ${CRC_REFETCHES}).`,
+        { topic: this.#topic, error: String(error) },
+      );
+      return 'retry';
+    }
+    this.#crcRefetches.passed(partition);
+    const { records, nextOffset } = decoded;
     if (nextOffset === offset && records.length === 0) return 'stuck';
     this.#positions.set(partition, nextOffset);
     batches.push({ partition, fetchOffset: offset, records, nextOffset });
@@ -318,30 +335,6 @@ export class TopicReader {
     if (settling.length === 0) return;
     this.#synchronous = false;
     await Promise.all(settling);
-  }
-
-  async #earliest(node: number, partition: number): Promise<number> {
-    const broker = await this.#o.cluster.connectNode(node, 'admin');
-    const leaderEpoch = this.#leaders.get(partition)?.leaderEpoch ?? -1;
-    const [listed] = await broker.connection.send(
-      listOffsetsRequest(
-        broker.listOffsetsVersion,
-        this.#topic,
-        [{ partition, leaderEpoch }],
-        EARLIEST,
-      ),
-    );
-    if (listed === undefined || listed.error !== ErrorCode.NONE) {
-      throw new Error(
-        `Listing the earliest offset of partition ${partition} failed: ${errorName(listed?.error ?? -1)}.`,
-      );
-    }
-    if (listed.offset < 0) {
-      throw new Error(
-        `The broker listed ${listed.offset} as the earliest offset of partition ${partition}.`,
-      );
-    }
-    return listed.offset;
   }
 
   #onError(code: number, what: string): Outcome {

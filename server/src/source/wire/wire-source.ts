@@ -35,10 +35,11 @@ export interface WireSourceOptions extends KafkaSecurityOptions {
   /** How many times offsets() tries before it gives up. Default 8. */
   readonly offsetAttempts?: number;
   /**
-   * Check every record batch's CRC-32C, as the Java consumer does; a batch that fails it fails
-   * the table with `KAFKA_PROTOCOL_ERROR` instead of becoming wrong values. Default true. On the
-   * CPU's CRC instruction it costs no measurable catch-up time, in pure JavaScript (platforms
-   * with no prebuilt @node-rs/crc32) ~9% (docs/BENCHMARKS.md). librdkafka skips it by default.
+   * Check every record batch's CRC-32C, as the Java consumer does; a batch that fails it is
+   * fetched again, twice at most, then fails the table with `KAFKA_PROTOCOL_ERROR` instead of
+   * becoming wrong values. Default true. On the CPU's CRC instruction it costs no measurable
+   * catch-up time, in pure JavaScript (platforms with no prebuilt @node-rs/crc32) ~9%
+   * (docs/BENCHMARKS.md). librdkafka skips it by default.
    */
   readonly checkCrcs?: boolean;
 }
