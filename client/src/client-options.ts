@@ -81,7 +81,9 @@ export interface ClientOptions {
    * `MESSAGE_TOO_LARGE` error and reconnects with backoff. Passed to `ws` as `maxPayload`; in
    * browsers a text frame is measured in UTF-16 code units (never more than its UTF-8 bytes)
    * before it is parsed. Default 64 MiB: one frame holds one delta or snapshot part, and a
-   * single large value must still fit.
+   * single large value must still fit. Keep it above 1 MiB plus the largest entry: the bridge
+   * ends a snapshot part at the entry that takes it past 1 MiB of text, and a delta too large
+   * for the client is caught up through such parts after a reconnect.
    */
   readonly maxMessageBytes?: number;
   /**

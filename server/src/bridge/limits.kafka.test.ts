@@ -1,3 +1,4 @@
+import { CompressionTypes } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Codec } from '../../../shared/src/codecs/codec.js';
 import { codecs } from '../../../shared/src/codecs/index.js';
@@ -226,6 +227,36 @@ describe('bridge: large values', () => {
     await untilMap(handle, (m) => m.size === 40);
     expect(handle.status).toBe('caught_up');
     expect(errors).toEqual([]);
+  });
+});
+
+describe("bridge: a delta over a client's frame limit", () => {
+  it('makes that client reconnect and catch up through a split snapshot, losing nothing', async () => {
+    const { table, topic, writer } = await liveTopic(cleanup, 'large-delta');
+    await writer.set('first', { i: -1, pad: '' });
+    expect(await table.barrier(10_000)).toBe(true);
+    const { url } = await serve({ t: table });
+    const { client: tc, errors } = testClient(cleanup, url, { maxMessageBytes: 2 * 1024 * 1024 });
+    const handle = tc.table<{ i: number; pad: string }>('t');
+    await untilMap(handle, (m) => m.size === 1);
+    // 40 values of ~100 KB in one gzipped produce request (small enough for the broker): one
+    // batch, so one delta of ~4 MB.
+    const producer = await connectProducer(testKafka(brokers()), cleanup);
+    await producer.send({
+      topic,
+      acks: -1,
+      compression: CompressionTypes.GZIP,
+      messages: Array.from({ length: 40 }, (_, i) => ({
+        key: `k${i}`,
+        value: Buffer.from(superjson.encode({ i, pad: 'x'.repeat(100_000) })),
+      })),
+    });
+    await untilMap(handle, (m) => m.size === 41 && m.get('k39')?.i === 39);
+    expect(handle.status).toBe('caught_up');
+    expect(errors.map((e) => e.code)).toContain('MESSAGE_TOO_LARGE');
+    expect(
+      [...handle.getSnapshot().values()].every((v) => v.i < 0 || v.pad.length === 100_000),
+    ).toBe(true);
   });
 });
 
