@@ -8,8 +8,9 @@ import {
   validateConnection,
   validateTopicName,
 } from './kafka-table-options.js';
-import { Partitioners, type Producer } from './kafkajs.js';
+import type { Producer } from './kafkajs.js';
 import { kafkaConnectionError } from './kafkajs-errors.js';
+import { murmur2Partitioner } from './murmur2-partitioner.js';
 import type { LogPosition } from './table-types.js';
 
 export interface KafkaTableWriterOptions<V> extends KafkaConnectionOptions {
@@ -81,7 +82,7 @@ export class KafkaTableWriter<V> {
     const producer = this.#lease.kafka.producer({
       idempotent,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: murmur2Partitioner,
       ...(idempotent ? { maxInFlightRequests: 5 } : {}),
     });
     try {

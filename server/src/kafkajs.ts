@@ -7,6 +7,7 @@ export type {
   Admin,
   Consumer,
   ConsumerConfig,
+  ICustomPartitioner,
   IHeaders,
   Kafka as KafkaClient,
   KafkaConfig,
