@@ -174,7 +174,7 @@ class Client implements TablecastClient {
       refs: 1,
       sub: undefined,
       retryTimer: undefined,
-      liveSince: undefined,
+      healthyTimer: undefined,
       subscribedOnce: false,
       cacheWait: false,
       cacheWaitTimer: undefined,

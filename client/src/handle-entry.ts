@@ -18,8 +18,8 @@ export interface HandleEntry {
   /** The subscription id on the current socket; undefined while not subscribed. */
   sub: string | undefined;
   retryTimer: unknown;
-  /** When its last snapshot was applied (Date.now()); undefined while it has none. */
-  liveSince: number | undefined;
+  /** Set when a snapshot is applied: starts its retry backoff over after `healthyAfterMs`. */
+  healthyTimer: unknown;
   /** A subscribe was sent once: a cache load that lands later is too late to use. */
   subscribedOnce: boolean;
   /** An asynchronous cache load is pending: the first subscribe waits (at most a bound). */

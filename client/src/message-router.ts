@@ -87,7 +87,7 @@ export class MessageRouter {
         const entry = this.#target(message.sub, message.type);
         if (entry === undefined) return;
         const result = entry.store.snapshotEnd(message.position, message.status);
-        if (result !== 'resync') entry.liveSince = Date.now();
+        if (result !== 'resync') this.#subs.snapshotApplied(entry);
         this.#feed(entry, result, 'snapshot-end');
         return;
       }

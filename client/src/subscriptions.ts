@@ -144,17 +144,23 @@ export class Subscriptions {
     return entry;
   }
 
+  /**
+   * A snapshot was applied: once the subscription stays live for `healthyAfterMs`, its backoff
+   * starts over, as the connection's does. One that breaks right after each snapshot (a bridge
+   * that breaks the sequence every time) keeps it, or it would ask for a full reset at the
+   * shortest delay forever.
+   */
+  snapshotApplied(entry: HandleEntry): void {
+    this.#clearHealthy(entry);
+    entry.healthyTimer = this.#options.timers.setTimeout(() => {
+      entry.healthyTimer = undefined;
+      entry.retry.reset();
+    }, this.#options.backoff.healthyAfterMs);
+  }
+
   /** Resubscribes after a delay from the entry's own backoff, e.g. after a broken sequence. */
   retry(entry: HandleEntry, reset: boolean): void {
     this.#clearRetry(entry);
-    // A subscription that stayed live for `healthyAfterMs` starts its backoff over; one that
-    // breaks right after each snapshot (a bridge that breaks the sequence every time) does not,
-    // or it would ask for a full reset at the shortest delay forever.
-    const since = entry.liveSince;
-    entry.liveSince = undefined;
-    if (since !== undefined && Date.now() - since >= this.#options.backoff.healthyAfterMs) {
-      entry.retry.reset();
-    }
     entry.store.suspend();
     entry.retryTimer = this.#options.timers.setTimeout(() => {
       entry.retryTimer = undefined;
@@ -255,10 +261,18 @@ export class Subscriptions {
     this.#ending.clear();
   }
 
+  /** Drops the entry's pending resubscribe, and its wait to be healthy: it is not live now. */
   #clearRetry(entry: HandleEntry): void {
+    this.#clearHealthy(entry);
     if (entry.retryTimer === undefined) return;
     this.#options.timers.clearTimeout(entry.retryTimer);
     entry.retryTimer = undefined;
+  }
+
+  #clearHealthy(entry: HandleEntry): void {
+    if (entry.healthyTimer === undefined) return;
+    this.#options.timers.clearTimeout(entry.healthyTimer);
+    entry.healthyTimer = undefined;
   }
 
   #send(message: ClientMessage): void {
