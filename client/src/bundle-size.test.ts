@@ -19,13 +19,16 @@ import { describe, expect, it } from 'vitest';
 // the chunked map) is shared with the client. A Bloom filter per full chunk of the chunked map
 // (so a new key is looked up in one Map, not in all of them) ~0.4 kB to every client. Checks
 // against a broken bridge (a mixed position, a resume for a wanted reset, an unreadable frame,
-// retry backoff kept across snapshots that break at once) ~0.1 kB.
+// retry backoff kept across snapshots that break at once) ~0.1 kB. Keeping a snapshot's values
+// as text until read (a scanner of snapshot parts that checks each value's JSON, rows of text
+// in the chunked map; no value objects while a million keys load) ~1.8 kB to every client and
+// to the HTTP source.
 const PEERS = ['react', 'react-dom', 'preact', 'preact/hooks', '@preact/signals-core', 'rxjs'];
 
 const ENTRIES = {
-  'tablecast/client': { file: 'index.ts', budget: 17_400 },
+  'tablecast/client': { file: 'index.ts', budget: 19_300 },
   'tablecast/superjson': { file: 'superjson-values.ts', budget: 6_000 },
-  'tablecast/http': { file: 'http/index.ts', budget: 4_600 },
+  'tablecast/http': { file: 'http/index.ts', budget: 6_300 },
   'tablecast/rx': { file: 'rx/index.ts', budget: 600 },
   'tablecast/signals': { file: 'signals/index.ts', budget: 800 },
   'tablecast/react': { file: 'react/index.ts', budget: 3_600 },
@@ -70,12 +73,12 @@ describe('bundle size (minified + gzip, peers external)', () => {
     }, 30_000);
   }
 
-  it('a JSON-only app (createClient and handles) stays within 15.0 kB, without superjson', async () => {
+  it('a JSON-only app (createClient and handles) stays within 16.9 kB, without superjson', async () => {
     const { gzip, inputs } = await bundle(
       "import { createClient } from './index.js'; createClient({ url: '/t' }).table('x');",
     );
-    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 15000)`);
-    expect(gzip).toBeLessThanOrEqual(15_000);
+    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 16900)`);
+    expect(gzip).toBeLessThanOrEqual(16_900);
     expect(inputs.filter((input) => input.includes('superjson'))).toEqual([]);
     expect(inputs.filter((input) => input.includes('stream/'))).toEqual([]);
   }, 30_000);

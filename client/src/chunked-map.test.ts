@@ -81,6 +81,89 @@ describe('ChunkedMap', () => {
     );
   });
 
+  it('with rows of text: reads values, never rows, and numbers stay numbers, through clones too', () => {
+    // Values are numbers (which a map with rows boxes) or objects kept as text.
+    type RowOp = Op | { op: 'row'; key: number; value: number };
+    const rowOps: fc.Arbitrary<RowOp[]> = fc.array(
+      fc.oneof(
+        {
+          weight: 3,
+          arbitrary: fc.record({
+            op: fc.constant('row' as const),
+            key: fc.nat(40),
+            value: fc.nat(9),
+          }),
+        },
+        {
+          weight: 3,
+          arbitrary: fc.record({
+            op: fc.constant('set' as const),
+            key: fc.nat(40),
+            value: fc.nat(9),
+          }),
+        },
+        {
+          weight: 3,
+          arbitrary: fc.record({ op: fc.constant('delete' as const), key: fc.nat(40) }),
+        },
+        { weight: 1, arbitrary: fc.record({ op: fc.constant('clone' as const) }) },
+      ),
+      { maxLength: 300 },
+    );
+    fc.assert(
+      fc.property(rowOps, fc.integer({ min: 1, max: 8 }), (list, chunk) => {
+        const map = ChunkedMap.withRows<unknown>(chunk);
+        const rows = map.rows!;
+        const frame = rows.addFrame(
+          '[{"n":0},{"n":1},{"n":2},{"n":3},{"n":4},{"n":5},{"n":6},{"n":7},{"n":8},{"n":9}]',
+        );
+        const model = new Map<string, unknown>();
+        const clones: [ChunkedMap<unknown>, [string, unknown][]][] = [];
+        for (const o of list) {
+          if (o.op === 'row') {
+            const start = 1 + o.value * 8;
+            map.setRow(`k${o.key}`, rows.add(frame, start, start + 7));
+            model.set(`k${o.key}`, { n: o.value });
+          } else if (o.op === 'set') {
+            map.set(`k${o.key}`, o.value);
+            model.set(`k${o.key}`, o.value);
+          } else if (o.op === 'delete') {
+            expect(map.delete(`k${o.key}`)).toBe(model.delete(`k${o.key}`));
+          } else {
+            clones.push([map.clone(), [...model]]);
+          }
+        }
+        expect([...map]).toEqual([...model]);
+        expect([...map.values()]).toEqual([...model.values()]);
+        for (let k = 0; k <= 40; k++) expect(map.get(`k${k}`)).toEqual(model.get(`k${k}`));
+        for (const [clone, entries] of clones) expect([...clone]).toEqual(entries);
+      }),
+    );
+  });
+
+  it('a row read from any copy of the map is one object, parsed once', () => {
+    const map = ChunkedMap.withRows<unknown>(2);
+    const rows = map.rows!;
+    const frame = rows.addFrame('{"a":1} [2]');
+    map.setRow('a', rows.add(frame, 0, 7));
+    map.setRow('b', rows.add(frame, 8, 11));
+    map.set('c', 3);
+    const copy = map.clone();
+    // The copy writes to the chunk holding 'a' and 'b', so it copies that chunk first.
+    copy.set('b', 'changed');
+    expect(rows.peek(0)).toBeUndefined();
+    const value = copy.get('a');
+    expect(value).toEqual({ a: 1 });
+    expect(map.get('a')).toBe(value);
+    expect([...map.values()][0]).toBe(value);
+    expect(map.get('b')).toEqual([2]);
+    expect(copy.get('b')).toBe('changed');
+    expect(map.holds('a', value)).toBe(true);
+    expect(map.holds('b', [2])).toBe(false);
+    expect(map.holds('c', 3)).toBe(true);
+    expect(() => new ChunkedMap().setRow('x', 0)).toThrow(TypeError);
+  });
+
   it('keeps few chunks when keys come and go: a lookup never tries more than a handful', () => {
     const map = new ChunkedMap<number>(100);
     // Keys rotate through: 10,000 ever inserted, never more than 150 alive.

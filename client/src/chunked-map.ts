@@ -1,4 +1,5 @@
 import { type KeyBloom, keyBloom, keyHash } from './key-bloom.js';
+import { TextRows } from './text-rows.js';
 
 /**
  * The most entries in one chunk: V8 grows a Map by rehashing all of it in one go, ~50 ms past
@@ -19,10 +20,16 @@ const CHUNK = 1 << 17;
  * last chunk alone. A chunk's keys only change by deletes once it is not the last (new keys go
  * to the last), so its filter, built when the next chunk opens, stays true: at worst it says
  * "maybe" for a deleted key.
+ *
+ * A map made `withRows()` may also hold values as rows of text (`TextRows`), parsed when first
+ * read: a chunk then stores a row as its number, and a value that is a number in a box, so the
+ * two cannot be confused. Every read (get, iteration) hands out values, never rows.
  */
 export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   readonly #chunk: number;
-  #chunks: Map<string, V>[] = [];
+  /** What stored numbers are rows of; undefined in a map without rows (numbers stored as is). */
+  #rows: TextRows | undefined;
+  #chunks: Map<string, unknown>[] = [];
   /** Per chunk, whether this map may write to it (false: shared with a clone). */
   #own: boolean[] = [];
   /** Per chunk but the last, a Bloom filter of its keys; never mutated, so clones share them. */
@@ -32,6 +39,18 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   /** `chunk`: the most entries per chunk (tests make it small). */
   constructor(chunk = CHUNK) {
     this.#chunk = chunk;
+  }
+
+  /** An empty map that may hold rows of text (see `setRow`). */
+  static withRows<V>(chunk = CHUNK): ChunkedMap<V> {
+    const map = new ChunkedMap<V>(chunk);
+    map.#rows = new TextRows();
+    return map;
+  }
+
+  /** Where this map's rows of text are kept; undefined for a map made without rows. */
+  get rows(): TextRows | undefined {
+    return this.#rows;
   }
 
   static from<V>(entries: Iterable<readonly [string, V]>): ChunkedMap<V> {
@@ -50,7 +69,20 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
 
   get(key: string): V | undefined {
     const chunk = this.#find(key);
-    return chunk === -1 ? undefined : this.#chunks[chunk]!.get(key);
+    return chunk === -1 ? undefined : this.#out(this.#chunks[chunk]!.get(key));
+  }
+
+  /**
+   * Whether `key` holds exactly `value` (Object.is), without parsing a row that was never read:
+   * such a row's value is an object nobody has seen, so it cannot be `value`.
+   */
+  holds(key: string, value: V): boolean {
+    const chunk = this.#find(key);
+    if (chunk === -1) return false;
+    const stored = this.#chunks[chunk]!.get(key);
+    if (this.#rows === undefined) return Object.is(stored, value);
+    if (typeof stored === 'number') return Object.is(this.#rows.peek(stored), value);
+    return Object.is(this.#out(stored), value);
   }
 
   has(key: string): boolean {
@@ -58,6 +90,19 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   }
 
   set(key: string, value: V): this {
+    return this.#put(
+      key,
+      this.#rows !== undefined && typeof value === 'number' ? new Boxed(value) : value,
+    );
+  }
+
+  /** Sets `key` to row `row` of this map's `rows` (a map made `withRows()`). */
+  setRow(key: string, row: number): this {
+    if (this.#rows === undefined) throw new TypeError('ChunkedMap.setRow: a map made without rows');
+    return this.#put(key, row);
+  }
+
+  #put(key: string, value: unknown): this {
     const last = this.#chunks.length - 1;
     let chunk = this.#findOlder(key);
     if (chunk === -1) {
@@ -109,6 +154,7 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   /** A map equal to this one, sharing its chunks until either writes to one. */
   clone(): ChunkedMap<V> {
     const copy = new ChunkedMap<V>(this.#chunk);
+    copy.#rows = this.#rows;
     copy.#chunks = this.#chunks.slice();
     copy.#own = this.#chunks.map(() => false);
     copy.#filters = this.#filters.slice();
@@ -118,7 +164,13 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   }
 
   *entries(): MapIterator<[string, V]> {
-    for (const chunk of this.#chunks) yield* chunk.entries();
+    if (this.#rows === undefined) {
+      for (const chunk of this.#chunks) yield* chunk.entries() as MapIterator<[string, V]>;
+      return;
+    }
+    for (const chunk of this.#chunks) {
+      for (const [key, stored] of chunk) yield [key, this.#out(stored)];
+    }
   }
 
   *keys(): MapIterator<string> {
@@ -126,7 +178,13 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   }
 
   *values(): MapIterator<V> {
-    for (const chunk of this.#chunks) yield* chunk.values();
+    if (this.#rows === undefined) {
+      for (const chunk of this.#chunks) yield* chunk.values() as MapIterator<V>;
+      return;
+    }
+    for (const chunk of this.#chunks) {
+      for (const stored of chunk.values()) yield this.#out(stored);
+    }
   }
 
   [Symbol.iterator](): MapIterator<[string, V]> {
@@ -135,6 +193,14 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
 
   forEach(visit: (value: V, key: string, map: ReadonlyMap<string, V>) => void, self?: unknown) {
     for (const [key, value] of this.entries()) visit.call(self, value, key, this);
+  }
+
+  /** The value a chunk's entry stands for. */
+  #out(stored: unknown): V {
+    const rows = this.#rows;
+    if (rows === undefined) return stored as V;
+    if (typeof stored === 'number') return rows.value(stored) as V;
+    return (stored instanceof Boxed ? stored.value : stored) as V;
   }
 
   #find(key: string): number {
@@ -157,13 +223,18 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
     return -1;
   }
 
-  #writable(chunk: number): Map<string, V> {
+  #writable(chunk: number): Map<string, unknown> {
     if (!this.#own[chunk]) {
       this.#chunks[chunk] = new Map(this.#chunks[chunk]);
       this.#own[chunk] = true;
     }
     return this.#chunks[chunk]!;
   }
+}
+
+/** A value that is a number, in a map whose bare numbers are rows. */
+class Boxed {
+  constructor(readonly value: number) {}
 }
 
 function filterOf(chunk: Map<string, unknown>): KeyBloom {

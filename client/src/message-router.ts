@@ -5,6 +5,10 @@ import type {
   WriteResultMessage,
 } from '../../shared/src/protocol/messages.js';
 import { parseServerMessage } from '../../shared/src/protocol/parse-server-message.js';
+import {
+  type ScannedPart,
+  scanSnapshotPart,
+} from '../../shared/src/protocol/scan-snapshot-part.js';
 import type { DecodedSet } from './decoded-set.js';
 import { TablecastClientError, toClientError } from './errors.js';
 import type { FeedResult } from './feed-result.js';
@@ -44,6 +48,15 @@ export class MessageRouter {
   }
 
   handle(text: string): void {
+    // Snapshot parts of plain values skip the parser and leave their objects as text; anything
+    // the scanner does not take (superjson meta, another layout, a broken frame) is parsed.
+    if (this.#host.wireValues.plainAsIs === true) {
+      const part = scanSnapshotPart(text);
+      if (part !== undefined) {
+        this.#scannedPart(part);
+        return;
+      }
+    }
     let message: ServerMessage;
     try {
       message = parseServerMessage(text);
@@ -135,6 +148,12 @@ export class MessageRouter {
       default:
         message satisfies never;
     }
+  }
+
+  #scannedPart(part: ScannedPart): void {
+    const entry = this.#target(part.sub, 'snapshot-part');
+    if (entry === undefined) return;
+    this.#feed(entry, entry.store.snapshotScanned(part), 'snapshot-part');
   }
 
   /**

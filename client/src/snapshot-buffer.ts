@@ -1,5 +1,7 @@
+import type { ScannedPart } from '../../shared/src/protocol/scan-snapshot-part.js';
 import { ChunkedMap } from './chunked-map.js';
 import type { DecodedSet } from './decoded-set.js';
+import { putScannedRows, scannedSets } from './scanned-sets.js';
 import type { SnapshotMap } from './snapshot-map.js';
 
 /**
@@ -9,8 +11,12 @@ import type { SnapshotMap } from './snapshot-map.js';
  */
 export class SnapshotBuffer<V> {
   mode: 'reset' | 'resume' = 'reset';
-  /** Chunked, so a million-key snapshot never rehashes more than a chunk at once. */
-  sets = new ChunkedMap<V>();
+  /**
+   * Chunked, so a million-key snapshot never rehashes more than a chunk at once. A reset's keeps
+   * values of scanned parts as text (it becomes the visible map as it is); a resume's values
+   * are applied one by one to the visible map, so they are parsed.
+   */
+  sets = ChunkedMap.withRows<V>();
   /** A resume's deletes; a reset's deletes only take back what it sent. */
   deletes = new Set<string>();
   /**
@@ -22,7 +28,7 @@ export class SnapshotBuffer<V> {
   /** Starts over, for a snapshot in `mode`; `differs` is preset when the map is not comparable. */
   clear(mode: 'reset' | 'resume' = this.mode, differs = false): void {
     this.mode = mode;
-    this.sets = new ChunkedMap();
+    this.sets = mode === 'reset' ? ChunkedMap.withRows() : new ChunkedMap();
     this.deletes = new Set();
     this.differs = differs;
   }
@@ -47,6 +53,16 @@ export class SnapshotBuffer<V> {
     for (const key of deletes) {
       buffer.delete(key);
       this.deletes.add(key);
+    }
+  }
+
+  /** A part read by `scanSnapshotPart`: a reset keeps its object and array values as text. */
+  addScanned(part: ScannedPart, visible: SnapshotMap<V>): void {
+    if (this.mode === 'reset' && this.sets.rows !== undefined) {
+      const differs = putScannedRows(this.sets, part, this.differs ? undefined : visible);
+      this.differs ||= differs;
+    } else {
+      this.add(scannedSets(part), part.deletes, visible);
     }
   }
 }

@@ -53,14 +53,14 @@ export class SnapshotMap<V> {
 
   /** Whether `key` holds exactly `value` (a snapshot part compares what it brings). */
   holds(key: string, value: V): boolean {
-    return Object.is(this.#map.get(key), value) && (value !== undefined || this.#map.has(key));
+    return this.#map.holds(key, value);
   }
 
   apply(sets: Iterable<DecodedSet<V>>, deletes: Iterable<string>): BatchChanges<V> {
     const changes: KeyChange<V>[] = [];
     const touched = new Set<string>();
     for (const [key, value] of sets) {
-      if (this.#map.has(key) && Object.is(this.#map.get(key), value)) continue;
+      if (this.#map.holds(key, value)) continue;
       this.#writable().set(key, value);
       touched.add(key);
     }

@@ -11,6 +11,8 @@ import type { WireValues } from './wire-values.js';
 export const superjsonValues: WireValues = {
   fromWire: fromWireValue,
   toWire: toWireValue,
+  // Plain values skip superjson: fromWireValue([json]) is json.
+  plainAsIs: true,
 };
 
 export type { WireValues } from './wire-values.js';

@@ -1,4 +1,5 @@
 import type { Position, TableStatus } from '../../shared/src/protocol/messages.js';
+import type { ScannedPart } from '../../shared/src/protocol/scan-snapshot-part.js';
 import { globalTimers } from '../../shared/src/timers.js';
 import { listedChanges } from './batch-changes.js';
 import { ChunkedMap } from './chunked-map.js';
@@ -295,6 +296,13 @@ export class TableStore<V> {
   snapshotPart(sets: readonly DecodedSet<V>[], deletes: readonly string[]): FeedResult {
     if (this.#phase !== 'snapshotting') return this.#phase === 'idle' ? 'ignored' : 'resync';
     this.#buffer.add(sets, deletes, this.#map);
+    return 'applied';
+  }
+
+  /** A part read by `scanSnapshotPart` (plain values only, as the client's codec takes them). */
+  snapshotScanned(part: ScannedPart): FeedResult {
+    if (this.#phase !== 'snapshotting') return this.#phase === 'idle' ? 'ignored' : 'resync';
+    this.#buffer.addScanned(part, this.#map);
     return 'applied';
   }
 

@@ -13,6 +13,13 @@ export interface WireValues {
   fromWire(wire: WireValue): unknown;
   /** A value this client decoded, as a wire value again (to save it in the cache). */
   toWire(value: unknown): WireValue;
+  /**
+   * True when `fromWire([json])` is `json` itself, as for both built-in codecs. The client may
+   * then keep a snapshot's plain object and array values as text and parse each when it is
+   * first read (a million-key snapshot then makes no value objects while it loads). Leave it
+   * out when `fromWire` changes plain values (reviving dates from strings, say).
+   */
+  readonly plainAsIs?: boolean;
 }
 
 /**
@@ -30,6 +37,7 @@ export const jsonValues: WireValues = {
   },
   // Every value in a JSON-only client came out of `fromWire` above, so it is plain JSON.
   toWire: (value) => [value],
+  plainAsIs: true,
 };
 
 /** Decodes wire sets, keeping only the keys a filter admits. Throws on an undecodable value. */

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { encodeMessage } from '../../../shared/src/protocol/encode-message.js';
 import type { ServerMessage } from '../../../shared/src/protocol/messages.js';
 import { TablecastClientError } from '../errors.js';
@@ -82,6 +82,29 @@ describe('readSnapshotBody (PROTOCOL.md §19)', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('keeps objects and arrays as text until read, and reads them once', async () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const result = await read(
+        bodyText([
+          ['a', { v: 1 }],
+          ['b', [2]],
+          ['c', 3],
+        ]),
+      );
+      const texts = () => parse.mock.calls.map(([text]) => text);
+      expect(texts().filter((text) => text.includes('snapshot-part'))).toEqual([]);
+      expect(result.map.get('c')).toBe(3);
+      const a = result.map.get('a');
+      expect(a).toEqual({ v: 1 });
+      expect(result.map.get('a')).toBe(a);
+      expect(texts().filter((text) => text.startsWith('{"v"'))).toEqual(['{"v":1}']);
+      expect(result.map.get('b')).toEqual([2]);
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('drops the parts before a snapshot-begin that restarts the snapshot', async () => {

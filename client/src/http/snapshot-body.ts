@@ -1,8 +1,10 @@
 import { HTTP_SNAPSHOT_SUB } from '../../../shared/src/protocol/messages.js';
 import { parseServerMessage } from '../../../shared/src/protocol/parse-server-message.js';
+import { scanSnapshotPart } from '../../../shared/src/protocol/scan-snapshot-part.js';
 import { ChunkedMap } from '../chunked-map.js';
 import { TablecastClientError } from '../errors.js';
 import { FRAME_BUDGET_CHARS, type NextTask, nextTask } from '../frame-pump.js';
+import { putScannedRows } from '../scanned-sets.js';
 import type { SnapshotBody } from '../snapshot-source.js';
 import type { WireValues } from '../wire-values.js';
 
@@ -91,6 +93,15 @@ class SnapshotLines<V> {
   take(line: string): void {
     if (line === '') return;
     if (this.#end !== undefined) throw failure(this.#table, 'it has lines after its snapshot-end');
+    // Parts of plain values keep their objects as text (see MessageRouter.handle).
+    const part = this.#values.plainAsIs === true ? scanSnapshotPart(line) : undefined;
+    if (part !== undefined) {
+      if (part.sub !== HTTP_SNAPSHOT_SUB) {
+        throw failure(this.#table, 'it holds a snapshot-part that is not for sub "http"');
+      }
+      putScannedRows(this.#started('snapshot-part'), part);
+      return;
+    }
     let message: ReturnType<typeof parseServerMessage>;
     try {
       message = parseServerMessage(line);
@@ -109,7 +120,7 @@ class SnapshotLines<V> {
           );
         }
         // Again after parts: the bridge restarted the snapshot, the parts so far are dropped.
-        this.#map = new ChunkedMap<V>();
+        this.#map = ChunkedMap.withRows<V>();
         return;
       case 'snapshot-part': {
         const map = this.#started(message.type);
