@@ -22,13 +22,14 @@ import { describe, expect, it } from 'vitest';
 // retry backoff kept across snapshots that break at once) ~0.1 kB. Keeping a snapshot's values
 // as text until read (a scanner of snapshot parts that checks each value's JSON, rows of text
 // in the chunked map; no value objects while a million keys load) ~1.8 kB to every client and
-// to the HTTP source.
+// to the HTTP source; checking that a bridge names each key once (I11) and only keys of a
+// filtered subscription's filter ~0.3 kB.
 const PEERS = ['react', 'react-dom', 'preact', 'preact/hooks', '@preact/signals-core', 'rxjs'];
 
 const ENTRIES = {
-  'tablecast/client': { file: 'index.ts', budget: 19_300 },
+  'tablecast/client': { file: 'index.ts', budget: 19_600 },
   'tablecast/superjson': { file: 'superjson-values.ts', budget: 6_000 },
-  'tablecast/http': { file: 'http/index.ts', budget: 6_300 },
+  'tablecast/http': { file: 'http/index.ts', budget: 6_600 },
   'tablecast/rx': { file: 'rx/index.ts', budget: 600 },
   'tablecast/signals': { file: 'signals/index.ts', budget: 800 },
   'tablecast/react': { file: 'react/index.ts', budget: 3_600 },
@@ -73,12 +74,12 @@ describe('bundle size (minified + gzip, peers external)', () => {
     }, 30_000);
   }
 
-  it('a JSON-only app (createClient and handles) stays within 16.9 kB, without superjson', async () => {
+  it('a JSON-only app (createClient and handles) stays within 17.2 kB, without superjson', async () => {
     const { gzip, inputs } = await bundle(
       "import { createClient } from './index.js'; createClient({ url: '/t' }).table('x');",
     );
-    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 16900)`);
-    expect(gzip).toBeLessThanOrEqual(16_900);
+    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 17200)`);
+    expect(gzip).toBeLessThanOrEqual(17_200);
     expect(inputs.filter((input) => input.includes('superjson'))).toEqual([]);
     expect(inputs.filter((input) => input.includes('stream/'))).toEqual([]);
   }, 30_000);

@@ -1,3 +1,4 @@
+import { keyMatcher } from '../../shared/src/protocol/key-filter.js';
 import { Backoff } from './backoff.js';
 import { readBootstrapOption } from './bootstrap.js';
 import { cacheKey } from './cache-entry.js';
@@ -165,6 +166,7 @@ class Client implements TablecastClient {
       id,
       table: name,
       filter,
+      admits: keyMatcher(filter),
       store: store as TableStore<unknown>,
       retry: new Backoff(
         this.#options.backoff.initialDelayMs,

@@ -1,8 +1,11 @@
 import { positionCovers } from '../../shared/src/protocol/index.js';
 import type { Position } from '../../shared/src/protocol/messages.js';
 
-/** What the store did with a protocol message: `resync` means its sequence broke (resubscribe). */
-export type FeedResult = 'applied' | 'ignored' | 'resync';
+/**
+ * What the store did with a protocol message: `resync` means its sequence broke, `repeated` that
+ * it named a key its snapshot had named already (I11); either way, resubscribe.
+ */
+export type FeedResult = 'applied' | 'ignored' | 'resync' | 'repeated';
 
 /**
  * Whether data at `next` may replace a map at `current` (I5): a position behind ours is

@@ -11,6 +11,8 @@ export interface HandleEntry {
   readonly id: string;
   readonly table: string;
   readonly filter: KeyFilter | undefined;
+  /** The filter's predicate (undefined: every key), to check the keys the bridge sends. */
+  readonly admits: ((key: string) => boolean) | undefined;
   readonly store: TableStore<unknown>;
   /** Retries of this subscription alone (resync, bridge unsubscribe, overload). */
   readonly retry: Backoff;

@@ -9,10 +9,12 @@ import {
   type ScannedPart,
   scanSnapshotPart,
 } from '../../shared/src/protocol/scan-snapshot-part.js';
+import { quote } from '../../shared/src/protocol/validate.js';
 import type { DecodedSet } from './decoded-set.js';
 import { TablecastClientError, toClientError } from './errors.js';
 import type { FeedResult } from './feed-result.js';
 import type { HandleEntry } from './handle-entry.js';
+import { repeatedKey } from './repeated-key.js';
 import type { Subscriptions } from './subscriptions.js';
 import type { WireValues } from './wire-values.js';
 
@@ -89,7 +91,7 @@ export class MessageRouter {
       }
       case 'snapshot-part': {
         const entry = this.#target(message.sub, message.type);
-        if (entry === undefined) return;
+        if (entry === undefined || this.#strays(entry, message.sets, message.deletes)) return;
         const sets = this.#decode(message.sets, [entry]);
         if (sets) {
           this.#feed(entry, entry.store.snapshotPart(sets, message.deletes), 'snapshot-part');
@@ -107,6 +109,17 @@ export class MessageRouter {
       case 'delta': {
         const targets = this.#deltaTargets(message.sub, message.table);
         if (targets.length === 0) return;
+        const repeated = repeatedKey(message.sets, message.deletes);
+        if (repeated !== undefined) {
+          for (const entry of targets) {
+            this.#subs.resync(entry, this.#repeatedKey(entry, 'delta', repeated));
+          }
+          return;
+        }
+        // A delta to one sub is for its filter (§7); the table's deltas go to unfiltered subs.
+        if (message.sub !== undefined && this.#strays(targets[0]!, message.sets, message.deletes)) {
+          return;
+        }
         const sets = this.#decode(message.sets, targets);
         if (sets === undefined) return;
         for (const entry of targets) {
@@ -152,8 +165,44 @@ export class MessageRouter {
 
   #scannedPart(part: ScannedPart): void {
     const entry = this.#target(part.sub, 'snapshot-part');
-    if (entry === undefined) return;
+    if (entry === undefined || this.#strays(entry, part.keys, part.deletes)) return;
     this.#feed(entry, entry.store.snapshotScanned(part), 'snapshot-part');
+  }
+
+  /**
+   * Whether a message for a filtered subscription names a key outside its filter: the bridge
+   * sends a filtered subscription its keys alone (§7), so such a key is a protocol error, and
+   * applying it would show a row the filter excludes. Resyncs the subscription when it does.
+   */
+  #strays(
+    entry: HandleEntry,
+    sets: readonly (string | WireSet)[],
+    deletes: readonly string[],
+  ): boolean {
+    const admits = entry.admits;
+    if (admits === undefined) return false;
+    let stray: string | undefined;
+    for (const set of sets) {
+      const key = typeof set === 'string' ? set : set[0];
+      if (!admits(key)) stray = key;
+    }
+    for (const key of deletes) if (!admits(key)) stray = key;
+    if (stray === undefined) return false;
+    this.#subs.resync(
+      entry,
+      this.#violation(
+        `a message for subscription ${entry.sub} of table "${entry.table}" names key ${quote(stray)}, outside its filter`,
+        entry.table,
+      ),
+    );
+    return true;
+  }
+
+  #repeatedKey(entry: HandleEntry, what: string, key: string): TablecastClientError {
+    return this.#violation(
+      `a ${what} of table "${entry.table}" names key ${quote(key)} twice (I11): resubscribing with a reset`,
+      entry.table,
+    );
   }
 
   /**
@@ -306,6 +355,16 @@ export class MessageRouter {
   }
 
   #feed(entry: HandleEntry, result: FeedResult, what: string): void {
+    if (result === 'repeated') {
+      this.#subs.resync(
+        entry,
+        this.#violation(
+          `a ${what} of table "${entry.table}" names a key its snapshot named already (I11): resubscribing with a reset`,
+          entry.table,
+        ),
+      );
+      return;
+    }
     if (result !== 'resync') return;
     this.#subs.resync(
       entry,

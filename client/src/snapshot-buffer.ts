@@ -1,13 +1,20 @@
 import type { ScannedPart } from '../../shared/src/protocol/scan-snapshot-part.js';
 import { ChunkedMap } from './chunked-map.js';
 import type { DecodedSet } from './decoded-set.js';
-import { putScannedRows, scannedSets } from './scanned-sets.js';
-import type { SnapshotMap } from './snapshot-map.js';
+import { scannedSets } from './scanned-sets.js';
+
+/** What a reset compares its values with: the visible map (only read). */
+interface Visible<V> {
+  holds(key: string, value: V): boolean;
+}
 
 /**
  * The parts of a snapshot being received, kept apart from the visible map until its end (I1).
  * Always replaced, never emptied: a reset hands its sets over as the new map, so reusing them
  * would make the next snapshot's parts land in the visible map before its end.
+ *
+ * A snapshot names each key once across its parts, sets and deletes together (I11): `add`
+ * returns the first key named again, and the snapshot is then void (the caller resubscribes).
  */
 export class SnapshotBuffer<V> {
   mode: 'reset' | 'resume' = 'reset';
@@ -17,7 +24,10 @@ export class SnapshotBuffer<V> {
    * are applied one by one to the visible map, so they are parsed.
    */
   sets = ChunkedMap.withRows<V>();
-  /** A resume's deletes; a reset's deletes only take back what it sent. */
+  /**
+   * The keys deleted. A resume applies them; a reset's can only name keys it did not send (it
+   * names each key once), so they change nothing and are kept to check that.
+   */
   deletes = new Set<string>();
   /**
    * A reset brought a key that the visible map lacks or holds another value for: worked out
@@ -33,36 +43,67 @@ export class SnapshotBuffer<V> {
     this.differs = differs;
   }
 
-  /** One part; `visible` is only read, to learn whether a reset will change anything. */
-  add(sets: readonly DecodedSet<V>[], deletes: readonly string[], visible: SnapshotMap<V>): void {
+  /**
+   * One part. `visible` is only read, to learn whether a reset will change anything (without
+   * it, a reset counts as a change). Returns a key the snapshot named before, or undefined.
+   */
+  add(
+    sets: readonly DecodedSet<V>[],
+    deletes: readonly string[],
+    visible?: Visible<V>,
+  ): string | undefined {
     const buffer = this.sets;
-    if (this.mode === 'reset') {
-      let differs = this.differs;
-      for (const [key, value] of sets) {
-        buffer.set(key, value);
-        if (!differs && !visible.holds(key, value)) differs = true;
-      }
-      for (const key of deletes) buffer.delete(key);
-      this.differs = differs;
-      return;
-    }
+    const compare = this.mode === 'reset' ? visible : undefined;
+    let differs = this.differs || (this.mode === 'reset' && visible === undefined);
     for (const [key, value] of sets) {
-      buffer.set(key, value);
-      this.deletes.delete(key);
+      if (!this.#setOnce(key, value)) return key;
+      if (!differs && compare !== undefined && !compare.holds(key, value)) differs = true;
     }
-    for (const key of deletes) {
-      buffer.delete(key);
-      this.deletes.add(key);
-    }
+    this.differs = differs;
+    return this.#deleteOnce(deletes, buffer);
   }
 
   /** A part read by `scanSnapshotPart`: a reset keeps its object and array values as text. */
-  addScanned(part: ScannedPart, visible: SnapshotMap<V>): void {
-    if (this.mode === 'reset' && this.sets.rows !== undefined) {
-      const differs = putScannedRows(this.sets, part, this.differs ? undefined : visible);
-      this.differs ||= differs;
-    } else {
-      this.add(scannedSets(part), part.deletes, visible);
+  addScanned(part: ScannedPart, visible?: Visible<V>): string | undefined {
+    const buffer = this.sets;
+    const rows = this.mode === 'reset' ? buffer.rows : undefined;
+    if (rows === undefined) return this.add(scannedSets(part), part.deletes, visible);
+    const { keys, values, places } = part;
+    const frame = places.length > 0 ? rows.addFrame(part.text) : -1;
+    let differs = this.differs || visible === undefined;
+    let place = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const value = values[i];
+      const size = buffer.size;
+      if (value === undefined) {
+        buffer.setRow(key, rows.add(frame, places[place]!, places[place + 1]!));
+        place += 2;
+        // An object nobody has read cannot be the one the visible map holds.
+        differs = true;
+      } else {
+        buffer.set(key, value as V);
+        if (!differs && !visible!.holds(key, value as V)) differs = true;
+      }
+      if (buffer.size === size || this.deletes.has(key)) return key;
     }
+    this.differs = differs;
+    return this.#deleteOnce(part.deletes, buffer);
+  }
+
+  /** Sets `key` unless this snapshot named it before; false when it had. */
+  #setOnce(key: string, value: V): boolean {
+    const buffer = this.sets;
+    const size = buffer.size;
+    buffer.set(key, value);
+    return buffer.size !== size && !this.deletes.has(key);
+  }
+
+  #deleteOnce(deletes: readonly string[], buffer: ChunkedMap<V>): string | undefined {
+    for (const key of deletes) {
+      if (buffer.has(key) || this.deletes.has(key)) return key;
+      this.deletes.add(key);
+    }
+    return undefined;
   }
 }

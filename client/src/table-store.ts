@@ -295,15 +295,13 @@ export class TableStore<V> {
 
   snapshotPart(sets: readonly DecodedSet<V>[], deletes: readonly string[]): FeedResult {
     if (this.#phase !== 'snapshotting') return this.#phase === 'idle' ? 'ignored' : 'resync';
-    this.#buffer.add(sets, deletes, this.#map);
-    return 'applied';
+    return this.#buffer.add(sets, deletes, this.#map) === undefined ? 'applied' : 'repeated';
   }
 
   /** A part read by `scanSnapshotPart` (plain values only, as the client's codec takes them). */
   snapshotScanned(part: ScannedPart): FeedResult {
     if (this.#phase !== 'snapshotting') return this.#phase === 'idle' ? 'ignored' : 'resync';
-    this.#buffer.addScanned(part, this.#map);
-    return 'applied';
+    return this.#buffer.addScanned(part, this.#map) === undefined ? 'applied' : 'repeated';
   }
 
   /** Applies the buffered snapshot as one batch (I1), unless its position is behind ours (I5). */

@@ -89,7 +89,7 @@ describe('snapshot values kept as text until read', () => {
         ),
     );
     fc.assert(
-      fc.property(fc.array(entry, { maxLength: 12 }), (entries) => {
+      fc.property(fc.uniqueArray(entry, { maxLength: 12, selector: ([key]) => key }), (entries) => {
         FakeWebSocket.reset();
         const lazy = open();
         bridgeSnapshot(lazy.socket, lazy.sub, entries, 1);

@@ -66,9 +66,10 @@ async function failure(text: string, cuts?: number[]): Promise<TablecastClientEr
 
 describe('readSnapshotBody (PROTOCOL.md §19)', () => {
   it('reads the same table however the body is cut into reads, multi-byte characters included', async () => {
-    const entries = fc.array(
+    // Each key once, as a snapshot names it (I11).
+    const entries = fc.uniqueArray(
       fc.tuple(fc.string({ minLength: 1, maxLength: 6, unit: 'binary' }), fc.jsonValue()),
-      { maxLength: 20 },
+      { maxLength: 20, selector: ([key]) => key },
     );
     await fc.assert(
       fc.asyncProperty(entries, fc.array(fc.nat(4000), { maxLength: 30 }), async (es, cuts) => {
@@ -105,6 +106,27 @@ describe('readSnapshotBody (PROTOCOL.md §19)', () => {
     } finally {
       parse.mockRestore();
     }
+  });
+
+  it('I11: refuses a body that names a key twice, across parts or in sets and deletes', async () => {
+    expect(
+      (
+        await failure(
+          bodyText([
+            ['a', { v: 1 }],
+            ['b', 2],
+            ['a', 3],
+          ]),
+        )
+      ).message,
+    ).toContain('names key "a" twice (I11)');
+    const setThenDelete = lines(
+      { type: 'snapshot-begin', sub, table: 'prices', mode: 'reset' },
+      { type: 'snapshot-part', sub, sets: [['a', [1]]], deletes: [] },
+      { type: 'snapshot-part', sub, sets: [], deletes: ['a'] },
+      { type: 'snapshot-end', sub, position: at(9), status: 'caught_up' },
+    );
+    expect((await failure(setThenDelete)).message).toContain('names key "a" twice (I11)');
   });
 
   it('drops the parts before a snapshot-begin that restarts the snapshot', async () => {

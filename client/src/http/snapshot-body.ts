@@ -1,10 +1,10 @@
 import { HTTP_SNAPSHOT_SUB } from '../../../shared/src/protocol/messages.js';
 import { parseServerMessage } from '../../../shared/src/protocol/parse-server-message.js';
 import { scanSnapshotPart } from '../../../shared/src/protocol/scan-snapshot-part.js';
-import { ChunkedMap } from '../chunked-map.js';
+import { quote } from '../../../shared/src/protocol/validate.js';
 import { TablecastClientError } from '../errors.js';
 import { FRAME_BUDGET_CHARS, type NextTask, nextTask } from '../frame-pump.js';
-import { putScannedRows } from '../scanned-sets.js';
+import { SnapshotBuffer } from '../snapshot-buffer.js';
 import type { SnapshotBody } from '../snapshot-source.js';
 import type { WireValues } from '../wire-values.js';
 
@@ -82,7 +82,8 @@ export async function readSnapshotBody<V>(
 class SnapshotLines<V> {
   readonly #table: string;
   readonly #values: WireValues;
-  #map: ChunkedMap<V> | undefined;
+  /** The parts since the last snapshot-begin; undefined before the first. */
+  #buffer: SnapshotBuffer<V> | undefined;
   #end: SnapshotBody<V> | undefined;
 
   constructor(table: string, values: WireValues) {
@@ -99,7 +100,7 @@ class SnapshotLines<V> {
       if (part.sub !== HTTP_SNAPSHOT_SUB) {
         throw failure(this.#table, 'it holds a snapshot-part that is not for sub "http"');
       }
-      putScannedRows(this.#started('snapshot-part'), part);
+      this.#repeated(this.#started('snapshot-part').addScanned(part));
       return;
     }
     let message: ReturnType<typeof parseServerMessage>;
@@ -120,22 +121,23 @@ class SnapshotLines<V> {
           );
         }
         // Again after parts: the bridge restarted the snapshot, the parts so far are dropped.
-        this.#map = ChunkedMap.withRows<V>();
+        this.#buffer = new SnapshotBuffer<V>();
         return;
       case 'snapshot-part': {
-        const map = this.#started(message.type);
+        const buffer = this.#started(message.type);
         const { fromWire } = this.#values;
+        let sets: [string, V][];
         try {
-          for (const [key, wire] of message.sets) map.set(key, fromWire(wire) as V);
+          sets = message.sets.map(([key, wire]) => [key, fromWire(wire) as V]);
         } catch (cause) {
           throw failure(this.#table, `a value does not decode: ${String(cause)}`, cause);
         }
-        for (const key of message.deletes) map.delete(key);
+        this.#repeated(buffer.add(sets, message.deletes));
         return;
       }
       case 'snapshot-end':
         this.#end = {
-          map: this.#started(message.type),
+          map: this.#started(message.type).sets,
           position: message.position,
           status: message.status,
         };
@@ -150,9 +152,16 @@ class SnapshotLines<V> {
     return this.#end;
   }
 
-  #started(type: string): ChunkedMap<V> {
-    if (this.#map === undefined) throw failure(this.#table, `a ${type} comes before its begin`);
-    return this.#map;
+  #started(type: string): SnapshotBuffer<V> {
+    if (this.#buffer === undefined) throw failure(this.#table, `a ${type} comes before its begin`);
+    return this.#buffer;
+  }
+
+  /** I11: a key named twice in one snapshot voids it. */
+  #repeated(key: string | undefined): void {
+    if (key !== undefined) {
+      throw failure(this.#table, `it names key ${quote(key)} twice (I11)`);
+    }
   }
 }
 
