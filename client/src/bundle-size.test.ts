@@ -23,13 +23,14 @@ import { describe, expect, it } from 'vitest';
 // as text until read (a scanner of snapshot parts that checks each value's JSON, rows of text
 // in the chunked map; no value objects while a million keys load) ~1.8 kB to every client and
 // to the HTTP source; checking that a bridge names each key once (I11) and only keys of a
-// filtered subscription's filter ~0.3 kB.
+// filtered subscription's filter ~0.3 kB. The chunks as hash tables of the client's own (a
+// chunk copied in ~2 ms instead of 15–35 ms, keys not internalized by Chromium) ~0.5 kB.
 const PEERS = ['react', 'react-dom', 'preact', 'preact/hooks', '@preact/signals-core', 'rxjs'];
 
 const ENTRIES = {
-  'tablecast/client': { file: 'index.ts', budget: 19_600 },
+  'tablecast/client': { file: 'index.ts', budget: 20_100 },
   'tablecast/superjson': { file: 'superjson-values.ts', budget: 6_000 },
-  'tablecast/http': { file: 'http/index.ts', budget: 6_600 },
+  'tablecast/http': { file: 'http/index.ts', budget: 7_100 },
   'tablecast/rx': { file: 'rx/index.ts', budget: 600 },
   'tablecast/signals': { file: 'signals/index.ts', budget: 800 },
   'tablecast/react': { file: 'react/index.ts', budget: 3_600 },
@@ -74,12 +75,12 @@ describe('bundle size (minified + gzip, peers external)', () => {
     }, 30_000);
   }
 
-  it('a JSON-only app (createClient and handles) stays within 17.2 kB, without superjson', async () => {
+  it('a JSON-only app (createClient and handles) stays within 17.7 kB, without superjson', async () => {
     const { gzip, inputs } = await bundle(
       "import { createClient } from './index.js'; createClient({ url: '/t' }).table('x');",
     );
-    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 17200)`);
-    expect(gzip).toBeLessThanOrEqual(17_200);
+    console.log(`createClient, JSON-only: ${gzip} bytes gzip (budget 17700)`);
+    expect(gzip).toBeLessThanOrEqual(17_700);
     expect(inputs.filter((input) => input.includes('superjson'))).toEqual([]);
     expect(inputs.filter((input) => input.includes('stream/'))).toEqual([]);
   }, 30_000);

@@ -1,21 +1,24 @@
-import { type KeyBloom, keyBloom, keyHash } from './key-bloom.js';
+import { type KeyBloom, keyBloom } from './key-bloom.js';
+import { keyHash } from './key-hash.js';
+import { KeyTable } from './key-table.js';
 import { TextRows } from './text-rows.js';
 
 /**
- * The most entries in one chunk: V8 grows a Map by rehashing all of it in one go, ~50 ms past
- * 524,288 entries, and a copy-on-write copies a whole chunk; at 2^17 a chunk's rehash or copy is
- * a few ms, and a million keys are 8 chunks.
+ * The most entries in one chunk: a hash table grows by rehashing all of it in one go (a V8 Map
+ * ~50 ms past 524,288 entries), and a copy-on-write copies a whole chunk; at 2^17 a chunk's
+ * rehash or copy is a few ms, and a million keys are 8 chunks.
  */
 const CHUNK = 1 << 17;
 
 /**
- * A string-keyed map made of Maps of at most CHUNK entries, iterated in the order a single Map
+ * A string-keyed map made of hash tables (`KeyTable`, not Maps: see there) of at most CHUNK
+ * entries each, iterated in the order a single Map
  * would be: a new key always goes to the last chunk, an existing one stays where it is. So no
  * insert rehashes more than a chunk, and `clone()` is O(chunks): the clone and the original
  * share chunks until one of them writes to a chunk, which it copies first (one chunk, not the
  * table). What the table store hands out as a snapshot is one of these, never mutated after.
  *
- * Every chunk but the last has a Bloom filter of its keys, so a lookup asks only the Maps that
+ * Every chunk but the last has a Bloom filter of its keys, so a lookup asks only the chunks that
  * may hold the key: a new key, the common case while a snapshot loads, is looked up in the
  * last chunk alone. A chunk's keys only change by deletes once it is not the last (new keys go
  * to the last), so its filter, built when the next chunk opens, stays true: at worst it says
@@ -29,7 +32,7 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   readonly #chunk: number;
   /** What stored numbers are rows of; undefined in a map without rows (numbers stored as is). */
   #rows: TextRows | undefined;
-  #chunks: Map<string, unknown>[] = [];
+  #chunks: KeyTable[] = [];
   /** Per chunk, whether this map may write to it (false: shared with a clone). */
   #own: boolean[] = [];
   /** Per chunk but the last, a Bloom filter of its keys; never mutated, so clones share them. */
@@ -68,8 +71,9 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   }
 
   get(key: string): V | undefined {
-    const chunk = this.#find(key);
-    return chunk === -1 ? undefined : this.#out(this.#chunks[chunk]!.get(key));
+    const hash = keyHash(key);
+    const chunk = this.#find(key, hash);
+    return chunk === -1 ? undefined : this.#out(this.#chunks[chunk]!.get(key, hash));
   }
 
   /**
@@ -77,16 +81,17 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
    * such a row's value is an object nobody has seen, so it cannot be `value`.
    */
   holds(key: string, value: V): boolean {
-    const chunk = this.#find(key);
+    const hash = keyHash(key);
+    const chunk = this.#find(key, hash);
     if (chunk === -1) return false;
-    const stored = this.#chunks[chunk]!.get(key);
+    const stored = this.#chunks[chunk]!.get(key, hash);
     if (this.#rows === undefined) return Object.is(stored, value);
     if (typeof stored === 'number') return Object.is(this.#rows.peek(stored), value);
     return Object.is(this.#out(stored), value);
   }
 
   has(key: string): boolean {
-    return this.#find(key) !== -1;
+    return this.#find(key, keyHash(key)) !== -1;
   }
 
   set(key: string, value: V): this {
@@ -103,16 +108,19 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   }
 
   #put(key: string, value: unknown): this {
+    const hash = keyHash(key);
     const last = this.#chunks.length - 1;
-    let chunk = this.#findOlder(key);
+    let chunk = this.#findOlder(key, hash);
     if (chunk === -1) {
       // Not in an older chunk: it is in the last, or new. A new key goes to the last chunk
-      // unless that is full; one Map.set then both looks the key up and stores it, where a
-      // lookup first would search that Map twice for every new key.
+      // unless that is full; one set then both looks the key up and stores it, where a lookup
+      // first would search that chunk twice for every new key.
       const open = last === -1 ? undefined : this.#chunks[last]!;
-      if (open === undefined || (open.size >= this.#chunk && !open.has(key))) {
+      if (open === undefined || (open.size >= this.#chunk && !open.has(key, hash))) {
         if (open !== undefined) this.#filters[last] = filterOf(open);
-        this.#chunks.push(new Map([[key, value]]));
+        const fresh = new KeyTable();
+        fresh.set(key, hash, value);
+        this.#chunks.push(fresh);
         this.#own.push(true);
         this.#filters.push(undefined);
         this.#size++;
@@ -120,18 +128,16 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
       }
       chunk = last;
     }
-    const entries = this.#writable(chunk);
-    const before = entries.size;
-    entries.set(key, value);
-    this.#size += entries.size - before;
+    if (this.#writable(chunk).set(key, hash, value)) this.#size++;
     return this;
   }
 
   delete(key: string): boolean {
-    const chunk = this.#find(key);
+    const hash = keyHash(key);
+    const chunk = this.#find(key, hash);
     if (chunk === -1) return false;
     const entries = this.#writable(chunk);
-    entries.delete(key);
+    entries.delete(key, hash);
     this.#size--;
     // Keys that come and go would otherwise leave a trail of near-empty chunks to look through:
     // a chunk down to a quarter is merged with the next one (in order) when both fit in one.
@@ -142,7 +148,12 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
       this.#own.splice(chunk, 1);
       this.#filters.splice(chunk, 1);
     } else if (entries.size + next.size <= this.#chunk) {
-      const merged = new Map([...entries, ...next]);
+      // `entries` is this map's own (written just now); `next` may be shared, so only read.
+      const merged = entries;
+      const hashes = next.hashes();
+      for (const [nextKey, nextValue] of next.entries()) {
+        merged.set(nextKey, hashes.next().value as number, nextValue);
+      }
       this.#chunks.splice(chunk, 2, merged);
       this.#own.splice(chunk, 2, true);
       const isLast = chunk === this.#chunks.length - 1;
@@ -165,11 +176,11 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
 
   *entries(): MapIterator<[string, V]> {
     if (this.#rows === undefined) {
-      for (const chunk of this.#chunks) yield* chunk.entries() as MapIterator<[string, V]>;
+      for (const chunk of this.#chunks) yield* chunk.entries() as Generator<[string, V]>;
       return;
     }
     for (const chunk of this.#chunks) {
-      for (const [key, stored] of chunk) yield [key, this.#out(stored)];
+      for (const [key, stored] of chunk.entries()) yield [key, this.#out(stored)];
     }
   }
 
@@ -179,7 +190,7 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
 
   *values(): MapIterator<V> {
     if (this.#rows === undefined) {
-      for (const chunk of this.#chunks) yield* chunk.values() as MapIterator<V>;
+      for (const chunk of this.#chunks) yield* chunk.values() as Generator<V>;
       return;
     }
     for (const chunk of this.#chunks) {
@@ -203,29 +214,28 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
     return (stored instanceof Boxed ? stored.value : stored) as V;
   }
 
-  #find(key: string): number {
-    const chunk = this.#findOlder(key);
+  #find(key: string, hash: number): number {
+    const chunk = this.#findOlder(key, hash);
     if (chunk !== -1) return chunk;
     const last = this.#chunks.length - 1;
-    return last >= 0 && this.#chunks[last]!.has(key) ? last : -1;
+    return last >= 0 && this.#chunks[last]!.has(key, hash) ? last : -1;
   }
 
   /** The chunk before the last that holds `key`, asking only those whose filter may. */
-  #findOlder(key: string): number {
+  #findOlder(key: string, hash: number): number {
     const last = this.#chunks.length - 1;
     if (last <= 0) return -1;
     const chunks = this.#chunks;
     const filters = this.#filters;
-    const hash = keyHash(key);
     for (let i = 0; i < last; i++) {
-      if (filters[i]!(hash) && chunks[i]!.has(key)) return i;
+      if (filters[i]!(hash) && chunks[i]!.has(key, hash)) return i;
     }
     return -1;
   }
 
-  #writable(chunk: number): Map<string, unknown> {
+  #writable(chunk: number): KeyTable {
     if (!this.#own[chunk]) {
-      this.#chunks[chunk] = new Map(this.#chunks[chunk]);
+      this.#chunks[chunk] = this.#chunks[chunk]!.copy();
       this.#own[chunk] = true;
     }
     return this.#chunks[chunk]!;
@@ -237,6 +247,6 @@ class Boxed {
   constructor(readonly value: number) {}
 }
 
-function filterOf(chunk: Map<string, unknown>): KeyBloom {
-  return keyBloom(chunk.keys(), chunk.size);
+function filterOf(chunk: KeyTable): KeyBloom {
+  return keyBloom(chunk.hashes(), chunk.size);
 }

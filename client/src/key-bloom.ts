@@ -1,31 +1,23 @@
 /**
  * Whether a key may be among those a Bloom filter was built from: false for most keys that are
  * not, never false for one that is. ChunkedMap keeps one per chunk that takes no new keys, so a
- * new key (every key of a first snapshot) is looked up in one Map, not in every chunk: in
+ * new key (every key of a first snapshot) is looked up in one chunk, not in every chunk: in
  * Chromium those lookups in cold hash tables were a fifth of the page's time while a
  * million-key table loaded (docs/BENCHMARKS.md).
  */
 export type KeyBloom = (hash: number) => boolean;
 
-/** 16 bits and 3 probes per key (about 1 false "maybe" in 200), at most 2^21 bits (256 KiB). */
-export function keyBloom(keys: Iterable<string>, count: number): KeyBloom {
+/**
+ * 16 bits and 3 probes per key (about 1 false "maybe" in 200), at most 2^21 bits (256 KiB).
+ * Built from the keys' hashes (`keyHash`), which their table already holds.
+ */
+export function keyBloom(hashes: Iterable<number>, count: number): KeyBloom {
   let size = 64;
   while (size < count * 16 && size < 1 << 21) size *= 2;
   const bits = new Int32Array(size >>> 5);
   const mask = size - 1;
-  for (const key of keys) probe(bits, mask, keyHash(key), true);
+  for (const hash of hashes) probe(bits, mask, hash, true);
   return (hash) => probe(bits, mask, hash, false);
-}
-
-/**
- * FNV-1a over the key's first 256 UTF-16 code units, and its length: keys alike in all of that
- * hash alike, which only costs them a Map lookup.
- */
-export function keyHash(key: string): number {
-  let hash = 0x811c9dc5;
-  const end = Math.min(key.length, 256);
-  for (let i = 0; i < end; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-  return Math.imul(hash ^ key.length, 0x01000193);
 }
 
 /** Sets (`add`) or tests a key's 3 bits; the step is odd, so they differ until the mask wraps. */

@@ -13,8 +13,9 @@ import { quote } from '../../shared/src/protocol/validate.js';
 import type { DecodedSet } from './decoded-set.js';
 import { TablecastClientError, toClientError } from './errors.js';
 import type { FeedResult } from './feed-result.js';
+import { type FrameHint, readHint } from './frame-hint.js';
 import type { HandleEntry } from './handle-entry.js';
-import { repeatedKey } from './repeated-key.js';
+import { repeatedKey, strayKey } from './message-keys.js';
 import type { Subscriptions } from './subscriptions.js';
 import type { WireValues } from './wire-values.js';
 
@@ -111,9 +112,7 @@ export class MessageRouter {
         if (targets.length === 0) return;
         const repeated = repeatedKey(message.sets, message.deletes);
         if (repeated !== undefined) {
-          for (const entry of targets) {
-            this.#subs.resync(entry, this.#repeatedKey(entry, 'delta', repeated));
-          }
+          for (const entry of targets) this.#repeated(entry, 'delta', repeated);
           return;
         }
         // A delta to one sub is for its filter (§7); the table's deltas go to unfiltered subs.
@@ -171,22 +170,15 @@ export class MessageRouter {
 
   /**
    * Whether a message for a filtered subscription names a key outside its filter: the bridge
-   * sends a filtered subscription its keys alone (§7), so such a key is a protocol error, and
-   * applying it would show a row the filter excludes. Resyncs the subscription when it does.
+   * sends a filtered subscription its keys alone (§7), and applying one would show a row the
+   * filter excludes. Resyncs the subscription when it does.
    */
   #strays(
     entry: HandleEntry,
     sets: readonly (string | WireSet)[],
     deletes: readonly string[],
   ): boolean {
-    const admits = entry.admits;
-    if (admits === undefined) return false;
-    let stray: string | undefined;
-    for (const set of sets) {
-      const key = typeof set === 'string' ? set : set[0];
-      if (!admits(key)) stray = key;
-    }
-    for (const key of deletes) if (!admits(key)) stray = key;
+    const stray = strayKey(entry.admits, sets, deletes);
     if (stray === undefined) return false;
     this.#subs.resync(
       entry,
@@ -198,10 +190,16 @@ export class MessageRouter {
     return true;
   }
 
-  #repeatedKey(entry: HandleEntry, what: string, key: string): TablecastClientError {
-    return this.#violation(
-      `a ${what} of table "${entry.table}" names key ${quote(key)} twice (I11): resubscribing with a reset`,
-      entry.table,
+  /** I11 broken: a key named twice in a delta, or again in a snapshot (`key` unknown). */
+  #repeated(entry: HandleEntry, what: string, key?: string): void {
+    const named =
+      key === undefined ? 'a key its snapshot named already' : `key ${quote(key)} twice`;
+    this.#subs.resync(
+      entry,
+      this.#violation(
+        `a ${what} of table "${entry.table}" names ${named} (I11): resubscribing with a reset`,
+        entry.table,
+      ),
     );
   }
 
@@ -356,13 +354,7 @@ export class MessageRouter {
 
   #feed(entry: HandleEntry, result: FeedResult, what: string): void {
     if (result === 'repeated') {
-      this.#subs.resync(
-        entry,
-        this.#violation(
-          `a ${what} of table "${entry.table}" names a key its snapshot named already (I11): resubscribing with a reset`,
-          entry.table,
-        ),
-      );
+      this.#repeated(entry, what);
       return;
     }
     if (result !== 'resync') return;
@@ -375,33 +367,4 @@ export class MessageRouter {
       ),
     );
   }
-}
-
-/** What a dropped frame concerned, as far as it could be read. */
-interface FrameHint {
-  readonly sub?: string;
-  readonly table?: string;
-  /** It carried no table data (or none a map could miss). */
-  readonly harmless: boolean;
-}
-
-/** Best-effort reading of an unparseable frame: which sub or table it concerns, if any. */
-function readHint(text: string): FrameHint {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { harmless: false };
-  }
-  if (typeof value !== 'object' || value === null) return { harmless: false };
-  const { sub, table, type } = value as Record<string, unknown>;
-  // Messages that carry no table data cannot leave a map behind; an error about a sub may have
-  // ended it (I12), so that one is resynced.
-  const harmless =
-    type === 'welcome' || type === 'goaway' || (type === 'error' && typeof sub !== 'string');
-  return {
-    ...(typeof sub === 'string' ? { sub } : {}),
-    ...(typeof table === 'string' ? { table } : {}),
-    harmless,
-  };
 }

@@ -1,5 +1,7 @@
 import type { WireSet } from '../../shared/src/protocol/messages.js';
 
+// Checks of the keys a bridge message names, against the protocol's promises about them.
+
 /**
  * A key that a delta names twice across its sets and deletes, or undefined: the bridge compacts
  * each delta to one entry per key (I11), so a second one means its sequence cannot be trusted.
@@ -20,4 +22,21 @@ export function repeatedKey(
     seen.add(key);
   }
   return undefined;
+}
+
+/**
+ * The first key of a message (its sets, as keys or pairs, then its deletes) that `admits`
+ * refuses, or undefined; undefined too without a filter.
+ */
+export function strayKey(
+  admits: ((key: string) => boolean) | undefined,
+  sets: readonly (string | WireSet)[],
+  deletes: readonly string[],
+): string | undefined {
+  if (admits === undefined) return undefined;
+  for (const set of sets) {
+    const key = typeof set === 'string' ? set : set[0];
+    if (!admits(key)) return key;
+  }
+  return deletes.find((key) => !admits(key));
 }
