@@ -150,10 +150,10 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
     } else if (entries.size + next.size <= this.#chunk) {
       // `entries` is this map's own (written just now); `next` may be shared, so only read.
       const merged = entries;
-      const hashes = next.hashes();
-      for (const [nextKey, nextValue] of next.entries()) {
-        merged.set(nextKey, hashes.next().value as number, nextValue);
-      }
+      const hashes = next.hashList();
+      let i = 0;
+      for (const [nextKey, nextValue] of next.entries())
+        merged.set(nextKey, hashes[i++]!, nextValue);
       this.#chunks.splice(chunk, 2, merged);
       this.#own.splice(chunk, 2, true);
       const isLast = chunk === this.#chunks.length - 1;
@@ -248,5 +248,5 @@ class Boxed {
 }
 
 function filterOf(chunk: KeyTable): KeyBloom {
-  return keyBloom(chunk.hashes(), chunk.size);
+  return keyBloom(chunk.hashList());
 }

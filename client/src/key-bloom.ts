@@ -11,12 +11,13 @@ export type KeyBloom = (hash: number) => boolean;
  * 16 bits and 3 probes per key (about 1 false "maybe" in 200), at most 2^21 bits (256 KiB).
  * Built from the keys' hashes (`keyHash`), which their table already holds.
  */
-export function keyBloom(hashes: Iterable<number>, count: number): KeyBloom {
+export function keyBloom(hashes: ArrayLike<number>): KeyBloom {
+  const count = hashes.length;
   let size = 64;
   while (size < count * 16 && size < 1 << 21) size *= 2;
   const bits = new Int32Array(size >>> 5);
   const mask = size - 1;
-  for (const hash of hashes) probe(bits, mask, hash, true);
+  for (let i = 0; i < count; i++) probe(bits, mask, hashes[i]!, true);
   return (hash) => probe(bits, mask, hash, false);
 }
 

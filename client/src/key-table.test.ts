@@ -39,7 +39,7 @@ describe('KeyTable', () => {
           expect([...table.entries()]).toEqual([...model]);
           expect([...table.keys()]).toEqual([...model.keys()]);
           expect([...table.values()]).toEqual([...model.values()]);
-          expect([...table.hashes()]).toEqual([...model.keys()].map(hash));
+          expect([...table.hashList()]).toEqual([...model.keys()].map(hash));
           for (let k = 0; k <= 60; k++) {
             const key = `k${k}`;
             expect(table.has(key, hash(key))).toBe(model.has(key));

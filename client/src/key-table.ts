@@ -118,10 +118,17 @@ export class KeyTable {
     for (let s = 0; s < keys.length; s++) if (keys[s] !== undefined) yield this.#values[s];
   }
 
-  /** The hash of every key, in order (to build a Bloom filter without hashing again). */
-  *hashes(): Generator<number> {
+  /**
+   * The hash of every key, in order (to build a Bloom filter without hashing again): a view of
+   * the table's own array when it has no holes, else a copy without them. Not to be kept.
+   */
+  hashList(): Int32Array {
     const keys = this.#keys;
-    for (let s = 0; s < keys.length; s++) if (keys[s] !== undefined) yield this.#hashes[s]!;
+    if (this.#size === keys.length) return this.#hashes.subarray(0, keys.length);
+    const list = new Int32Array(this.#size);
+    let n = 0;
+    for (let s = 0; s < keys.length; s++) if (keys[s] !== undefined) list[n++] = this.#hashes[s]!;
+    return list;
   }
 
   /**
