@@ -149,15 +149,14 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
       this.#filters.splice(chunk, 1);
     } else if (entries.size + next.size <= this.#chunk) {
       // `entries` is this map's own (written just now); `next` may be shared, so only read.
-      const merged = entries;
       const hashes = next.hashList();
       let i = 0;
       for (const [nextKey, nextValue] of next.entries())
-        merged.set(nextKey, hashes[i++]!, nextValue);
-      this.#chunks.splice(chunk, 2, merged);
+        entries.set(nextKey, hashes[i++]!, nextValue);
+      this.#chunks.splice(chunk, 2, entries);
       this.#own.splice(chunk, 2, true);
       const isLast = chunk === this.#chunks.length - 1;
-      this.#filters.splice(chunk, 2, isLast ? undefined : filterOf(merged));
+      this.#filters.splice(chunk, 2, isLast ? undefined : filterOf(entries));
     }
     return true;
   }

@@ -52,15 +52,16 @@ export class SnapshotBuffer<V> {
     deletes: readonly string[],
     visible?: Visible<V>,
   ): string | undefined {
-    const buffer = this.sets;
     const compare = this.mode === 'reset' ? visible : undefined;
     let differs = this.differs || (this.mode === 'reset' && visible === undefined);
     for (const [key, value] of sets) {
-      if (!this.#setOnce(key, value)) return key;
+      const size = this.sets.size;
+      this.sets.set(key, value);
+      if (!this.#once(key, size)) return key;
       if (!differs && compare !== undefined && !compare.holds(key, value)) differs = true;
     }
     this.differs = differs;
-    return this.#deleteOnce(deletes, buffer);
+    return this.#deleteOnce(deletes);
   }
 
   /** A part read by `scanSnapshotPart`: a reset keeps its object and array values as text. */
@@ -85,23 +86,21 @@ export class SnapshotBuffer<V> {
         buffer.set(key, value as V);
         if (!differs && !visible!.holds(key, value as V)) differs = true;
       }
-      if (buffer.size === size || this.deletes.has(key)) return key;
+      if (!this.#once(key, size)) return key;
     }
     this.differs = differs;
-    return this.#deleteOnce(part.deletes, buffer);
+    return this.#deleteOnce(part.deletes);
   }
 
-  /** Sets `key` unless this snapshot named it before; false when it had. */
-  #setOnce(key: string, value: V): boolean {
-    const buffer = this.sets;
-    const size = buffer.size;
-    buffer.set(key, value);
-    return buffer.size !== size && !this.deletes.has(key);
+  /** Whether `key`, just set, is named for the first time: new to the sets, not deleted. */
+  #once(key: string, sizeBefore: number): boolean {
+    return this.sets.size !== sizeBefore && !this.deletes.has(key);
   }
 
-  #deleteOnce(deletes: readonly string[], buffer: ChunkedMap<V>): string | undefined {
+  /** Records the deletes; returns a key this snapshot named before, or undefined. */
+  #deleteOnce(deletes: readonly string[]): string | undefined {
     for (const key of deletes) {
-      if (buffer.has(key) || this.deletes.has(key)) return key;
+      if (this.sets.has(key) || this.deletes.has(key)) return key;
       this.deletes.add(key);
     }
     return undefined;
