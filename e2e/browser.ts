@@ -26,6 +26,9 @@ const ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  // For a look inside the page's V8, e.g. TABLECAST_CHROMIUM_ARGS=--js-flags=--trace-gc-nvp with
+  // DEBUG=pw:browser prints every collection's phases (docs/BENCHMARKS.md).
+  ...(process.env.TABLECAST_CHROMIUM_ARGS?.split(' ').filter(Boolean) ?? []),
 ];
 
 export interface Browser {

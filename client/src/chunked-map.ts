@@ -91,6 +91,7 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   }
 
   has(key: string): boolean {
+    if (this.#size === 0) return false;
     return this.#find(key, keyHash(key)) !== -1;
   }
 

@@ -26,9 +26,12 @@ export class SnapshotBuffer<V> {
   sets = ChunkedMap.withRows<V>();
   /**
    * The keys deleted. A resume applies them; a reset's can only name keys it did not send (it
-   * names each key once), so they change nothing and are kept to check that.
+   * names each key once), so they change nothing and are kept to check that. Not a Set: every
+   * key a snapshot sets is looked up here, and Chromium internalizes a string looked up in a
+   * Set or Map; a million internalized keys make each of V8's full collections update a
+   * string table of a million entries inside its pause (docs/BENCHMARKS.md).
    */
-  deletes = new Set<string>();
+  deletes = new ChunkedMap<true>();
   /**
    * A reset brought a key that the visible map lacks or holds another value for: worked out
    * part by part, so that applying the reset at its end is a swap of maps, not a pass.
@@ -39,7 +42,7 @@ export class SnapshotBuffer<V> {
   clear(mode: 'reset' | 'resume' = this.mode, differs = false): void {
     this.mode = mode;
     this.sets = mode === 'reset' ? ChunkedMap.withRows() : new ChunkedMap();
-    this.deletes = new Set();
+    this.deletes = new ChunkedMap();
     this.differs = differs;
   }
 
@@ -101,7 +104,7 @@ export class SnapshotBuffer<V> {
   #deleteOnce(deletes: readonly string[]): string | undefined {
     for (const key of deletes) {
       if (this.sets.has(key) || this.deletes.has(key)) return key;
-      this.deletes.add(key);
+      this.deletes.set(key, true);
     }
     return undefined;
   }
