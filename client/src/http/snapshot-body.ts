@@ -37,32 +37,46 @@ export async function readSnapshotBody<V>(
   let pieces: string[] = [];
   let pending = 0;
   let spent = 0;
+  /** Waits for the next task once a budget of work was done in this one. */
+  const pace = async (work: number) => {
+    spent += work;
+    if (spent < FRAME_BUDGET_CHARS) return;
+    spent = 0;
+    await new Promise<void>((resolve) => next(resolve));
+  };
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      const text = done ? decoder.decode() : decoder.decode(value, { stream: true });
       if (!done) chunk();
-      let start = 0;
-      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-        pieces.push(text.slice(start, end));
-        const line = pieces.length === 1 ? pieces[0]! : pieces.join('');
-        pieces = [];
-        pending = 0;
-        start = end + 1;
-        if (line.length > maxLineChars) throw failure(table, tooLong(maxLineChars));
-        lines.take(line);
-        spent += line.length;
-        // One read may hold megabytes: the budget counts lines, not reads.
-        if (spent >= FRAME_BUDGET_CHARS) {
-          spent = 0;
-          await new Promise<void>((resolve) => next(resolve));
+      // One read may hold megabytes, and decoding 2 MiB took ~15 ms in Chromium: a read is
+      // decoded a slice at a time, inside the same per-task budget as the lines it ends (a byte
+      // decoded costs about a quarter of a character handled, in the page's CPU profile).
+      const bytes = value ?? EMPTY;
+      let from = 0;
+      do {
+        const to = Math.min(bytes.length, from + DECODE_SLICE_BYTES);
+        const text = decoder.decode(bytes.subarray(from, to), {
+          stream: !(done && to === bytes.length),
+        });
+        await pace((to - from) / 4);
+        from = to;
+        let start = 0;
+        for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+          pieces.push(text.slice(start, end));
+          const line = pieces.length === 1 ? pieces[0]! : pieces.join('');
+          pieces = [];
+          pending = 0;
+          start = end + 1;
+          if (line.length > maxLineChars) throw failure(table, tooLong(maxLineChars));
+          lines.take(line);
+          await pace(line.length);
         }
-      }
-      if (start < text.length) {
-        pieces.push(text.slice(start));
-        pending += text.length - start;
-        if (pending > maxLineChars) throw failure(table, tooLong(maxLineChars));
-      }
+        if (start < text.length) {
+          pieces.push(text.slice(start));
+          pending += text.length - start;
+          if (pending > maxLineChars) throw failure(table, tooLong(maxLineChars));
+        }
+      } while (from < bytes.length);
       if (done) break;
     }
   } catch (cause) {
@@ -77,6 +91,10 @@ export async function readSnapshotBody<V>(
   if (pieces.join('') !== '') lines.take(pieces.join(''));
   return lines.result();
 }
+
+const EMPTY = new Uint8Array(0);
+/** Bytes decoded at once: about 2 ms in Chromium, a quarter of a task's budget. */
+const DECODE_SLICE_BYTES = FRAME_BUDGET_CHARS;
 
 /** Checks the sequence of lines and builds the map (a separate job from reading the stream). */
 class SnapshotLines<V> {
