@@ -325,7 +325,9 @@ export class TableStore<V> {
     if (result === 'applied') {
       this.#forceReset = false;
       this.#position = position;
-      const changes = reset ? this.#map.replace(sets, differs) : this.#map.apply(sets, deletes.keys());
+      const changes = reset
+        ? this.#map.replace(sets, differs)
+        : this.#map.apply(sets, deletes.keys());
       this.#listeners.batch(changes);
     }
     this.#updateStatus();
