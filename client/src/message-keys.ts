@@ -1,4 +1,5 @@
 import type { WireSet } from '../../shared/src/protocol/messages.js';
+import { ChunkedMap } from './chunked-map.js';
 
 // Checks of the keys a bridge message names, against the protocol's promises about them.
 
@@ -12,14 +13,15 @@ export function repeatedKey(
 ): string | undefined {
   // Most deltas carry one key: nothing to compare.
   if (sets.length + deletes.length < 2) return undefined;
-  const seen = new Set<string>();
+  // Not a Set: Chromium interns a string looked up in one (see SnapshotBuffer.deletes).
+  const seen = new ChunkedMap<true>();
   for (const [key] of sets) {
     if (seen.has(key)) return key;
-    seen.add(key);
+    seen.set(key, true);
   }
   for (const key of deletes) {
     if (seen.has(key)) return key;
-    seen.add(key);
+    seen.set(key, true);
   }
   return undefined;
 }

@@ -58,19 +58,21 @@ export class SnapshotMap<V> {
 
   apply(sets: Iterable<DecodedSet<V>>, deletes: Iterable<string>): BatchChanges<V> {
     const changes: KeyChange<V>[] = [];
-    const touched = new Set<string>();
+    // Not a Set: Chromium interns a string looked up in one, and a key that enters the table
+    // here stays in the map (see SnapshotBuffer.deletes).
+    const touched = new ChunkedMap<true>();
     for (const [key, value] of sets) {
       if (this.#map.holds(key, value)) continue;
       this.#writable().set(key, value);
-      touched.add(key);
+      touched.set(key, true);
     }
     for (const key of deletes) {
       if (!this.#map.has(key)) continue;
       this.#writable().delete(key);
-      touched.add(key);
+      touched.set(key, true);
     }
     // Compacted: one change per key, reflecting where the batch left it.
-    for (const key of touched) {
+    for (const key of touched.keys()) {
       if (this.#map.has(key)) changes.push({ key, deleted: false, value: this.#map.get(key) as V });
       else changes.push({ key, deleted: true });
     }

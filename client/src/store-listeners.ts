@@ -1,5 +1,6 @@
 import type { Timers } from '../../shared/src/timers.js';
 import type { BatchChanges } from './batch-changes.js';
+import { ChunkedMap } from './chunked-map.js';
 import { TablecastClientError } from './errors.js';
 import type { KeyChange } from './key-change.js';
 import type { TableHandleStatus } from './table-handle.js';
@@ -28,7 +29,8 @@ export class StoreListeners<V> {
   readonly #status = new Set<
     Listener<(status: TableHandleStatus, reason: string | undefined) => void>
   >();
-  readonly #keys = new Map<string, Set<Listener<() => void>>>();
+  /** Not a Map: every changed key is looked up here, and Chromium interns a Map's keys. */
+  #keys = new ChunkedMap<Set<Listener<() => void>>>();
   readonly #waiters = new Set<Waiter>();
 
   constructor(table: string, timers: Timers, onError: (error: TablecastClientError) => void) {
@@ -114,7 +116,7 @@ export class StoreListeners<V> {
     this.#batch.clear();
     this.#changes.clear();
     this.#status.clear();
-    this.#keys.clear();
+    this.#keys = new ChunkedMap();
   }
 
   #call(fn: () => void): void {
