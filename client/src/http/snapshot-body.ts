@@ -54,7 +54,11 @@ export async function readSnapshotBody<V>(
       const bytes = value ?? EMPTY;
       let from = 0;
       do {
-        const to = Math.min(bytes.length, from + DECODE_SLICE_BYTES);
+        let to = Math.min(bytes.length, from + DECODE_SLICE_BYTES);
+        // Cut after the slice's last newline where it has one (in UTF-8 that byte is only
+        // ever a newline), so a line is rarely split between two texts to be joined: a copy.
+        const newline = to < bytes.length ? bytes.subarray(from, to).lastIndexOf(0x0a) : -1;
+        if (newline !== -1) to = from + newline + 1;
         const text = decoder.decode(bytes.subarray(from, to), {
           stream: !(done && to === bytes.length),
         });
