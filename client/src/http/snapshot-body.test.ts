@@ -85,6 +85,31 @@ describe('readSnapshotBody (PROTOCOL.md §19)', () => {
     );
   });
 
+  it('reads the same table from big reads decoded in slices: lines longer and shorter than a slice, multi-byte characters', async () => {
+    // Values from a few characters to ~360 KB of UTF-8: slices of 256 KiB end after a newline
+    // where they hold one, and in the middle of a line (and of a character) where they do not.
+    const value = fc
+      .tuple(fc.constantFrom('x', 'é', '€', '😀'), fc.integer({ min: 1, max: 90_000 }))
+      .map(([unit, count]) => unit.repeat(count));
+    const entries = fc.uniqueArray(fc.tuple(fc.string({ minLength: 1, maxLength: 4 }), value), {
+      minLength: 1,
+      maxLength: 12,
+      selector: ([key]) => key,
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        entries,
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.nat(3_000_000), { maxLength: 3 }),
+        async (es, perPart, cuts) => {
+          const result = await read(bodyText(es, perPart), cuts);
+          expect(new Map(result.map)).toEqual(new Map(es));
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
   it('keeps objects and arrays as text until read, and reads them once', async () => {
     const parse = vi.spyOn(JSON, 'parse');
     try {
