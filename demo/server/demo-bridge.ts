@@ -87,6 +87,8 @@ export async function openDemoBridge(options: DemoBridgeOptions): Promise<DemoBr
     table.onStatus((status, failure) => {
       if (status === 'failed') options.onTableFailed(bridge, table, failure);
     });
+    // One that failed while the bridge started has no transition left to report.
+    if (table.status === 'failed') options.onTableFailed(bridge, table, table.failure);
   }
   return { bridge, flags, services, events, perMinute };
 }

@@ -71,17 +71,27 @@ export async function ensureWithAdmin(
   const configs = { 'cleanup.policy': 'compact', ...options.topicConfigs };
   const topics = await admin.listTopics();
   if (!topics.includes(topic)) {
-    const created = await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        {
-          topic,
-          numPartitions: options.numPartitions ?? 1,
-          replicationFactor: options.replicationFactor ?? 1,
-          configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
-        },
-      ],
-    });
+    let created: boolean;
+    try {
+      created = await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic,
+            numPartitions: options.numPartitions ?? 1,
+            replicationFactor: options.replicationFactor ?? 1,
+            configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
+          },
+        ],
+      });
+    } catch (error) {
+      // kafkajs asks for the new topic's leaders right after creating it, and gives up at the
+      // first "unknown topic" from a broker that has not applied the creation yet (a busy KRaft
+      // broker lags its controller for a moment). The topic was created: wait until it shows.
+      if (!isUnknownTopicError(error)) throw error;
+      await existingTopicConfigs(admin, topic);
+      created = true;
+    }
     // false means another process created it between our two calls: check it like any other.
     if (created) return { topic, action: 'created', cleanupPolicy: configs['cleanup.policy'] };
   }
