@@ -1,4 +1,5 @@
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import { isUnknownTopicError } from '../server/src/kafka-client.js';
 import { KafkaTable } from '../server/src/kafka-table.js';
 import { KafkaTableWriter } from '../server/src/kafka-table-writer.js';
 import type { KafkaSource, RecordBatch } from '../server/src/source/kafka-source.js';
@@ -63,17 +64,39 @@ export async function createTopic(
   numPartitions = 1,
   configs: Record<string, string> = { 'cleanup.policy': 'compact' },
 ): Promise<void> {
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      {
-        topic,
-        numPartitions,
-        replicationFactor: 1,
-        configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
-      },
-    ],
-  });
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic,
+          numPartitions,
+          replicationFactor: 1,
+          configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
+        },
+      ],
+    });
+  } catch (error) {
+    // kafkajs gives up at the first "unknown topic" while it waits for the new topic's leaders,
+    // which a busy broker answers for a moment after creating it (as ensureTopic handles too).
+    if (!isUnknownTopicError(error)) throw error;
+    await untilKnown(admin, topic);
+  }
+}
+
+/** Until the broker's metadata has `topic` with a leader for every partition (at most 15 s). */
+async function untilKnown(admin: Admin, topic: string): Promise<void> {
+  const deadline = performance.now() + 15_000;
+  for (let pause = 50; ; pause = Math.min(1_000, pause * 2)) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      if (topics[0]?.partitions.every((p) => p.leader >= 0)) return;
+    } catch (error) {
+      if (!isUnknownTopicError(error) || performance.now() + pause > deadline) throw error;
+    }
+    if (performance.now() + pause > deadline) throw new Error(`topic ${topic} has no leaders`);
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
 }
 
 export type Message = {
