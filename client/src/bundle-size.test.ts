@@ -25,7 +25,7 @@ import { describe, expect, it } from 'vitest';
 // to the HTTP source; checking that a bridge names each key once (I11) and only keys of a
 // filtered subscription's filter ~0.3 kB. The chunks as hash tables of the client's own (a
 // chunk copied in ~2 ms instead of 15–35 ms, keys not internalized by Chromium) ~0.5 kB. An HTTP
-// body decoded in slices within the per-task budget (no 15 ms decode of a big read) ~0.1 kB.
+// body decoded in slices within the per-task budget (a big read not decoded in one go) ~0.1 kB.
 const PEERS = ['react', 'react-dom', 'preact', 'preact/hooks', '@preact/signals-core', 'rxjs'];
 
 const ENTRIES = {
