@@ -28,7 +28,7 @@ export class KeyTable {
   }
 
   /** The slot of `key`, or -1. */
-  slot(key: string, hash: number): number {
+  #slot(key: string, hash: number): number {
     const keys = this.#keys;
     const next = this.#next;
     for (let s = this.#buckets[hash & (this.#buckets.length - 1)]!; s !== -1; s = next[s]!) {
@@ -37,23 +37,18 @@ export class KeyTable {
     return -1;
   }
 
-  /** The value in `slot` (from `slot()`, not -1). */
-  valueAt(slot: number): unknown {
-    return this.#values[slot];
-  }
-
   has(key: string, hash: number): boolean {
-    return this.slot(key, hash) !== -1;
+    return this.#slot(key, hash) !== -1;
   }
 
   get(key: string, hash: number): unknown {
-    const s = this.slot(key, hash);
+    const s = this.#slot(key, hash);
     return s === -1 ? undefined : this.#values[s];
   }
 
   /** Sets `key`; true when it was not there (a new slot, at the end of the order). */
   set(key: string, hash: number, value: unknown): boolean {
-    const s = this.slot(key, hash);
+    const s = this.#slot(key, hash);
     if (s !== -1) {
       this.#values[s] = value;
       return false;
